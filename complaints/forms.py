@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Complaint
+from lapor.lib.uploads import ALLOWED_EXTENSIONS
+from routing.models import Category, Region
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks their number, size and content."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return obj.name
+
+
+class ComplaintForm(forms.Form):
+    """The citizen's report form. Location is three selects (province, regency/city, district)
+    that fill in from the server when JavaScript is off and from the regions API when it is on."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of report"), choices=Complaint.Kind.choices, widget=forms.RadioSelect
+    )
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label=_("What happened?"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Say what, where and when, as precisely as you can."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).order_by("position", "code"),
+        to_field_name="code",
+        empty_label=_("— choose —"),
+    )
+    province = RegionChoiceField(
+        label=_("Province"),
+        queryset=Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"),
+        empty_label=_("— choose —"),
+    )
+    regency = RegionChoiceField(
+        label=_("Regency/city"),
+        queryset=Region.objects.filter(level=Region.Level.REGENCY).order_by("code"),
+        empty_label=_("— choose —"),
+    )
+    district = RegionChoiceField(
+        label=_("District (kecamatan)"),
+        queryset=Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"),
+        required=False,
+        empty_label=_("— optional —"),
+    )
+    incident_date = forms.DateField(
+        label=_("Date of the event"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to %(count)s files: JPG, PNG or WebP images, or PDF."),
+        widget=MultipleFileInput(
+            attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}
+        ),
+    )
+    is_anonymous = forms.BooleanField(
+        label=_("Anonymous"),
+        required=False,
+        help_text=_("No agency will ever see your name or contact details."),
+    )
+    is_confidential = forms.BooleanField(
+        label=_("Confidential"),
+        required=False,
+        help_text=_("Your report will not be published; only you and the agencies handling it can read it."),
+    )
+    reporter_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
+    reporter_email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    reporter_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, max_attachments: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = self.fields["attachments"].help_text % {
+            "count": max_attachments
+        }
+        self.fields["incident_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        # Offer only the regencies of the chosen province and the districts of the chosen
+        # regency; the querysets used for validation stay whole, so a mismatch gets its own
+        # message instead of "not one of the choices".
+        source = self.data if self.is_bound else self.initial
+        self.regency_choices = Region.objects.none()
+        self.district_choices = Region.objects.none()
+        province = source.get("province")
+        regency = source.get("regency")
+        if province:
+            self.regency_choices = Region.objects.filter(
+                parent_id=province, level=Region.Level.REGENCY
+            ).order_by("code")
+        if regency and (not province or str(regency).startswith(f"{province}.")):
+            self.district_choices = Region.objects.filter(
+                parent_id=regency, level=Region.Level.DISTRICT
+            ).order_by("code")
+        self.fields["regency"].widget.choices = [("", _("— choose —"))] + [
+            (r.code, r.name) for r in self.regency_choices
+        ]
+        self.fields["district"].widget.choices = [("", _("— optional —"))] + [
+            (r.code, r.name) for r in self.district_choices
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        province: Region | None = data.get("province")
+        regency: Region | None = data.get("regency")
+        district: Region | None = data.get("district")
+        if province and regency and regency.parent_id != province.code:
+            self.add_error("regency", _("This regency/city is not in the chosen province."))
+        if regency and district and district.parent_id != regency.code:
+            self.add_error("district", _("This district is not in the chosen regency/city."))
+        return data
+
+    @property
+    def region(self) -> Region:
+        return self.cleaned_data.get("district") or self.cleaned_data["regency"]
+
+
+class TrackForm(forms.Form):
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=20)

@@ -1,0 +1,87 @@
+"""Demo data for ``make run``: a demo administrator and a few reports. Safe to run again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Complaint
+from complaints.services import submit_complaint
+from routing.models import Category, Region
+
+DEMO_PASSWORD = "lapor-demo-2026"
+
+DEMO_REPORTS = [
+    {
+        "kind": Complaint.Kind.COMPLAINT,
+        "title": "Puskesmas tutup di jam layanan",
+        "description": "Puskesmas di kecamatan kami tutup pada hari Selasa pukul 10 pagi, padahal "
+        "jadwal layanan tertulis buka sampai pukul 14.00. Banyak warga lansia pulang tanpa dilayani.",
+        "category": "kesehatan",
+        "region": "64.72.01",
+        "is_anonymous": False,
+        "is_confidential": False,
+        "reporter_name": "Warga Demo",
+    },
+    {
+        "kind": Complaint.Kind.ASPIRATION,
+        "title": "Usulan lampu penerangan jalan di jalan lingkungan",
+        "description": "Jalan lingkungan di RT kami gelap setiap malam sehingga rawan kecelakaan "
+        "dan kejahatan. Kami mengusulkan pemasangan lampu penerangan jalan umum.",
+        "category": "infrastruktur",
+        "region": "64.71",
+        "is_anonymous": True,
+        "is_confidential": False,
+        "reporter_name": "",
+    },
+    {
+        "kind": Complaint.Kind.INFORMATION_REQUEST,
+        "title": "Permintaan informasi anggaran perbaikan sekolah",
+        "description": "Saya meminta informasi rincian anggaran perbaikan gedung SD negeri di "
+        "kecamatan kami untuk tahun anggaran berjalan, sesuai UU Keterbukaan Informasi Publik.",
+        "category": "pendidikan",
+        "region": "64.72",
+        "is_anonymous": False,
+        "is_confidential": True,
+        "reporter_name": "Warga Demo",
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo administrator and demo reports (only if there are no reports yet)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        User = get_user_model()
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+        if Complaint.objects.exists():
+            self.stdout.write("Demo reports: already there.")
+            return
+        if not Region.objects.exists():
+            self.stderr.write("No regions: run `manage.py load_regions` first.")
+            return
+        now = timezone.now()
+        with transaction.atomic():
+            for spec in DEMO_REPORTS:
+                receipt = submit_complaint(
+                    kind=spec["kind"],
+                    title=spec["title"],
+                    description=spec["description"],
+                    category=Category.objects.get(code=spec["category"]),
+                    region=Region.objects.get(code=spec["region"]),
+                    incident_date=timezone.localdate(now) - dt.timedelta(days=2),
+                    is_anonymous=spec["is_anonymous"],
+                    is_confidential=spec["is_confidential"],
+                    reporter_name=spec["reporter_name"],
+                    now=now,
+                )
+                self.stdout.write(f"Demo report {receipt.complaint.tracking_number}")

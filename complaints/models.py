@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lapor.lib.tracking import access_key_matches
+
+TITLE_MAX_LENGTH = 150
+TITLE_MIN_LENGTH = 10
+DESCRIPTION_MAX_LENGTH = 5000
+DESCRIPTION_MIN_LENGTH = 30
+
+
+class ComplaintQuerySet(models.QuerySet["Complaint"]):
+    def public(self) -> ComplaintQuerySet:
+        """Reports that may appear in public lists and search."""
+        return self.filter(is_confidential=False)
+
+
+class Complaint(models.Model):
+    """A citizen's report (laporan). Its ``status`` is a cache of its event log."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "COMPLAINT", _("complaint (pengaduan)")
+        ASPIRATION = "ASPIRATION", _("aspiration (aspirasi)")
+        INFORMATION_REQUEST = "INFORMATION_REQUEST", _("information request")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "SUBMITTED", _("received, waiting to be routed")
+        AWAITING_VERIFICATION = "AWAITING_VERIFICATION", _("being verified")
+        DISPOSED = "DISPOSED", _("handed to the agency in charge")
+        IN_PROGRESS = "IN_PROGRESS", _("being handled")
+        RESPONDED = "RESPONDED", _("answered")
+        COMPLETED = "COMPLETED", _("completed")
+        ARCHIVED = "ARCHIVED", _("archived")
+
+    tracking_number = models.CharField(_("tracking number"), max_length=9, unique=True)
+    access_key_hash = models.CharField(max_length=64, editable=False)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH)
+    category = models.ForeignKey(
+        "routing.Category", on_delete=models.PROTECT, related_name="complaints"
+    )
+    # A regency/city or a district inside one.
+    region = models.ForeignKey(
+        "routing.Region", on_delete=models.PROTECT, related_name="complaints"
+    )
+    incident_date = models.DateField(_("date of the event"))
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
+    )
+    # The language the citizen used, for the e-mails we send them.
+    language = models.CharField(max_length=8, default="id")
+    submitted_at = models.DateTimeField(_("submitted at"))
+    # The deadline of whoever holds the report now.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="complaint_status_due"),
+            models.Index(fields=["-submitted_at"], name="complaint_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["COMPLAINT", "ASPIRATION", "INFORMATION_REQUEST"]
+                ),
+                name="complaint_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "SUBMITTED", "AWAITING_VERIFICATION", "DISPOSED", "IN_PROGRESS",
+                        "RESPONDED", "COMPLETED", "ARCHIVED",
+                    ]
+                ),
+                name="complaint_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+    def access_key_matches(self, key: str) -> bool:
+        return bool(key) and access_key_matches(key, self.access_key_hash)
+
+
+class Reporter(models.Model):
+    """Who filed a report, kept apart from it.
+
+    Nothing here is shown to any agency when the report is anonymous; pages, APIs and exports
+    for staff must never join this table for such a report.
+    """
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, related_name="reporter", primary_key=True
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+
+    def __str__(self) -> str:
+        return f"reporter of {self.complaint_id}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name says nothing about the citizen's file name or the report.
+    return f"attachments/{instance.storage_token[:2]}/{instance.storage_token}.{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A file attached to a report, cleaned on upload (images re-encoded without EXIF)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    storage_token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    # The citizen's own file name: reporter metadata, shown only through the private link.
+    original_name = models.CharField(max_length=150, blank=True)
+    position = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "position"], name="attachment_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}/{self.position}"
+
+    @property
+    def display_name(self) -> str:
+        """A name that reveals nothing of the reporter's device or habits."""
+        return f"lampiran-{self.position}.{self.extension}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ComplaintEvent(models.Model):
+    """One row of a report's append-only history: who did what, when, from which state to which."""
+
+    class Type(models.TextChoices):
+        SUBMITTED = "SUBMITTED", _("Report received")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(_("event"), max_length=32, choices=Type.choices)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Shown on the public timeline; internal events (notes, identity reveals) are not.
+    is_public = models.BooleanField(default=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_time")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.type}"

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from complaints.models import (
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+)
+from complaints.selectors import public_event_list
+from routing.models import Category, Region
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    """Input of ``POST /api/v1/complaints/``; the service checks the rules behind each field."""
+
+    kind = serializers.ChoiceField(choices=Complaint.Kind.choices)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, trim_whitespace=False)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, trim_whitespace=False)
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        error_messages={"does_not_exist": _("Unknown category “{value}”.")},
+    )
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.filter(level__in=[Region.Level.REGENCY, Region.Level.DISTRICT]),
+        help_text="Kemendagri code of a regency/city (64.72) or of a district (64.72.01).",
+        error_messages={
+            "does_not_exist": _(
+                "Unknown region “{value}”: give the code of a regency/city or of a district."
+            )
+        },
+    )
+    incident_date = serializers.DateField(input_formats=["%Y-%m-%d"])
+    is_anonymous = serializers.BooleanField(default=False)
+    is_confidential = serializers.BooleanField(default=False)
+    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reporter_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        default=list,
+        help_text="Up to LAPOR_MAX_ATTACHMENTS files (multipart only): JPG, PNG, WebP or PDF.",
+    )
+
+
+class ComplaintCreatedSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    access_key = serializers.CharField(help_text="Shown once; only its hash is stored.")
+    status = serializers.CharField()
+    url = serializers.CharField(help_text="The private link: the whole report, for the reporter.")
+
+
+class RegionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "name_id", "name_en"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    type_display = serializers.CharField(source="get_type_display")
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["type", "type_display", "from_status", "to_status", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    original_name = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["position", "name", "original_name", "content_type", "size", "width", "height", "url"]
+
+    def get_url(self, obj: Attachment) -> str:
+        request = self.context["request"]
+        return request.build_absolute_uri(
+            reverse(
+                "api:complaint-attachment",
+                kwargs={"tracking_number": obj.complaint.tracking_number, "position": obj.position},
+            )
+        )
+
+
+class ComplaintPublicSerializer(serializers.ModelSerializer):
+    """What anyone with the tracking number may see. Never the reporter."""
+
+    category = CategorySerializer()
+    region = RegionRefSerializer()
+    status_display = serializers.CharField(source="get_status_display")
+    kind_display = serializers.CharField(source="get_kind_display")
+    events = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "tracking_number",
+            "kind",
+            "kind_display",
+            "title",
+            "category",
+            "region",
+            "status",
+            "status_display",
+            "is_confidential",
+            "incident_date",
+            "submitted_at",
+            "due_at",
+            "events",
+        ]
+
+    def get_title(self, obj: Complaint) -> str | None:
+        # A confidential report shows no title or text to anyone without its key.
+        return None if obj.is_confidential and not self.context.get("private") else obj.title
+
+    def get_events(self, obj: Complaint) -> list[dict[str, Any]]:
+        return EventSerializer(public_event_list(obj), many=True).data
+
+
+class ReporterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class ComplaintPrivateSerializer(ComplaintPublicSerializer):
+    """The reporter's own view, behind the access key."""
+
+    reporter = ReporterSerializer()
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(ComplaintPublicSerializer.Meta):
+        fields = [
+            *ComplaintPublicSerializer.Meta.fields,
+            "description",
+            "is_anonymous",
+            "reporter",
+            "attachments",
+        ]
+
+    def get_attachments(self, obj: Complaint) -> list[dict[str, Any]]:
+        return AttachmentSerializer(
+            obj.attachments.order_by("position"), many=True, context=self.context
+        ).data
+

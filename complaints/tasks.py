@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from complaints.emails import send_receipt_email
+from complaints.models import Complaint
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_receipt_email_task(*, complaint_id: int, access_key: str) -> None:
+    """E-mail the citizen their tracking number and private link.
+
+    The access key travels in this task's message because only its hash is stored; the message
+    lives in the broker until a worker takes it.
+    """
+    complaint = Complaint.objects.select_related("reporter").filter(pk=complaint_id).first()
+    if complaint is None:
+        return
+    send_receipt_email(complaint=complaint, access_key=access_key)

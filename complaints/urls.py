@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+
+from complaints import views
+
+app_name = "complaints"
+
+_TN = r"(?P<tracking_number>[A-Za-z0-9-]{1,20})"
+_KEY = r"(?P<access_key>[A-Za-z0-9_-]{20,100})"
+
+urlpatterns = [
+    path("lapor/", views.submit, name="submit"),
+    path("lapor/terkirim/", views.receipt, name="receipt"),
+    path("lacak/", views.track, name="track"),
+    re_path(rf"^lacak/{_TN}/$", views.public_detail, name="public"),
+    re_path(rf"^lacak/{_TN}/{_KEY}/$", views.private_detail, name="private"),
+    re_path(
+        rf"^lacak/{_TN}/{_KEY}/lampiran/(?P<position>[0-9]{{1,2}})/$",
+        views.private_attachment,
+        name="private-attachment",
+    ),
+]

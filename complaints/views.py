@@ -1,0 +1,210 @@
+"""The citizen's pages: file a report, get the receipt, follow it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods
+
+from complaints import selectors, services
+from complaints.emails import private_link_path
+from complaints.forms import ComplaintForm, TrackForm
+from complaints.models import Attachment, Complaint
+from lapor.client import client_ip, submission_wait_seconds
+
+RECEIPT_COOKIE = "lapor_receipt"
+RECEIPT_SALT = "complaints.receipt"
+RECEIPT_MAX_AGE = 30 * 60
+
+# The service's field names, as the form calls them.
+_FORM_FIELD = {"region": "regency"}
+
+
+def rate_limited_response(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+    response = render(
+        request,
+        "complaints/rate_limited.html",
+        {"wait_minutes": max(1, (wait_seconds + 59) // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(wait_seconds)
+    return response
+
+
+@sensitive_variables("form")
+@sensitive_post_parameters("reporter_name", "reporter_email", "reporter_phone")
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    max_attachments = settings.LAPOR_MAX_ATTACHMENTS
+    if request.method == "GET":
+        form = ComplaintForm(max_attachments=max_attachments)
+        return render(request, "complaints/submit.html", {"form": form})
+
+    if "_refresh" in request.POST:
+        # Without JavaScript the location selects fill in by sending the form back unvalidated.
+        form = ComplaintForm(initial=request.POST.dict(), max_attachments=max_attachments)
+        return render(request, "complaints/submit.html", {"form": form, "refreshed": True})
+
+    wait = submission_wait_seconds(request)
+    if wait is not None:
+        return rate_limited_response(request, wait)
+
+    form = ComplaintForm(request.POST, request.FILES, max_attachments=max_attachments)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            receipt = services.submit_complaint(
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                region=form.region,
+                incident_date=data["incident_date"],
+                is_anonymous=data["is_anonymous"],
+                is_confidential=data["is_confidential"],
+                reporter_name=data["reporter_name"],
+                reporter_email=data["reporter_email"],
+                reporter_phone=data["reporter_phone"],
+                attachments=data["attachments"],
+                ip_address=client_ip(request),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                target = _FORM_FIELD.get(field, field)
+                for message in messages:
+                    form.add_error(target if target in form.fields else None, message)
+        else:
+            response = redirect("complaints:receipt")
+            response.set_signed_cookie(
+                RECEIPT_COOKIE,
+                f"{receipt.complaint.tracking_number}:{receipt.access_key}",
+                salt=RECEIPT_SALT,
+                max_age=RECEIPT_MAX_AGE,
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",
+            )
+            return response
+    return render(request, "complaints/submit.html", {"form": form}, status=400)
+
+
+@require_GET
+def receipt(request: HttpRequest) -> HttpResponse:
+    """Show the tracking number and private link once, right after submission."""
+    try:
+        value = request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE)
+        tracking_number, access_key = value.split(":", 1)
+        complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
+    except (KeyError, signing.BadSignature, ValueError, Complaint.DoesNotExist):
+        return render(request, "complaints/receipt_gone.html", status=410)
+    response = render(
+        request,
+        "complaints/receipt.html",
+        {
+            "complaint": complaint,
+            "private_url": request.build_absolute_uri(private_link_path(complaint, access_key)),
+            "has_email": bool(complaint.reporter.email),
+        },
+    )
+    response.delete_cookie(RECEIPT_COOKIE, samesite="Lax")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        try:
+            complaint = selectors.get_complaint_by_tracking_number(
+                form.cleaned_data["tracking_number"]
+            )
+        except Complaint.DoesNotExist:
+            form.add_error(
+                "tracking_number",
+                _("No report has this tracking number. Check it and try again."),
+            )
+        else:
+            return redirect("complaints:public", tracking_number=complaint.tracking_number)
+    return render(request, "complaints/track.html", {"form": form})
+
+
+@require_GET
+def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    try:
+        complaint = selectors.get_complaint_by_tracking_number(tracking_number)
+    except Complaint.DoesNotExist:
+        raise Http404
+    if complaint.tracking_number != tracking_number:
+        return redirect("complaints:public", tracking_number=complaint.tracking_number)
+    return render(
+        request,
+        "complaints/detail.html",
+        {
+            "complaint": complaint,
+            "events": selectors.public_event_list(complaint),
+            "private": False,
+        },
+    )
+
+
+@sensitive_variables("access_key")
+@require_GET
+def private_detail(request: HttpRequest, tracking_number: str, access_key: str) -> HttpResponse:
+    try:
+        complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
+    except Complaint.DoesNotExist:
+        raise Http404
+    response = render(
+        request,
+        "complaints/detail.html",
+        {
+            "complaint": complaint,
+            "reporter": complaint.reporter,
+            "attachments": complaint.attachments.order_by("position"),
+            "events": selectors.public_event_list(complaint),
+            "private": True,
+            "access_key": access_key,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@sensitive_variables("access_key")
+@require_GET
+def private_attachment(
+    request: HttpRequest, tracking_number: str, access_key: str, position: int
+) -> FileResponse:
+    try:
+        complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
+        attachment = complaint.attachments.get(position=position)
+    except (Complaint.DoesNotExist, Attachment.DoesNotExist):
+        raise Http404
+    return attachment_response(attachment)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        filename=attachment.display_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"track_form": TrackForm()})
+

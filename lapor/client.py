@@ -1,0 +1,35 @@
+"""Who is asking: the client address behind any trusted proxies, and the submission limit."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from lapor.lib.ratelimit import hit, parse_rate
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the entry our own proxies added to X-Forwarded-For.
+
+    Only as many X-Forwarded-For entries as there are trusted proxies are believed; anything a
+    client writes there itself stays to the left and is ignored.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = settings.LAPOR_TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def submission_wait_seconds(request: HttpRequest) -> int | None:
+    """Count a submission attempt from this client; seconds to wait if over the limit, else None."""
+    rate = parse_rate(settings.LAPOR_SUBMIT_RATE)
+    return hit("submit", client_ip(request) or "unknown", rate)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from complaints import views as complaint_views
+
+urlpatterns = [
+    path("", complaint_views.home, name="home"),
+    path("", include("complaints.urls")),
+    path("api/v1/", include("lapor.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "lapor.errors.bad_request"
+handler403 = "lapor.errors.permission_denied"
+handler404 = "lapor.errors.page_not_found"
+handler500 = "lapor.errors.server_error"

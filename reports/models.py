@@ -1,0 +1,1 @@
+"""Monthly recaps and quarterly evaluations live here (issue: recaps); nothing yet."""

