@@ -25,9 +25,19 @@ class ComplaintAdmin(admin.ModelAdmin):
     inlines = [ComplaintEventInline]
     exclude = ["access_key_hash"]
     readonly_fields = [
-        "tracking_number", "kind", "title", "description", "category", "region",
-        "incident_date", "is_anonymous", "is_confidential", "status", "language",
-        "submitted_at", "due_at",
+        "tracking_number",
+        "kind",
+        "title",
+        "description",
+        "category",
+        "region",
+        "incident_date",
+        "is_anonymous",
+        "is_confidential",
+        "status",
+        "language",
+        "submitted_at",
+        "due_at",
     ]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]

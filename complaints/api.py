@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -98,7 +98,7 @@ def _complaint_for(request: Request, tracking_number: str) -> tuple[Complaint, b
             return selectors.access_complaint_by_private_link(tracking_number, key), True
         return selectors.get_complaint_by_tracking_number(tracking_number), False
     except Complaint.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 class ComplaintDetailApi(APIView):
@@ -116,9 +116,9 @@ class ComplaintDetailApi(APIView):
         complaint, private = _complaint_for(request, tracking_number)
         context = {"request": request, "private": private}
         if private:
-            complaint = Complaint.objects.select_related(
-                "category", "region", "reporter"
-            ).get(pk=complaint.pk)
+            complaint = Complaint.objects.select_related("category", "region", "reporter").get(
+                pk=complaint.pk
+            )
             return Response(ComplaintPrivateSerializer(complaint, context=context).data)
         return Response(ComplaintPublicSerializer(complaint, context=context).data)
 
@@ -132,11 +132,11 @@ class ComplaintAttachmentApi(APIView):
     def get(self, request: Request, tracking_number: str, position: int) -> FileResponse:
         complaint, private = _complaint_for(request, tracking_number)
         if not private:
-            raise Http404
+            raise Http404 from None
         try:
             attachment = complaint.attachments.get(position=position)
         except Attachment.DoesNotExist:
-            raise Http404
+            raise Http404 from None
         return attachment_response(attachment)
 
 

@@ -86,7 +86,9 @@ class ComplaintForm(forms.Form):
     is_confidential = forms.BooleanField(
         label=_("Confidential"),
         required=False,
-        help_text=_("Your report will not be published; only you and the agencies handling it can read it."),
+        help_text=_(
+            "Your report will not be published; only you and the agencies handling it can read it."
+        ),
     )
     reporter_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
     reporter_email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)

@@ -70,16 +70,19 @@ class Complaint(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=["COMPLAINT", "ASPIRATION", "INFORMATION_REQUEST"]
-                ),
+                condition=models.Q(kind__in=["COMPLAINT", "ASPIRATION", "INFORMATION_REQUEST"]),
                 name="complaint_kind_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(
                     status__in=[
-                        "SUBMITTED", "AWAITING_VERIFICATION", "DISPOSED", "IN_PROGRESS",
-                        "RESPONDED", "COMPLETED", "ARCHIVED",
+                        "SUBMITTED",
+                        "AWAITING_VERIFICATION",
+                        "DISPOSED",
+                        "IN_PROGRESS",
+                        "RESPONDED",
+                        "COMPLETED",
+                        "ARCHIVED",
                     ]
                 ),
                 name="complaint_status_valid",

@@ -41,9 +41,15 @@ class ComplaintCreateSerializer(serializers.Serializer):
     incident_date = serializers.DateField(input_formats=["%Y-%m-%d"])
     is_anonymous = serializers.BooleanField(default=False)
     is_confidential = serializers.BooleanField(default=False)
-    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    reporter_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
-    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    reporter_email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, default=""
+    )
+    reporter_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
     attachments = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),
         required=False,
@@ -88,7 +94,16 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["position", "name", "original_name", "content_type", "size", "width", "height", "url"]
+        fields = [
+            "position",
+            "name",
+            "original_name",
+            "content_type",
+            "size",
+            "width",
+            "height",
+            "url",
+        ]
 
     def get_url(self, obj: Attachment) -> str:
         request = self.context["request"]
@@ -161,4 +176,3 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
         return AttachmentSerializer(
             obj.attachments.order_by("position"), many=True, context=self.context
         ).data
-

@@ -62,7 +62,9 @@ def _end_of_working_day(start: dt.datetime, working_days: int) -> dt.datetime:
 def _check_text(errors: dict[str, list[str]], field: str, value: str, lo: int, hi: int) -> None:
     if has_forbidden_characters(value):
         errors.setdefault(field, []).append(
-            _("This text contains characters that are not allowed (control characters or bytes that are not UTF-8).")
+            _(
+                "This text contains characters that are not allowed (control characters or bytes that are not UTF-8)."
+            )
         )
     elif len(value.strip()) < lo:
         errors.setdefault(field, []).append(

@@ -100,7 +100,9 @@ def submit(request: HttpRequest) -> HttpResponse:
 def receipt(request: HttpRequest) -> HttpResponse:
     """Show the tracking number and private link once, right after submission."""
     try:
-        value = request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE)
+        value = request.get_signed_cookie(
+            RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
+        )
         tracking_number, access_key = value.split(":", 1)
         complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
     except (KeyError, signing.BadSignature, ValueError, Complaint.DoesNotExist):
@@ -142,7 +144,7 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
     try:
         complaint = selectors.get_complaint_by_tracking_number(tracking_number)
     except Complaint.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if complaint.tracking_number != tracking_number:
         return redirect("complaints:public", tracking_number=complaint.tracking_number)
     return render(
@@ -162,7 +164,7 @@ def private_detail(request: HttpRequest, tracking_number: str, access_key: str) 
     try:
         complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
     except Complaint.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     response = render(
         request,
         "complaints/detail.html",
@@ -189,7 +191,7 @@ def private_attachment(
         complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
         attachment = complaint.attachments.get(position=position)
     except (Complaint.DoesNotExist, Attachment.DoesNotExist):
-        raise Http404
+        raise Http404 from None
     return attachment_response(attachment)
 
 
@@ -207,4 +209,3 @@ def attachment_response(attachment: Attachment) -> FileResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"track_form": TrackForm()})
-

