@@ -8,6 +8,7 @@ to Redis as Celery broker and cache.
 
 from __future__ import annotations
 
+import logging.config
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lapor.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +176,10 @@ STORAGES = {
         ),
     },
 }
+# With DEBUG (local runs, tests) static files are served straight from the apps' folders;
+# in production from STATIC_ROOT, filled by `collectstatic`.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 # Five attachments of 10 MB each plus the form: anything far beyond is refused before parsing.
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
@@ -235,18 +241,42 @@ SPECTACULAR_SETTINGS = {
 # --- Logging --------------------------------------------------------------------------------
 # Request bodies and reporter details are never logged; see complaints.views for the
 # sensitive_post_parameters markers that keep them out of error reports too.
+# The private link's secret is cut out of every line, runserver's request log included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_keys": {"()": "lapor.logging.RedactAccessKeys"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_keys"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_keys"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
+# Applied here instead of through Django's defaults, whose handlers would print unredacted.
+LOGGING_CONFIG = None
+logging.config.dictConfig(LOGGING)
 
 # --- lapor ----------------------------------------------------------------------------------
 LAPOR_MAX_ATTACHMENTS = env.int("LAPOR_MAX_ATTACHMENTS", default=5)
 LAPOR_MAX_ATTACHMENT_BYTES = env.int("LAPOR_MAX_ATTACHMENT_MB", default=10) * 1024 * 1024
 # Decoding an image takes about 4 bytes a pixel: 40 megapixels is a 160 MB bitmap at most.
 LAPOR_MAX_IMAGE_PIXELS = env.int("LAPOR_MAX_IMAGE_PIXELS", default=40_000_000)
+# Larger request bodies are refused before they are read (all attachments plus 1 MB of form).
+LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # Submissions per client address, "<count>/<s|m|h|d>"; form and API share the budget.
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: trust none).
