@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT="${PORT:-8000}"
+export LAPOR_BASE_URL="${LAPOR_BASE_URL:-http://127.0.0.1:${PORT}}"
 mkdir -p var/celery/queue var/celery/processed var/log
 
 pids=()
