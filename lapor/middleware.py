@@ -1,4 +1,4 @@
-"""Refuse request bodies larger than any valid submission before anything reads them."""
+"""Middleware: early refusal of oversized bodies, and the pages' language."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -39,3 +41,21 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Pages are in Bahasa Indonesia unless the visitor chose English with the switch.
+
+    A phone set to English is common in Indonesia and says little about what its owner reads
+    best, so the pages ignore Accept-Language; the API, used by programs, honours it.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,7 +60,7 @@ class TestReportForm:
     def test_receipt_private_link_opens_the_whole_report(self, client: Client) -> None:
         client.post("/lapor/", form_data(reporter_name="Budi <b>Santoso</b>"))
         html = client.get("/lapor/terkirim/").content.decode()
-        link = html.split('id="private-link" value="', 1)[1].split('"', 1)[0]
+        link = re.search(r'id="private-link"[^>]*>([^<]+)</textarea>', html).group(1)
         page = client.get(link)
         assert page.status_code == 200
         body = page.content.decode()
@@ -255,3 +256,10 @@ class TestErrorPages:
         response = client.get("/tidak-ada/")
         assert response.status_code == 404
         assert "Tidak ditemukan" in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestLanguage:
+    def test_pages_are_indonesian_even_for_an_english_phone(self, client: Client) -> None:
+        html = client.get("/lapor/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+        assert 'lang="id"' in html and "Kirim laporan" in html
