@@ -116,11 +116,14 @@ class ComplaintForm(forms.Form):
             self.district_choices = Region.objects.filter(
                 parent_id=regency, level=Region.Level.DISTRICT
             ).order_by("code")
-        self.fields["regency"].widget.choices = [("", _("— choose —"))] + [
-            (r.code, r.name) for r in self.regency_choices
+        # Callables, so the options are read only when the form is shown again, not on every
+        # successful submission.
+        regencies, districts = self.regency_choices, self.district_choices
+        self.fields["regency"].widget.choices = lambda: [("", _("— choose —"))] + [
+            (r.code, r.name) for r in regencies
         ]
-        self.fields["district"].widget.choices = [("", _("— optional —"))] + [
-            (r.code, r.name) for r in self.district_choices
+        self.fields["district"].widget.choices = lambda: [("", _("— optional —"))] + [
+            (r.code, r.name) for r in districts
         ]
 
     def clean(self) -> dict[str, Any]:
