@@ -5,10 +5,16 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 from PIL import Image
 
 GPS_IFD = 0x8825
+
+
+def files_in(root: Path) -> list[Path]:
+    """Every file below ``root``: what a refused submission must not leave behind."""
+    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:

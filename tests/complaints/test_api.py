@@ -14,7 +14,7 @@ from django.test import Client
 from complaints.models import Complaint
 from complaints.services import SubmissionReceipt
 from tests.factories import api_data
-from tests.files import exif_gps, jpeg_with_gps, pdf, png_bomb
+from tests.files import exif_gps, files_in, jpeg_with_gps, pdf, png_bomb
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions", "categories")]
 
@@ -23,10 +23,6 @@ URL = "/api/v1/complaints/"
 
 def _post_json(client: Client, body: object, **extra: str):  # type: ignore[no-untyped-def]
     return client.post(URL, json.dumps(body), content_type="application/json", **extra)
-
-
-def _files_in(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 class TestComplaintCreateApi:
@@ -110,7 +106,7 @@ class TestComplaintCreateApi:
         response = client.post(URL, data)
         assert response.status_code == 400
         assert "attachments" in response.json()
-        assert not Complaint.objects.exists() and _files_in(media_root) == []
+        assert not Complaint.objects.exists() and files_in(media_root) == []
 
     def test_file_content_must_match_its_name(self, client: Client) -> None:
         data = api_data(attachments=[SimpleUploadedFile("foto.jpg", pdf(), "image/jpeg")])

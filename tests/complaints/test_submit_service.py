@@ -14,13 +14,9 @@ from complaints.tasks import send_receipt_email_task
 from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing.models import Region
 from tests.factories import NOW
-from tests.files import exif_gps, jpeg_with_gps, pdf, png, png_bomb
+from tests.files import exif_gps, files_in, jpeg_with_gps, pdf, png, png_bomb
 
 Submit = Callable[..., SubmissionReceipt]
-
-
-def _files_in(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 @pytest.mark.django_db
@@ -74,7 +70,7 @@ class TestSubmitComplaint:
         with photo.file.open("rb") as handle:
             assert exif_gps(handle.read()) == {}
         assert letter.content_type == "application/pdf"
-        assert len(_files_in(media_root)) == 2
+        assert len(files_in(media_root)) == 2
 
     def test_queues_the_receipt_email_only_after_commit(
         self, submit: Submit, django_capture_on_commit_callbacks, monkeypatch
@@ -153,7 +149,7 @@ class TestSubmitComplaintRefuses:
         with pytest.raises(ValidationError) as info:
             submit(attachments=files)
         assert "attachments" in info.value.message_dict
-        assert not Complaint.objects.exists() and _files_in(media_root) == []
+        assert not Complaint.objects.exists() and files_in(media_root) == []
 
     def test_one_bad_file_refuses_all_and_keeps_nothing(
         self, submit: Submit, media_root: Path
@@ -166,7 +162,7 @@ class TestSubmitComplaintRefuses:
             submit(attachments=files)
         assert not Complaint.objects.exists()
         assert not Attachment.objects.exists()
-        assert _files_in(media_root) == []
+        assert files_in(media_root) == []
 
     def test_failure_after_files_were_written_removes_them(
         self, submit: Submit, media_root: Path, monkeypatch: pytest.MonkeyPatch
@@ -182,4 +178,4 @@ class TestSubmitComplaintRefuses:
             submit(attachments=files)
         assert not Complaint.objects.exists()
         assert not Reporter.objects.exists()
-        assert _files_in(media_root) == []
+        assert files_in(media_root) == []

@@ -13,13 +13,9 @@ from django.test import Client
 from complaints.models import Attachment, Complaint
 from complaints.services import SubmissionReceipt
 from tests.factories import form_data
-from tests.files import exif_gps, jpeg_with_gps, png, png_bomb
+from tests.files import exif_gps, files_in, jpeg_with_gps, png, png_bomb
 
 pytestmark = pytest.mark.usefixtures("regions", "categories")
-
-
-def _files_in(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 @pytest.mark.django_db
@@ -130,7 +126,7 @@ class TestReportForm:
         )
         assert bad.status_code == 400
         assert "terlalu besar" in bad.content.decode() or "too large" in bad.content.decode()
-        assert not Complaint.objects.exists() and _files_in(media_root) == []
+        assert not Complaint.objects.exists() and files_in(media_root) == []
 
         good = client.post(
             "/lapor/",
