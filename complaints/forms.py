@@ -119,12 +119,12 @@ class ComplaintForm(forms.Form):
         # Callables, so the options are read only when the form is shown again, not on every
         # successful submission.
         regencies, districts = self.regency_choices, self.district_choices
-        self.fields["regency"].widget.choices = lambda: [("", _("— choose —"))] + [
-            (r.code, r.name) for r in regencies
-        ]
-        self.fields["district"].widget.choices = lambda: [("", _("— optional —"))] + [
-            (r.code, r.name) for r in districts
-        ]
+        self.fields["regency"].widget.choices = lambda: (
+            [("", _("— choose —"))] + [(r.code, r.name) for r in regencies]
+        )
+        self.fields["district"].widget.choices = lambda: (
+            [("", _("— optional —"))] + [(r.code, r.name) for r in districts]
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

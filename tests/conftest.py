@@ -134,3 +134,17 @@ def submit(regions: None, categories: None) -> Callable[..., Any]:
         return submit_complaint(**fields)
 
     return _submit
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Close PostgreSQL connection pools before the test database is dropped: connections that
+    the live server's threads gave back to the pool would otherwise keep it in use."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if getattr(connection, "pool", None) is not None:
+                connection.close()  # give back the connection this thread still holds
+                connection.close_pool()

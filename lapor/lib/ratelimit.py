@@ -1,15 +1,17 @@
-"""A fixed-window rate limit kept in the Django cache (Redis in production).
+"""A fixed-window rate limit, counted in Redis when there is one, else in the Django cache.
 
 ``"20/h"`` allows 20 hits per client per clock hour. Fixed windows can let through twice the
 rate across a window boundary; for a submission limit meant to stop floods, not to meter, that
-is the right trade for one atomic INCR per request.
+is the right trade for one round trip per request (a pipelined INCR and EXPIRE NX on Redis).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
+import redis
 from django.core.cache import cache
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -32,17 +34,42 @@ def parse_rate(text: str) -> Rate:
     return Rate(count=int(count_text), seconds=_PERIODS[period])
 
 
-def hit(scope: str, client: str, rate: Rate, *, now: float | None = None) -> int | None:
+@lru_cache(maxsize=4)
+def _redis_client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def _count_in_redis(url: str, key: str, ttl: int) -> int:
+    pipe = _redis_client(url).pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, ttl, nx=True)
+    used, _ = pipe.execute()
+    return int(used)
+
+
+def _count_in_cache(key: str, ttl: int) -> int:
+    cache.add(key, 0, timeout=ttl)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=ttl)
+        return 1
+
+
+def hit(
+    scope: str,
+    client: str,
+    rate: Rate,
+    *,
+    redis_url: str = "",
+    now: float | None = None,
+) -> int | None:
     """Count one hit; return None when allowed, else the seconds until the window ends."""
     moment = time.time() if now is None else now
     window = int(moment // rate.seconds)
-    key = f"rl:{scope}:{client}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=rate.seconds + 5)
-        used = 1
+    key = f"lapor:rl:{scope}:{client}:{window}"
+    ttl = rate.seconds + 5
+    used = _count_in_redis(redis_url, key, ttl) if redis_url else _count_in_cache(key, ttl)
     if used > rate.count:
         return max(1, int((window + 1) * rate.seconds - moment))
     return None

@@ -50,6 +50,11 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
         try:
             yield browser
         finally:
+            # The test body's queries ran while Playwright's loop was current, on a connection
+            # of their own: give it back, or it keeps the test database busy at teardown.
+            from django.db import connections
+
+            connections.close_all()
             browser.close()
 
 

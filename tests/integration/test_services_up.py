@@ -81,7 +81,7 @@ class TestOnRedis:
             == 429
         )
         server = redis.Redis.from_url(settings.REDIS_URL)
-        keys = server.keys("*rl:submit:127.0.0.1:*")
+        keys = server.keys("lapor:rl:submit:127.0.0.1:*")
         assert keys and 0 < server.ttl(keys[0]) <= 3600 + 5
 
 

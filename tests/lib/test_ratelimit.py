@@ -17,12 +17,24 @@ class TestParseRate:
             parse_rate(text)
 
 
+@pytest.fixture(params=["cache", pytest.param("redis", marks=pytest.mark.redis)])
+def redis_url(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]
+    """Count in the Django cache, and (where Redis is up) in Redis directly."""
+    if request.param == "cache":
+        return ""
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    return settings.REDIS_URL
+
+
 class TestHit:
-    def test_allows_the_count_then_refuses_until_the_window_ends(self) -> None:
+    def test_allows_the_count_then_refuses_until_the_window_ends(self, redis_url: str) -> None:
         rate = Rate(3, 60)
         now = 60 * 16_667 + 20.0  # 20 s into a minute window
-        assert [hit("t", "1.2.3.4", rate, now=now) for _ in range(3)] == [None, None, None]
-        assert hit("t", "1.2.3.4", rate, now=now) == 40
+        kw = {"redis_url": redis_url, "now": now}
+        assert [hit("t", "1.2.3.4", rate, **kw) for _ in range(3)] == [None, None, None]
+        assert hit("t", "1.2.3.4", rate, **kw) == 40
         # another client has its own budget, and the next window starts afresh
-        assert hit("t", "5.6.7.8", rate, now=now) is None
-        assert hit("t", "1.2.3.4", rate, now=now + 60) is None
+        assert hit("t", "5.6.7.8", rate, **kw) is None
+        assert hit("t", "1.2.3.4", rate, redis_url=redis_url, now=now + 60) is None
