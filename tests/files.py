@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 from PIL import Image
+from pypdf import PdfWriter
 
 GPS_IFD = 0x8825
 
@@ -39,11 +40,17 @@ def png(size: tuple[int, int] = (32, 32)) -> bytes:
     return out.getvalue()
 
 
-def pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+def pdf(*, author: str = "", password: str = "") -> bytes:
+    """A one-page PDF, with an author in its metadata when given, encrypted with a password."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    if author:
+        writer.add_metadata({"/Author": author, "/Creator": f"{author}'s laptop"})
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:

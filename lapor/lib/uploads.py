@@ -3,8 +3,8 @@
 Each file's type is read from its content and must agree with its name. Images are checked for
 their pixel count before any pixel is decoded (a small PNG can claim 100,000 x 100,000 pixels and
 take gigabytes to open), then decoded, turned upright and re-encoded, which drops EXIF and with it
-the GPS position of the phone that took the picture. PDFs are kept as they are, after a check
-that they are PDFs.
+the GPS position of the phone that took the picture. PDFs are parsed and written anew without
+their document information and XMP metadata (author, software).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import IO
 
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 
 # Pillow format name -> (content type, file extension of the cleaned file)
 _IMAGE_FORMATS = {
@@ -81,11 +83,40 @@ def clean_upload(
 
 
 def _clean_pdf(name: str, stream: IO[bytes]) -> CleanFile:
+    not_a_pdf = UploadRejected(_("“%(name)s” is not a valid PDF document.") % {"name": name})
     content = stream.read()
-    head, tail = content[:1024], content[-2048:]
-    if not head.startswith(b"%PDF-") or b"%%EOF" not in tail:
-        raise UploadRejected(_("“%(name)s” is not a valid PDF document.") % {"name": name})
-    return CleanFile(content=content, content_type="application/pdf", extension="pdf")
+    if not content.startswith(b"%PDF-"):
+        raise not_a_pdf
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            raise UploadRejected(
+                _("“%(name)s” is protected with a password; please attach it without one.")
+                % {"name": name}
+            )
+        # Rewritten without its document information and XMP metadata, which often carry
+        # the author's name and the software of the reporter's own computer.
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        writer.xmp_metadata = None
+        out = io.BytesIO()
+        writer.write(out)
+    except UploadRejected:
+        raise
+    except (
+        # A hostile or broken PDF can fail deep inside the parser in many ways; each means
+        # the same to the citizen: not a PDF we can keep.
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OSError,
+    ) as exc:
+        raise not_a_pdf from exc
+    return CleanFile(content=out.getvalue(), content_type="application/pdf", extension="pdf")
 
 
 def _clean_image(name: str, stream: IO[bytes], expected: str, max_pixels: int) -> CleanFile:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from django.utils import translation
 from PIL import Image
+from pypdf import PdfReader
 
 from lapor.lib.uploads import UploadRejected, clean_upload
 from tests.files import exif_gps, jpeg_with_gps, pdf, png, png_bomb
@@ -68,6 +69,29 @@ class TestCleanUpload:
     def test_other_types_are_refused(self, name: str) -> None:
         with pytest.raises(UploadRejected, match="only JPG, PNG, WebP images and PDF"):
             _clean(name, png())
+
+    def test_pdf_loses_its_author(self) -> None:
+        original = pdf(author="Siti Aminah")
+        assert b"Siti Aminah" in original
+        cleaned = _clean("surat.pdf", original)
+        assert b"Siti Aminah" not in cleaned.content
+        reader = PdfReader(io.BytesIO(cleaned.content))
+        assert len(reader.pages) == 1 and not reader.metadata
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            b"%PDF-1.4\n garbage that is no PDF at all",
+            b"%PDF-1.7\n" + b"[" * 5000,
+        ],
+    )
+    def test_broken_pdf_is_refused(self, content: bytes) -> None:
+        with pytest.raises(UploadRejected, match="not a valid PDF"):
+            _clean("surat.pdf", content)
+
+    def test_encrypted_pdf_is_refused(self) -> None:
+        with pytest.raises(UploadRejected, match="password"):
+            _clean("surat.pdf", pdf(password="rahasia"))
 
     def test_too_many_bytes(self) -> None:
         with pytest.raises(UploadRejected, match="larger than 1 MB"):
