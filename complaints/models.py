@@ -50,6 +50,8 @@ class Complaint(models.Model):
     incident_date = models.DateField(_("date of the event"))
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
+    # Berkadar pengawasan: a complaint that needs an inspection (60 working days to complete).
+    needs_inspection = models.BooleanField(_("needs an inspection"), default=False)
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -58,6 +60,19 @@ class Complaint(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     # The deadline of whoever holds the report now.
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # Who holds the report now (empty: the central queue, before the first routing step), and
+    # the number of its last disposition, which a routing task must find unchanged to act.
+    current_agency = models.ForeignKey(
+        "routing.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="held_complaints",
+        verbose_name=_("current agency"),
+    )
+    routing_step = models.PositiveIntegerField(default=0)
+    # When the holder last changed: the sweeper re-publishes a step that has stalled.
+    moved_at = models.DateTimeField(null=True, blank=True)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -67,6 +82,12 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="complaint_status_due"),
             models.Index(fields=["-submitted_at"], name="complaint_submitted"),
+            models.Index(
+                fields=["moved_at"],
+                condition=models.Q(status="SUBMITTED"),
+                name="complaint_routing_moved",
+            ),
+            models.Index(fields=["current_agency", "status"], name="complaint_holder_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -167,6 +188,14 @@ class ComplaintEvent(models.Model):
 
     class Type(models.TextChoices):
         SUBMITTED = "SUBMITTED", _("Report received")
+        ROUTED = "ROUTED", _("Passed on to %(agency)s")
+        AWAITING_VERIFICATION = "AWAITING_VERIFICATION", _("Being verified by %(agency)s")
+        DISPOSED = "DISPOSED", _("Handed to %(agency)s, which must follow it up")
+        ESCALATED = "ESCALATED", _("Deadline missed; passed up to %(agency)s")
+        TRANSFER_REQUESTED = (
+            "TRANSFER_REQUESTED",
+            _("Returned as not its authority; back to %(agency)s"),
+        )
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(_("event"), max_length=32, choices=Type.choices)
@@ -191,3 +220,11 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.type}"
+
+    @property
+    def label(self) -> str:
+        """The event in words, with the agency it names (kept in ``data`` when it happened)."""
+        text = str(self.get_type_display())
+        if "%(agency)s" in text:
+            return text % {"agency": self.data.get("agency_name", "—")}
+        return text

@@ -31,8 +31,9 @@ from complaints.models import (
 from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key, new_tracking_number
 from lapor.lib.uploads import CleanFile, UploadRejected, clean_upload
-from lapor.lib.workdays import add_working_days
-from routing.models import Category, Region
+from routing import selectors as routing_selectors
+from routing import services as routing_services
+from routing.models import Category, DeadlineSetting, Region
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ class SubmissionReceipt:
 
     complaint: Complaint
     access_key: str
-
-
-def _end_of_working_day(start: dt.datetime, working_days: int) -> dt.datetime:
-    local_start = timezone.localtime(start)
-    day = add_working_days(local_start.date(), working_days)
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local_start.tzinfo)
 
 
 def _check_text(errors: dict[str, list[str]], field: str, value: str, lo: int, hi: int) -> None:
@@ -123,8 +118,9 @@ def submit_complaint(
     language: str = "id",
     now: dt.datetime,
 ) -> SubmissionReceipt:
-    """File a citizen's report: the report, its reporter, its attachments and its first event,
-    in one transaction. The receipt e-mail, when an address was given, is sent after commit.
+    """File a citizen's report: the report, its reporter, its attachments, its first event and
+    its first routing step (an outbox row), in one transaction. The routing step is published
+    and the receipt e-mail (when an address was given) sent after commit.
 
     Everything is checked before anything is written; files written before a failure are
     removed again, so a refused or failed submission leaves nothing behind.
@@ -179,7 +175,10 @@ def submit_complaint(
                 access_key_hash=hash_access_key(access_key),
                 status=Complaint.Status.SUBMITTED,
                 submitted_at=now,
-                due_at=_end_of_working_day(now, settings.LAPOR_VERIFICATION_WORKING_DAYS),
+                due_at=routing_selectors.due_at(
+                    start=now, step=DeadlineSetting.Step.VERIFICATION, kind=kind
+                ),
+                moved_at=now,
             )
             Reporter.objects.create(
                 complaint=complaint,
@@ -212,6 +211,7 @@ def submit_complaint(
                 created_at=now,
                 data={"attachments": len(cleaned)},
             )
+            routing_services.enqueue_routing(complaint=complaint, now=now)
             if reporter_email.strip():
                 from complaints.tasks import send_receipt_email_task
 

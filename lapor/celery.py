@@ -1,8 +1,4 @@
-"""The Celery app and its beat schedule, in code.
-
-The schedule is empty until the routing issue adds the deadline sweeps; the worker already runs
-the intake side effects (the receipt e-mail).
-"""
+"""The Celery app and its beat schedule, in code."""
 
 from __future__ import annotations
 
@@ -17,4 +13,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Routing steps whose request could not publish them (broker down at submission).
+    "relay-routing-outbox": {"task": "routing.tasks.relay_outbox_task", "schedule": 10.0},
+    # Reports whose step was lost (worker killed, queue lost): publish the step again.
+    "sweep-stalled-routing": {"task": "routing.tasks.sweep_stalled_routing_task", "schedule": 60.0},
+    # Missed deadlines: one level up, counted against the agency that missed them.
+    "escalate-overdue": {"task": "routing.tasks.escalate_overdue_task", "schedule": 900.0},
+}

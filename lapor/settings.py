@@ -281,5 +281,7 @@ LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: trust none).
 LAPOR_TRUSTED_PROXY_COUNT = env.int("LAPOR_TRUSTED_PROXY_COUNT", default=0)
-# Working days for the verification and first disposition of a new report (SP4N-LAPOR! practice).
-LAPOR_VERIFICATION_WORKING_DAYS = env.int("LAPOR_VERIFICATION_WORKING_DAYS", default=3)
+# Routing: outbox rows older than this are published by beat (their request could not);
+# a report still being routed that has not moved for this long gets its step published again.
+LAPOR_OUTBOX_GRACE_SECONDS = env.int("LAPOR_OUTBOX_GRACE_SECONDS", default=10)
+LAPOR_ROUTING_STALL_SECONDS = env.int("LAPOR_ROUTING_STALL_SECONDS", default=120)

@@ -66,3 +66,335 @@ class Category(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "id").startswith("en") else self.name_id
+
+
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def coordinators(self) -> AgencyQuerySet:
+        return self.exclude(level=Agency.Level.OPD)
+
+
+class Agency(models.Model):
+    """A node of the hierarchy: the national coordinator, a Diskominfo coordinator of a province
+    or a regency/city, or an OPD (the agency that answers) under a coordinator."""
+
+    class Level(models.TextChoices):
+        NATIONAL = "NATIONAL", _("national coordinator")
+        PROVINCE = "PROVINCE", _("province coordinator")
+        REGENCY = "REGENCY", _("regency/city coordinator")
+        OPD = "OPD", _("agency (OPD)")
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="agencies"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(level="NATIONAL", parent__isnull=True, region__isnull=True)
+                    | (~models.Q(level="NATIONAL") & models.Q(parent__isnull=False))
+                ),
+                name="agency_parent_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=["NATIONAL", "PROVINCE", "REGENCY", "OPD"]),
+                name="agency_level_valid",
+            ),
+            # One coordinator per province or regency/city, and one national coordinator.
+            models.UniqueConstraint(
+                fields=["level", "region"],
+                condition=models.Q(level__in=["PROVINCE", "REGENCY"]),
+                name="agency_one_coordinator_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["level"],
+                condition=models.Q(level="NATIONAL"),
+                name="agency_one_national",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.level != self.Level.OPD
+
+
+class Officer(models.Model):
+    """A staff account's place in the hierarchy: every officer belongs to one agency."""
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="officer", primary_key=True
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency}"
+
+
+class RoutingRule(models.Model):
+    """Who holds the authority for a category, decided at a level of the hierarchy.
+
+    At a province coordinator a rule sends the report to a provincial OPD or on down to the
+    coordinator of the report's regency/city; at a regency/city coordinator it sends it to one
+    of its OPDs. A rule with a region applies there only and wins over one without.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "PROVINCE", _("at the province coordinator")
+        REGENCY = "REGENCY", _("at the regency/city coordinator")
+
+    class Target(models.TextChoices):
+        AGENCY = "AGENCY", _("to the agency named")
+        REGENCY_COORDINATOR = (
+            "REGENCY_COORDINATOR",
+            _("on down to the coordinator of the report's regency/city"),
+        )
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
+    level = models.CharField(_("decided at"), max_length=10, choices=Level.choices)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        help_text=_("The province or regency/city where the rule applies; empty: everywhere."),
+    )
+    target = models.CharField(
+        _("send"), max_length=20, choices=Target.choices, default=Target.AGENCY
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="rules"
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(target="AGENCY", agency__isnull=False)
+                    | models.Q(target="REGENCY_COORDINATOR", agency__isnull=True, level="PROVINCE")
+                ),
+                name="rule_target_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "level", "region"], name="rule_unique_with_region"
+            ),
+            models.UniqueConstraint(
+                fields=["category", "level"],
+                condition=models.Q(region__isnull=True),
+                name="rule_unique_everywhere",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} @ {self.level} {self.region_id or '*'}"
+
+
+class CalendarException(models.Model):
+    """An administrator's correction to the working-day calendar: an extra day off (a cuti
+    bersama decreed late) or an extra working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"), help_text=_("Ticked: an extra working day. Empty: an extra day off.")
+    )
+    description = models.CharField(_("description"), max_length=200)
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.description}"
+
+
+class DeadlineSetting(models.Model):
+    """A deadline in working days, editable without a deploy, with the rule it comes from."""
+
+    class Step(models.TextChoices):
+        VERIFICATION = "VERIFICATION", _("verification and first disposition")
+        FIRST_RESPONSE = "FIRST_RESPONSE", _("first follow-up by the agency")
+        COMPLETION = "COMPLETION", _("completion")
+        COMPLETION_INSPECTION = (
+            "COMPLETION_INSPECTION",
+            _("completion of a complaint that needs an inspection"),
+        )
+        EXTENSION = "EXTENSION", _("extension")
+        CITIZEN_REPLY = "CITIZEN_REPLY", _("citizen's reply window, then auto-complete")
+
+    step = models.CharField(_("step"), max_length=24, choices=Step.choices)
+    # Empty: every kind of report.
+    kind = models.CharField(_("kind"), max_length=24, blank=True)
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [
+            models.UniqueConstraint(fields=["step", "kind"], name="deadline_unique_step_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.kind or '*'}: {self.working_days}"
+
+
+class Disposition(models.Model):
+    """One hand-over of a report from one holder to the next, numbered per report.
+
+    ``(complaint, sequence)`` is unique: a routing step delivered twice, or taken by two workers
+    at once, can write its disposition only once.
+    """
+
+    class Kind(models.TextChoices):
+        ROUTE = "ROUTE", _("routed")
+        DISPOSE = "DISPOSE", _("disposed by a coordinator")
+        ESCALATE = "ESCALATE", _("escalated after a missed deadline")
+        RETURN = "RETURN", _("returned as not its authority")
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="dispositions"
+    )
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="dispositions_received"
+    )
+    rule = models.ForeignKey(
+        RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "sequence"], name="disposition_sequence_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["to_agency", "created_at"], name="disposition_to_time")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.sequence} → {self.to_agency_id}"
+
+
+class TransferRequest(models.Model):
+    """An agency's "bukan wewenang": the report goes back to the coordinator above it."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="transfer_requests"
+    )
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="transfers")
+    reason = models.TextField(_("reason"), max_length=2000)
+    suggested_agency = models.ForeignKey(
+        Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        indexes = [models.Index(fields=["from_agency", "created_at"], name="transfer_from_time")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} returned by {self.from_agency_id}"
+
+
+class DeadlineBreach(models.Model):
+    """A deadline an agency missed; one per disposition, so a repeated sweep counts it once."""
+
+    disposition = models.OneToOneField(Disposition, on_delete=models.CASCADE, related_name="breach")
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="breaches"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="breaches")
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("missed deadline")
+        verbose_name_plural = _("missed deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} missed {self.due_at:%Y-%m-%d} on {self.complaint_id}"
+
+
+class RoutingOutbox(models.Model):
+    """A routing step to publish, written in the transaction that made it necessary.
+
+    The request publishes it right after commit and deletes the row; a beat task publishes what
+    is left (a broker that was down), so a step is never lost between the database and Celery.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="+"
+    )
+    step = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("routing outbox row")
+        verbose_name_plural = _("routing outbox")
+        indexes = [models.Index(fields=["created_at"], name="outbox_created")]
+
+    def __str__(self) -> str:
+        return f"route {self.complaint_id} step {self.step}"
+
+
+class RoutingFailure(models.Model):
+    """A report the routing worker gave up on, with the error; for the national coordinator."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="routing_failures"
+    )
+    step = models.PositiveIntegerField()
+    error = models.TextField()
+    attempts = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("routing failure")
+        verbose_name_plural = _("routing failures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "step"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="failure_one_open_per_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} step {self.step}: {self.error[:60]}"

@@ -1,12 +1,49 @@
-"""Writes to the reference data of routing: regions now; agencies and rules with routing."""
+"""Routing's writes: reference data, and every step a report takes through the hierarchy.
+
+Each state change locks the report row, checks that the report is still where the caller
+believes it is, writes one ``Disposition`` and one ``ComplaintEvent``, and publishes follow-up
+work only after commit.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 from lokal import wilayah
 
-from routing.models import Region
+from complaints.models import Complaint, ComplaintEvent
+from routing import selectors
+from routing.models import (
+    Agency,
+    DeadlineBreach,
+    DeadlineSetting,
+    Disposition,
+    Region,
+    RoutingFailure,
+    RoutingOutbox,
+    RoutingRule,
+    TransferRequest,
+)
+
+logger = logging.getLogger(__name__)
+
+Step = DeadlineSetting.Step
+Status = Complaint.Status
+
+
+class RoutingError(Exception):
+    """A routing action that cannot be taken; ``message`` is for the person who tried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def load_regions(*, province_codes: Iterable[str] | None = None) -> dict[int, int]:
@@ -37,3 +74,427 @@ def load_regions(*, province_codes: Iterable[str] | None = None) -> dict[int, in
         counts[level] = len(rows)
         parents = [row.code for row in rows]
     return counts
+
+
+# --- publication: outbox, relay, sweeper ------------------------------------------------------
+
+
+def enqueue_routing(*, complaint: Complaint, now: dt.datetime) -> None:
+    """Record, inside the caller's transaction, that ``complaint`` must take its next routing
+    step, and publish it once that transaction commits."""
+    row = RoutingOutbox.objects.create(
+        complaint=complaint, step=complaint.routing_step, created_at=now
+    )
+    transaction.on_commit(lambda: publish_outbox_row(row_id=row.pk), robust=True)
+
+
+def publish_outbox_row(*, row_id: int) -> None:
+    """Publish one outbox row to the broker and delete it; if the broker is down, the row stays
+    for ``relay_outbox``."""
+    from routing.tasks import route_complaint_task
+
+    row = RoutingOutbox.objects.filter(pk=row_id).values("complaint_id", "step").first()
+    if row is None:
+        return
+    route_complaint_task.apply_async(
+        kwargs={"complaint_id": row["complaint_id"], "step": row["step"]}, retry=False
+    )
+    RoutingOutbox.objects.filter(pk=row_id).delete()
+
+
+def relay_outbox(*, now: dt.datetime, older_than: dt.timedelta, limit: int = 500) -> int:
+    """Publish outbox rows that their request could not (a broker that was down). Returns how
+    many were published. Rows younger than ``older_than`` are left to their request."""
+    published = 0
+    ids = list(
+        RoutingOutbox.objects.filter(created_at__lte=now - older_than)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for row_id in ids:
+        publish_outbox_row(row_id=row_id)
+        published += 1
+    return published
+
+
+def sweep_stalled_routing(*, now: dt.datetime, stalled_for: dt.timedelta, limit: int = 500) -> int:
+    """Publish again the step of every report still being routed that has not moved for
+    ``stalled_for``: a worker killed mid-step, or a broker that lost its queue. Steps are
+    idempotent, so a report that was only slow loses nothing."""
+    from routing.tasks import route_complaint_task
+
+    stalled = list(
+        Complaint.objects.filter(status=Status.SUBMITTED, moved_at__lte=now - stalled_for)
+        .exclude(
+            Exists(
+                RoutingFailure.objects.filter(complaint=OuterRef("pk"), resolved_at__isnull=True)
+            )
+        )
+        .order_by("moved_at")
+        .values_list("pk", "routing_step")[:limit]
+    )
+    for complaint_id, step in stalled:
+        route_complaint_task.apply_async(kwargs={"complaint_id": complaint_id, "step": step})
+    return len(stalled)
+
+
+# --- one routing step -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepResult:
+    moved: bool
+    status: str
+    agency_id: int | None
+
+
+def _next_sequence(complaint: Complaint) -> int:
+    return complaint.routing_step + 1
+
+
+def _record(
+    *,
+    complaint: Complaint,
+    kind: str,
+    event_type: str,
+    to_agency: Agency,
+    from_agency: Agency | None,
+    status: str,
+    due_at: dt.datetime,
+    now: dt.datetime,
+    rule: RoutingRule | None = None,
+    actor: User | None = None,
+    data: dict | None = None,
+) -> Disposition:
+    """Write the disposition and the event of a move, and update the report's cached state."""
+    previous_status = complaint.status
+    disposition = Disposition.objects.create(
+        complaint=complaint,
+        sequence=_next_sequence(complaint),
+        kind=kind,
+        from_agency=from_agency,
+        to_agency=to_agency,
+        rule=rule,
+        actor=actor,
+        created_at=now,
+        due_at=due_at,
+    )
+    complaint.current_agency = to_agency
+    complaint.routing_step = disposition.sequence
+    complaint.status = status
+    complaint.due_at = due_at
+    complaint.moved_at = now
+    complaint.save(update_fields=["current_agency", "routing_step", "status", "due_at", "moved_at"])
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        type=event_type,
+        from_status=previous_status,
+        to_status=status,
+        actor=actor,
+        created_at=now,
+        data={
+            "agency_id": to_agency.pk,
+            "agency_name": to_agency.name,
+            "from_agency_id": from_agency.pk if from_agency else None,
+            "disposition": disposition.sequence,
+            **(data or {}),
+        },
+    )
+    return disposition
+
+
+def _decide(complaint: Complaint, holder: Agency) -> tuple[Agency | None, RoutingRule | None]:
+    """Where the report goes from ``holder``, by the hierarchy and the rules; (None, None) when
+    nothing decides and a coordinator must."""
+    province_code, regency_code = selectors.region_codes(complaint.region)
+    if holder.level == Agency.Level.NATIONAL:
+        return selectors.get_coordinator(Agency.Level.PROVINCE, province_code), None
+    if holder.level == Agency.Level.PROVINCE:
+        rule = selectors.get_rule(
+            category=complaint.category, level=RoutingRule.Level.PROVINCE, region_code=province_code
+        )
+        if rule is None:
+            return None, None
+        if rule.target == RoutingRule.Target.REGENCY_COORDINATOR:
+            if regency_code is None:
+                return None, None
+            return selectors.get_coordinator(Agency.Level.REGENCY, regency_code), rule
+        return rule.agency, rule
+    if holder.level == Agency.Level.REGENCY and regency_code is not None:
+        rule = selectors.get_rule(
+            category=complaint.category, level=RoutingRule.Level.REGENCY, region_code=regency_code
+        )
+        return (rule.agency, rule) if rule else (None, None)
+    return None, None
+
+
+def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
+    """Take routing step number ``step`` of a report: national → province → provincial OPD or
+    regency/city → OPD, one level per call.
+
+    Idempotent: the report row is locked and the step is taken only if the report is still
+    being routed and its last disposition is still number ``step``; a second delivery, or a
+    second worker, finds it moved and changes nothing. The next step is published after commit.
+
+    :raises Complaint.DoesNotExist: for an unknown report.
+    """
+    with transaction.atomic():
+        complaint = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("region", "category", "current_agency")
+            .get(pk=complaint_id)
+        )
+        if complaint.status != Status.SUBMITTED or complaint.routing_step != step:
+            return StepResult(False, complaint.status, complaint.current_agency_id)
+        holder = complaint.current_agency or selectors.get_national_coordinator()
+        target, rule = _decide(complaint, holder)
+        if target is None or not target.is_active:
+            _record(
+                complaint=complaint,
+                kind=Disposition.Kind.ROUTE,
+                event_type=ComplaintEvent.Type.AWAITING_VERIFICATION,
+                to_agency=holder,
+                from_agency=complaint.current_agency,
+                status=Status.AWAITING_VERIFICATION,
+                due_at=complaint.due_at
+                or selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
+                now=now,
+            )
+            return StepResult(True, complaint.status, holder.pk)
+        if target.level == Agency.Level.OPD:
+            _record(
+                complaint=complaint,
+                kind=Disposition.Kind.ROUTE,
+                event_type=ComplaintEvent.Type.DISPOSED,
+                to_agency=target,
+                from_agency=holder,
+                status=Status.DISPOSED,
+                due_at=selectors.due_at(start=now, step=Step.FIRST_RESPONSE, kind=complaint.kind),
+                now=now,
+                rule=rule,
+            )
+            _notify_holder(complaint)
+        else:
+            _record(
+                complaint=complaint,
+                kind=Disposition.Kind.ROUTE,
+                event_type=ComplaintEvent.Type.ROUTED,
+                to_agency=target,
+                from_agency=holder,
+                status=Status.SUBMITTED,
+                due_at=complaint.due_at
+                or selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
+                now=now,
+                rule=rule,
+            )
+            _publish_next_step(complaint)
+        return StepResult(True, complaint.status, target.pk)
+
+
+def _publish_next_step(complaint: Complaint) -> None:
+    from routing.tasks import route_complaint_task
+
+    kwargs = {"complaint_id": complaint.pk, "step": complaint.routing_step}
+    # If this publication is lost (broker down, worker killed), the sweeper publishes it again.
+    transaction.on_commit(lambda: route_complaint_task.apply_async(kwargs=kwargs), robust=True)
+
+
+def _notify_holder(complaint: Complaint) -> None:
+    """Tell the officers of the agency that now holds the report (after commit)."""
+    from routing.tasks import notify_agency_task
+
+    kwargs = {"complaint_id": complaint.pk, "disposition": complaint.routing_step}
+    transaction.on_commit(lambda: notify_agency_task.delay(**kwargs), robust=True)
+
+
+def record_routing_failure(
+    *, complaint_id: int, step: int, error: str, attempts: int, now: dt.datetime
+) -> None:
+    """Put a report the worker gave up on in the dead-letter list, once per step."""
+    if not Complaint.objects.filter(pk=complaint_id).exists():
+        return
+    RoutingFailure.objects.get_or_create(
+        complaint_id=complaint_id,
+        step=step,
+        resolved_at=None,
+        defaults={"error": error[:10_000], "attempts": attempts, "created_at": now},
+    )
+
+
+# --- coordinators and agencies ----------------------------------------------------------------
+
+
+def _lock(complaint_id: int) -> Complaint:
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("current_agency", "current_agency__parent")
+        .get(pk=complaint_id)
+    )
+
+
+def dispose_complaint(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    to_agency: Agency,
+    actor: User | None,
+    now: dt.datetime,
+    allow_returned: bool = False,
+) -> Disposition:
+    """A coordinator hands a report waiting in its queue to an agency in its subtree: an OPD
+    (which must follow it up) or a coordinator below it (into whose queue it goes).
+
+    An agency that already returned this report gets it again only with ``allow_returned``, the
+    coordinator's explicit decision.
+
+    :raises RoutingError: when the report is not in this coordinator's queue, the agency is not
+        below it, or the agency returned the report before.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        if (
+            complaint.current_agency_id != coordinator.pk
+            or complaint.status != Status.AWAITING_VERIFICATION
+        ):
+            raise RoutingError(_("This report is not waiting in your queue any more."))
+        if to_agency.pk == coordinator.pk or not selectors.is_in_subtree(to_agency, coordinator):
+            raise RoutingError(_("You can only hand a report to an agency below you."))
+        if not to_agency.is_active:
+            raise RoutingError(_("This agency is not active."))
+        returned = TransferRequest.objects.filter(complaint=complaint, from_agency=to_agency)
+        if returned.exists() and not allow_returned:
+            raise RoutingError(
+                _(
+                    "This agency already returned the report as not its authority; confirm to send it there again."
+                )
+            )
+        TransferRequest.objects.filter(complaint=complaint, decided_at__isnull=True).update(
+            decided_at=now
+        )
+        is_opd = to_agency.level == Agency.Level.OPD
+        disposition = _record(
+            complaint=complaint,
+            kind=Disposition.Kind.DISPOSE,
+            event_type=ComplaintEvent.Type.DISPOSED
+            if is_opd
+            else ComplaintEvent.Type.AWAITING_VERIFICATION,
+            to_agency=to_agency,
+            from_agency=coordinator,
+            status=Status.DISPOSED if is_opd else Status.AWAITING_VERIFICATION,
+            due_at=selectors.due_at(
+                start=now,
+                step=Step.FIRST_RESPONSE if is_opd else Step.VERIFICATION,
+                kind=complaint.kind,
+            ),
+            now=now,
+            actor=actor,
+        )
+        _notify_holder(complaint)
+        return disposition
+
+
+def request_transfer(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    reason: str,
+    suggested_agency: Agency | None,
+    actor: User | None,
+    now: dt.datetime,
+) -> TransferRequest:
+    """An OPD returns a report as not its authority ("bukan wewenang"); it goes to the
+    coordinator above, whose queue it waits in.
+
+    :raises RoutingError: when the report is not held by this agency, or the reason is empty.
+    """
+    if not reason.strip():
+        raise RoutingError(_("Say why this report is not your authority."))
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        if complaint.current_agency_id != agency.pk or complaint.status not in (
+            Status.DISPOSED,
+            Status.IN_PROGRESS,
+        ):
+            raise RoutingError(_("This report is not held by your agency any more."))
+        coordinator = agency.parent
+        if coordinator is None:
+            raise RoutingError(_("There is no coordinator above your agency."))
+        transfer = TransferRequest.objects.create(
+            complaint=complaint,
+            from_agency=agency,
+            reason=reason.strip(),
+            suggested_agency=suggested_agency,
+            requested_by=actor,
+            created_at=now,
+        )
+        _record(
+            complaint=complaint,
+            kind=Disposition.Kind.RETURN,
+            event_type=ComplaintEvent.Type.TRANSFER_REQUESTED,
+            to_agency=coordinator,
+            from_agency=agency,
+            status=Status.AWAITING_VERIFICATION,
+            due_at=selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
+            now=now,
+            actor=actor,
+            data={"returned_by": agency.name},
+        )
+        _notify_holder(complaint)
+        return transfer
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+ESCALATABLE = (Status.AWAITING_VERIFICATION, Status.DISPOSED, Status.IN_PROGRESS)
+
+
+def escalate_complaint(*, complaint_id: int, now: dt.datetime) -> Disposition | None:
+    """Move an overdue report one level up (OPD → its coordinator → province → national),
+    counting the missed deadline against the agency that held it.
+
+    Idempotent: the report is locked and re-checked, and the breach is unique per disposition,
+    so a second run escalates nothing. Returns the new disposition, or None.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        holder = complaint.current_agency
+        if (
+            holder is None
+            or holder.parent is None
+            or complaint.status not in ESCALATABLE
+            or complaint.due_at is None
+            or complaint.due_at >= now
+        ):
+            return None
+        current = Disposition.objects.get(complaint=complaint, sequence=complaint.routing_step)
+        DeadlineBreach.objects.create(
+            disposition=current,
+            complaint=complaint,
+            agency=holder,
+            due_at=complaint.due_at,
+            created_at=now,
+        )
+        disposition = _record(
+            complaint=complaint,
+            kind=Disposition.Kind.ESCALATE,
+            event_type=ComplaintEvent.Type.ESCALATED,
+            to_agency=holder.parent,
+            from_agency=holder,
+            status=Status.AWAITING_VERIFICATION,
+            due_at=selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
+            now=now,
+            data={"missed_by": holder.name, "missed_due_at": complaint.due_at.isoformat()},
+        )
+        _notify_holder(complaint)
+        return disposition
+
+
+def escalate_overdue(*, now: dt.datetime, limit: int = 1000) -> int:
+    """Escalate every overdue report one level; returns how many moved."""
+    ids = list(
+        Complaint.objects.filter(status__in=ESCALATABLE, due_at__lt=now)
+        .exclude(current_agency__level=Agency.Level.NATIONAL)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for complaint_id in ids if escalate_complaint(complaint_id=complaint_id, now=now))

@@ -18,6 +18,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from routing.selectors import clear_settings_cache
+
 CHROMIUM = os.environ.get("LAPOR_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_ALL = os.environ.get("LAPOR_REQUIRE_ALL") == "1"
 
@@ -61,6 +63,15 @@ def _fail_missing_service(request: pytest.FixtureRequest) -> None:
     pytest.fail(f"LAPOR_REQUIRE_ALL=1 but {'; '.join(reasons)}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_broker() -> None:
+    """Without Redis, tasks published by tests go to an in-memory broker, not into var/."""
+    if not settings.REDIS_URL:
+        from lapor.celery import app
+
+        app.conf.broker_url = "memory://"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None]:
     """Each test gets its own upload folder and an empty cache (rate-limit counters)."""
@@ -76,6 +87,7 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
     cache.clear()
+    clear_settings_cache()
     yield
     cache.clear()
 
@@ -95,15 +107,21 @@ def regions(db: None) -> None:
 
 @pytest.fixture
 def categories(db: None) -> None:
-    """The seeded categories; a transactional test's flush removes what the migration wrote."""
+    """What the data migrations seed: categories and deadline settings. A transactional test's
+    flush removes them, so tests that need them ask for this fixture."""
     from importlib import import_module
 
-    from routing.models import Category
+    from routing.models import Category, DeadlineSetting
 
     seed = import_module("routing.migrations.0002_seed_categories")
     for position, (code, name_id, name_en) in enumerate(seed.CATEGORIES, start=1):
         Category.objects.get_or_create(
             code=code, defaults={"name_id": name_id, "name_en": name_en, "position": position}
+        )
+    deadlines = import_module("routing.migrations.0004_seed_deadlines")
+    for step, kind, days, source in deadlines.DEADLINES:
+        DeadlineSetting.objects.get_or_create(
+            step=step, kind=kind, defaults={"working_days": days, "source": source}
         )
 
 
