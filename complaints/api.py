@@ -116,9 +116,6 @@ class ComplaintDetailApi(APIView):
         complaint, private = _complaint_for(request, tracking_number)
         context = {"request": request, "private": private}
         if private:
-            complaint = Complaint.objects.select_related("category", "region", "reporter").get(
-                pk=complaint.pk
-            )
             return Response(ComplaintPrivateSerializer(complaint, context=context).data)
         return Response(ComplaintPublicSerializer(complaint, context=context).data)
 

@@ -16,9 +16,9 @@ def get_complaint_by_tracking_number(tracking_number: str) -> Complaint:
     canonical = normalize_tracking_number(tracking_number)
     if canonical is None:
         raise Complaint.DoesNotExist
-    return Complaint.objects.select_related("category", "region", "region__parent").get(
-        tracking_number=canonical
-    )
+    return Complaint.objects.select_related(
+        "category", "region", "region__parent", "current_agency"
+    ).get(tracking_number=canonical)
 
 
 def access_complaint_by_private_link(tracking_number: str, access_key: str) -> Complaint:

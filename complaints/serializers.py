@@ -14,7 +14,7 @@ from complaints.models import (
     ComplaintEvent,
 )
 from complaints.selectors import public_event_list
-from routing.models import Category, Region
+from routing.models import Agency, Category, Region
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
@@ -71,6 +71,14 @@ class RegionRefSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level"]
 
 
+class AgencyRefSerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display")
+
+    class Meta:
+        model = Agency
+        fields = ["name", "level", "level_display"]
+
+
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
@@ -124,6 +132,9 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     events = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
+    current_agency = AgencyRefSerializer(
+        allow_null=True, help_text="Who holds the report now; null while in the central queue."
+    )
 
     class Meta:
         model = Complaint
@@ -139,6 +150,7 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
             "is_confidential",
             "incident_date",
             "submitted_at",
+            "current_agency",
             "due_at",
             "events",
         ]

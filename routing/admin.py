@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from routing.models import Category, Region
+from routing.models import (
+    Agency,
+    CalendarException,
+    Category,
+    DeadlineBreach,
+    DeadlineSetting,
+    Disposition,
+    Officer,
+    Region,
+    RoutingFailure,
+    RoutingRule,
+    TransferRequest,
+)
 
 
 @admin.register(Region)
@@ -17,3 +29,99 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name_id", "name_en", "position", "is_active"]
     list_editable = ["position", "is_active"]
     ordering = ["position", "code"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level", "region", "parent", "is_active"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["name", "code", "region__code"]
+    raw_id_fields = ["region", "parent"]
+    ordering = ["level", "name"]
+
+
+@admin.register(Officer)
+class OfficerAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency"]
+    search_fields = ["user__username", "agency__name"]
+    raw_id_fields = ["user", "agency"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "level", "region", "target", "agency"]
+    list_filter = ["level", "target", "category"]
+    search_fields = ["region__code", "region__name", "agency__name"]
+    raw_id_fields = ["region", "agency"]
+    ordering = ["category__position", "level", "region"]
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "description"]
+    ordering = ["-date"]
+
+
+@admin.register(DeadlineSetting)
+class DeadlineSettingAdmin(admin.ModelAdmin):
+    """Deadlines in working days, each with the regulation or practice it comes from."""
+
+    list_display = ["step", "kind", "working_days", "source"]
+    list_editable = ["working_days", "source"]
+    ordering = ["step", "kind"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the routing services; shown for inspection."""
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Disposition)
+class DispositionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "complaint",
+        "sequence",
+        "kind",
+        "from_agency",
+        "to_agency",
+        "created_at",
+        "due_at",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["complaint__tracking_number"]
+    ordering = ["-created_at"]
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(ReadOnlyAdmin):
+    list_display = ["complaint", "from_agency", "suggested_agency", "created_at", "decided_at"]
+    search_fields = ["complaint__tracking_number", "from_agency__name"]
+    ordering = ["-created_at"]
+
+
+@admin.register(DeadlineBreach)
+class DeadlineBreachAdmin(ReadOnlyAdmin):
+    list_display = ["agency", "complaint", "due_at", "created_at"]
+    search_fields = ["agency__name", "complaint__tracking_number"]
+    ordering = ["-created_at"]
+
+
+@admin.register(RoutingFailure)
+class RoutingFailureAdmin(admin.ModelAdmin):
+    """The dead-letter list: reports the routing worker gave up on, with the error."""
+
+    list_display = ["complaint", "step", "attempts", "created_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["complaint", "step", "error", "attempts", "created_at"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
