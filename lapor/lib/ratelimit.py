@@ -3,16 +3,20 @@
 ``"20/h"`` allows 20 hits per client per clock hour. Fixed windows can let through twice the
 rate across a window boundary; for a submission limit meant to stop floods, not to meter, that
 is the right trade for one round trip per request (a pipelined INCR and EXPIRE NX on Redis).
+When Redis cannot be reached the limit fails open, so that reports keep coming in.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -56,6 +60,13 @@ def _count_in_cache(key: str, ttl: int) -> int:
         return 1
 
 
+def _fail_open(key: str, exc: Exception) -> int:
+    # A limit that cannot be counted lets the request through: refusing every citizen while
+    # Redis restarts would lose more reports than a flood could cost.
+    logger.warning("rate limit not counted (%s): %s", key.rsplit(":", 1)[0], exc)
+    return 0
+
+
 def hit(
     scope: str,
     client: str,
@@ -69,7 +80,13 @@ def hit(
     window = int(moment // rate.seconds)
     key = f"lapor:rl:{scope}:{client}:{window}"
     ttl = rate.seconds + 5
-    used = _count_in_redis(redis_url, key, ttl) if redis_url else _count_in_cache(key, ttl)
+    if redis_url:
+        try:
+            used = _count_in_redis(redis_url, key, ttl)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            used = _fail_open(key, exc)
+    else:
+        used = _count_in_cache(key, ttl)
     if used > rate.count:
         return max(1, int((window + 1) * rate.seconds - moment))
     return None

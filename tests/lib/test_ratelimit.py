@@ -38,3 +38,12 @@ class TestHit:
         # another client has its own budget, and the next window starts afresh
         assert hit("t", "5.6.7.8", rate, **kw) is None
         assert hit("t", "1.2.3.4", rate, redis_url=redis_url, now=now + 60) is None
+
+
+class TestRedisDown:
+    def test_fails_open(self, caplog: pytest.LogCaptureFixture) -> None:
+        # Nothing listens on port 1: connection refused at once.
+        down = "redis://127.0.0.1:1/0"
+        assert hit("t", "1.2.3.4", Rate(1, 60), redis_url=down) is None
+        assert hit("t", "1.2.3.4", Rate(1, 60), redis_url=down) is None
+        assert "rate limit not counted" in caplog.text
