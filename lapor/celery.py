@@ -13,11 +13,25 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 app.autodiscover_tasks()
 
+
+def _every(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 app.conf.beat_schedule = {
     # Routing steps whose request could not publish them (broker down at submission).
-    "relay-routing-outbox": {"task": "routing.tasks.relay_outbox_task", "schedule": 10.0},
+    "relay-routing-outbox": {
+        "task": "routing.tasks.relay_outbox_task",
+        "schedule": _every("LAPOR_RELAY_EVERY_SECONDS", 10),
+    },
     # Reports whose step was lost (worker killed, queue lost): publish the step again.
-    "sweep-stalled-routing": {"task": "routing.tasks.sweep_stalled_routing_task", "schedule": 60.0},
+    "sweep-stalled-routing": {
+        "task": "routing.tasks.sweep_stalled_routing_task",
+        "schedule": _every("LAPOR_SWEEP_EVERY_SECONDS", 60),
+    },
     # Missed deadlines: one level up, counted against the agency that missed them.
-    "escalate-overdue": {"task": "routing.tasks.escalate_overdue_task", "schedule": 900.0},
+    "escalate-overdue": {
+        "task": "routing.tasks.escalate_overdue_task",
+        "schedule": _every("LAPOR_ESCALATE_EVERY_SECONDS", 900),
+    },
 }

@@ -166,3 +166,44 @@ def _close_connection_pools(django_db_setup: None, django_db_blocker: Any) -> It
             if getattr(connection, "pool", None) is not None:
                 connection.close()  # give back the connection this thread still holds
                 connection.close_pool()
+
+
+@pytest.fixture
+def tree(regions: None, categories: None) -> dict[str, Any]:
+    """A small hierarchy: national → Kaltim → Samarinda → two OPDs, plus a provincial OPD;
+    kesehatan goes down to Dinkes Samarinda, pendidikan to the provincial Disdik."""
+    from routing.models import Agency, Category, RoutingRule
+
+    national = Agency.objects.create(code="nasional", name="Nasional", level="NATIONAL")
+    kaltim = Agency.objects.create(
+        code="kaltim", name="Diskominfo Kaltim", level="PROVINCE", region_id="64", parent=national
+    )
+    samarinda = Agency.objects.create(
+        code="smd", name="Diskominfo Samarinda", level="REGENCY", region_id="64.72", parent=kaltim
+    )
+    dinkes = Agency.objects.create(
+        code="dinkes-smd", name="Dinkes Samarinda", level="OPD", region_id="64.72", parent=samarinda
+    )
+    rsud = Agency.objects.create(
+        code="rsud-smd", name="RSUD Samarinda", level="OPD", region_id="64.72", parent=samarinda
+    )
+    disdik = Agency.objects.create(
+        code="disdik-kaltim", name="Disdik Kaltim", level="OPD", region_id="64", parent=kaltim
+    )
+    health = Category.objects.get(code="kesehatan")
+    education = Category.objects.get(code="pendidikan")
+    RoutingRule.objects.create(category=health, level="PROVINCE", target="REGENCY_COORDINATOR")
+    RoutingRule.objects.create(
+        category=health, level="REGENCY", region_id="64.72", target="AGENCY", agency=dinkes
+    )
+    RoutingRule.objects.create(
+        category=education, level="PROVINCE", region_id="64", target="AGENCY", agency=disdik
+    )
+    return {
+        "national": national,
+        "kaltim": kaltim,
+        "samarinda": samarinda,
+        "dinkes": dinkes,
+        "rsud": rsud,
+        "disdik": disdik,
+    }

@@ -20,7 +20,6 @@ from routing.models import (
     Region,
     RoutingFailure,
     RoutingOutbox,
-    RoutingRule,
     TransferRequest,
 )
 from routing.services import RoutingError
@@ -31,44 +30,6 @@ WIB = NOW.tzinfo
 
 def at(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=WIB)
-
-
-@pytest.fixture
-def tree(regions: None, categories: None) -> dict[str, Agency]:
-    """National → Kaltim → Samarinda → two OPDs, plus a provincial OPD; rules for kesehatan."""
-    national = Agency.objects.create(code="nasional", name="Nasional", level="NATIONAL")
-    kaltim = Agency.objects.create(
-        code="kaltim", name="Diskominfo Kaltim", level="PROVINCE", region_id="64", parent=national
-    )
-    samarinda = Agency.objects.create(
-        code="smd", name="Diskominfo Samarinda", level="REGENCY", region_id="64.72", parent=kaltim
-    )
-    dinkes = Agency.objects.create(
-        code="dinkes-smd", name="Dinkes Samarinda", level="OPD", region_id="64.72", parent=samarinda
-    )
-    rsud = Agency.objects.create(
-        code="rsud-smd", name="RSUD Samarinda", level="OPD", region_id="64.72", parent=samarinda
-    )
-    disdik = Agency.objects.create(
-        code="disdik-kaltim", name="Disdik Kaltim", level="OPD", region_id="64", parent=kaltim
-    )
-    health = Category.objects.get(code="kesehatan")
-    education = Category.objects.get(code="pendidikan")
-    RoutingRule.objects.create(category=health, level="PROVINCE", target="REGENCY_COORDINATOR")
-    RoutingRule.objects.create(
-        category=health, level="REGENCY", region_id="64.72", target="AGENCY", agency=dinkes
-    )
-    RoutingRule.objects.create(
-        category=education, level="PROVINCE", region_id="64", target="AGENCY", agency=disdik
-    )
-    return {
-        "national": national,
-        "kaltim": kaltim,
-        "samarinda": samarinda,
-        "dinkes": dinkes,
-        "rsud": rsud,
-        "disdik": disdik,
-    }
 
 
 def route_fully(complaint: Complaint, now: dt.datetime = NOW) -> Complaint:
