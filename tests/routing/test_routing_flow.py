@@ -440,3 +440,35 @@ class TestConcurrentDelivery:
             thread.join()
         assert sorted(results) == [False, False, False, True]
         assert Disposition.objects.filter(complaint=complaint).count() == 1
+
+
+@pytest.mark.django_db
+class TestAgencyNotification:
+    def test_officers_are_told_without_the_reporters_identity(
+        self,
+        tree: dict[str, Agency],
+        submit: Submit,
+        mailoutbox,
+        django_capture_on_commit_callbacks,
+    ) -> None:
+        from django.contrib.auth.models import User
+
+        from routing.models import Officer
+        from routing.tasks import notify_agency_task
+
+        officer = User.objects.create_user("dinkes", email="dinkes@example.go.id")
+        Officer.objects.create(user=officer, agency=tree["dinkes"])
+        complaint = submit(
+            is_anonymous=True, reporter_name="Nama Rahasia", reporter_email="rahasia@example.id"
+        ).complaint
+        for step in range(2):
+            services.route_step(complaint_id=complaint.pk, step=step, now=NOW)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.route_step(complaint_id=complaint.pk, step=2, now=NOW)
+        assert len(callbacks) == 1  # the notification, queued after commit
+        notify_agency_task(complaint_id=complaint.pk, disposition=3)
+        (message,) = mailoutbox
+        assert message.bcc == ["dinkes@example.go.id"]
+        assert complaint.tracking_number in message.subject
+        text = message.body + message.alternatives[0][0]
+        assert "Nama Rahasia" not in text and "rahasia@example.id" not in text
