@@ -4,20 +4,21 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from routing.models import Disposition
+from complaints.models import Complaint
 
 
-def send_agency_notification(*, complaint_id: int, disposition: int) -> None:
-    """Tell an agency's officers that a report was handed to them. Nothing about the reporter is
-    in it: not for an anonymous report, and not for any other either."""
-    found = (
-        Disposition.objects.select_related("complaint", "complaint__category", "to_agency")
-        .filter(complaint_id=complaint_id, sequence=disposition)
+def send_agency_notification(*, complaint_id: int, agency_id: int) -> None:
+    """Tell an agency's officers that a report is now theirs to handle (or to verify). Nothing
+    about the reporter is in it: not for an anonymous report, and not for any other either.
+    A report that has moved on since is not announced."""
+    complaint = (
+        Complaint.objects.select_related("category", "current_agency")
+        .filter(pk=complaint_id, current_agency_id=agency_id)
         .first()
     )
-    if found is None:
+    if complaint is None or complaint.current_agency is None:
         return
-    agency = found.to_agency
+    agency = complaint.current_agency
     addresses = sorted(
         {
             email
@@ -31,7 +32,7 @@ def send_agency_notification(*, complaint_id: int, disposition: int) -> None:
     if not addresses:
         return
     with translation.override("id"):
-        context = {"disposition": found, "complaint": found.complaint, "agency": agency}
+        context = {"complaint": complaint, "agency": agency}
         subject = render_to_string("emails/agency_notification_subject.txt", context).strip()
         text = render_to_string("emails/agency_notification_body.txt", context)
         html = render_to_string("emails/agency_notification_body.html", context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -208,6 +209,26 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.code} @ {self.level} {self.region_id or '*'}"
+
+    def clean(self) -> None:
+        # A province-level rule is looked up by province, a regency-level one by regency/city:
+        # a rule with a region of the other level would never apply.
+        wanted = (
+            Region.Level.PROVINCE if self.level == self.Level.PROVINCE else Region.Level.REGENCY
+        )
+        if self.region is not None and self.region.level != wanted:
+            raise ValidationError(
+                {
+                    "region": _("At this level the region must be a %(level)s.")
+                    % {"level": Region.Level(wanted).label}
+                }
+            )
+        if self.target == self.Target.AGENCY and self.agency is None:
+            raise ValidationError({"agency": _("Name the agency that receives the report.")})
+        if self.target == self.Target.REGENCY_COORDINATOR and self.level != self.Level.PROVINCE:
+            raise ValidationError(
+                {"target": _("Only a province-level rule can send a report on down.")}
+            )
 
 
 class CalendarException(models.Model):

@@ -204,6 +204,20 @@ def _record(
 
 
 def _decide(complaint: Complaint, holder: Agency) -> tuple[Agency | None, RoutingRule | None]:
+    target, rule = _target(complaint, holder)
+    # A rule may only send a report down from where it is: a rule naming the holder itself or
+    # an agency outside its subtree would loop or leak, so the coordinator decides instead.
+    if target is not None and (
+        target.pk == holder.pk
+        or not target.is_active
+        or not selectors.is_in_subtree(target, holder)
+    ):
+        logger.warning("rule %s for %s does not lead down from %s", rule, complaint.pk, holder.pk)
+        return None, None
+    return target, rule
+
+
+def _target(complaint: Complaint, holder: Agency) -> tuple[Agency | None, RoutingRule | None]:
     """Where the report goes from ``holder``, by the hierarchy and the rules; (None, None) when
     nothing decides and a coordinator must."""
     province_code, regency_code = selectors.region_codes(complaint.region)
@@ -248,18 +262,8 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
             return StepResult(False, complaint.status, complaint.current_agency_id)
         holder = complaint.current_agency or selectors.get_national_coordinator()
         target, rule = _decide(complaint, holder)
-        if target is None or not target.is_active:
-            _record(
-                complaint=complaint,
-                kind=Disposition.Kind.ROUTE,
-                event_type=ComplaintEvent.Type.AWAITING_VERIFICATION,
-                to_agency=holder,
-                from_agency=complaint.current_agency,
-                status=Status.AWAITING_VERIFICATION,
-                due_at=complaint.due_at
-                or selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
-                now=now,
-            )
+        if target is None:
+            _wait_for_verification(complaint, holder, now)
             return StepResult(True, complaint.status, holder.pk)
         if target.level == Agency.Level.OPD:
             _record(
@@ -291,6 +295,27 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
         return StepResult(True, complaint.status, target.pk)
 
 
+def _wait_for_verification(complaint: Complaint, holder: Agency, now: dt.datetime) -> None:
+    """No rule decides: the report stays with ``holder`` and waits in its coordinators' queue.
+    No disposition is written, since nothing was handed over."""
+    previous_status = complaint.status
+    complaint.current_agency = holder
+    complaint.status = Status.AWAITING_VERIFICATION
+    complaint.moved_at = now
+    if complaint.due_at is None:
+        complaint.due_at = selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind)
+    complaint.save(update_fields=["current_agency", "status", "moved_at", "due_at"])
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        type=ComplaintEvent.Type.AWAITING_VERIFICATION,
+        from_status=previous_status,
+        to_status=complaint.status,
+        created_at=now,
+        data={"agency_id": holder.pk, "agency_name": holder.name},
+    )
+    _notify_holder(complaint)
+
+
 def _publish_next_step(complaint: Complaint) -> None:
     from routing.tasks import route_complaint_task
 
@@ -303,7 +328,7 @@ def _notify_holder(complaint: Complaint) -> None:
     """Tell the officers of the agency that now holds the report (after commit)."""
     from routing.tasks import notify_agency_task
 
-    kwargs = {"complaint_id": complaint.pk, "disposition": complaint.routing_step}
+    kwargs = {"complaint_id": complaint.pk, "agency_id": complaint.current_agency_id}
     transaction.on_commit(lambda: notify_agency_task.delay(**kwargs), robust=True)
 
 

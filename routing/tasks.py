@@ -46,8 +46,8 @@ def route_complaint_task(*, complaint_id: int, step: int) -> None:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
-def notify_agency_task(*, complaint_id: int, disposition: int) -> None:
-    send_agency_notification(complaint_id=complaint_id, disposition=disposition)
+def notify_agency_task(*, complaint_id: int, agency_id: int) -> None:
+    send_agency_notification(complaint_id=complaint_id, agency_id=agency_id)
 
 
 @shared_task

@@ -26,6 +26,13 @@ cat <<MSG
 
   LAPOR is running at http://127.0.0.1:${PORT}/
   Admin: http://127.0.0.1:${PORT}/admin/  login admin / lapor-demo-2026 (demo only)
+  Demo officers, password lapor-demo-2026 (demo only):
+    nasional           national coordinator (Kementerian PANRB)
+    kaltim             Diskominfo Provinsi Kalimantan Timur
+    samarinda          Diskominfo Kota Samarinda
+    dinkes.samarinda   Dinas Kesehatan Kota Samarinda
+    dinkes.balikpapan  Dinas Kesehatan Kota Balikpapan
+    pupr.samarinda     Dinas Pekerjaan Umum dan Penataan Ruang Kota Samarinda
   API docs: http://127.0.0.1:${PORT}/api/docs/
   Worker and beat logs: var/log/worker.log, var/log/beat.log
   Ctrl-C stops the web server, the worker and beat.

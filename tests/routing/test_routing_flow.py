@@ -20,6 +20,7 @@ from routing.models import (
     Region,
     RoutingFailure,
     RoutingOutbox,
+    RoutingRule,
     TransferRequest,
 )
 from routing.services import RoutingError
@@ -80,6 +81,8 @@ class TestRouteStep:
         assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
         assert complaint.current_agency == tree["kaltim"]
         assert complaint.events.filter(type="AWAITING_VERIFICATION").count() == 1
+        # Waiting is no hand-over: the last disposition is still the one to Kaltim.
+        assert complaint.dispositions.count() == 1
 
     def test_no_coordinator_for_the_province_waits_at_national(
         self, tree: dict[str, Agency], submit: Submit
@@ -466,9 +469,42 @@ class TestAgencyNotification:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.route_step(complaint_id=complaint.pk, step=2, now=NOW)
         assert len(callbacks) == 1  # the notification, queued after commit
-        notify_agency_task(complaint_id=complaint.pk, disposition=3)
+        notify_agency_task(complaint_id=complaint.pk, agency_id=tree["dinkes"].pk)
         (message,) = mailoutbox
         assert message.bcc == ["dinkes@example.go.id"]
         assert complaint.tracking_number in message.subject
         text = message.body + message.alternatives[0][0]
         assert "Nama Rahasia" not in text and "rahasia@example.id" not in text
+
+
+@pytest.mark.django_db
+class TestRuleValidation:
+    def test_region_must_fit_the_level(self, tree: dict[str, Agency]) -> None:
+        from django.core.exceptions import ValidationError
+
+        health = Category.objects.get(code="kesehatan")
+        wrong = RoutingRule(
+            category=health,
+            level="PROVINCE",
+            region_id="64.72",
+            target="AGENCY",
+            agency=tree["dinkes"],
+        )
+        with pytest.raises(ValidationError) as info:
+            wrong.full_clean()
+        assert "region" in info.value.message_dict
+        RoutingRule(
+            category=health,
+            level="REGENCY",
+            region_id="64.71",
+            target="AGENCY",
+            agency=tree["dinkes"],
+        ).full_clean()
+
+    def test_a_rule_that_does_not_lead_down_leaves_the_decision_to_the_coordinator(
+        self, tree: dict[str, Agency], submit: Submit
+    ) -> None:
+        RoutingRule.objects.filter(level="REGENCY").update(agency=tree["samarinda"])
+        complaint = route_fully(submit().complaint)
+        assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
+        assert complaint.current_agency == tree["samarinda"]

@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: a demo administrator and a few reports. Safe to run again."""
+"""Demo data for ``make run``: a demo administrator, the demo hierarchy with its officers, and a
+few reports. Safe to run again."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import submit_complaint
-from routing.models import Category, Region
-
-DEMO_PASSWORD = "lapor-demo-2026"
+from routing.hierarchy import DEMO_OFFICERS, DEMO_PASSWORD, seed_demo_hierarchy
+from routing.models import Category, Officer, Region
 
 DEMO_REPORTS = [
     {
@@ -53,7 +53,10 @@ DEMO_REPORTS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo administrator and demo reports (only if there are no reports yet)."
+    help = (
+        "Create the demo administrator, the demo agencies, rules and officers, and demo reports "
+        "(only if there are no reports yet)."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         User = get_user_model()
@@ -63,11 +66,14 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
-        if Complaint.objects.exists():
-            self.stdout.write("Demo reports: already there.")
-            return
         if not Region.objects.exists():
             self.stderr.write("No regions: run `manage.py load_regions` first.")
+            return
+        # Before any report: routing starts at the national coordinator.
+        seed_demo_hierarchy()
+        self._print_logins()
+        if Complaint.objects.exists():
+            self.stdout.write("Demo reports: already there.")
             return
         now = timezone.now()
         with transaction.atomic():
@@ -85,3 +91,16 @@ class Command(BaseCommand):
                     now=now,
                 )
                 self.stdout.write(f"Demo report {receipt.complaint.tracking_number}")
+
+    def _print_logins(self) -> None:
+        officers = {
+            officer.user.username: officer.agency.name
+            for officer in Officer.objects.filter(
+                user__username__in=[username for username, _agency in DEMO_OFFICERS]
+            ).select_related("user", "agency")
+        }
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        self.stdout.write(f"  {'admin':<18} administrator (/admin/)")
+        for username, _agency in DEMO_OFFICERS:
+            if username in officers:
+                self.stdout.write(f"  {username:<18} {officers[username]}")
