@@ -135,6 +135,9 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
     current_agency = AgencyRefSerializer(
         allow_null=True, help_text="Who holds the report now; null while in the central queue."
     )
+    transfer_count = serializers.SerializerMethodField(
+        help_text="How often an agency returned the report as not its authority."
+    )
 
     class Meta:
         model = Complaint
@@ -152,12 +155,16 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
             "submitted_at",
             "current_agency",
             "due_at",
+            "transfer_count",
             "events",
         ]
 
     def get_title(self, obj: Complaint) -> str | None:
         # A confidential report shows no title or text to anyone without its key.
         return None if obj.is_confidential and not self.context.get("private") else obj.title
+
+    def get_transfer_count(self, obj: Complaint) -> int:
+        return obj.transfer_requests.count()
 
     def get_events(self, obj: Complaint) -> list[dict[str, Any]]:
         return EventSerializer(public_event_list(obj), many=True).data

@@ -153,6 +153,7 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
         {
             "complaint": complaint,
             "events": selectors.public_event_list(complaint),
+            "transfer_count": complaint.transfer_requests.count(),
             "private": False,
         },
     )
@@ -173,6 +174,7 @@ def private_detail(request: HttpRequest, tracking_number: str, access_key: str) 
             "reporter": complaint.reporter,
             "attachments": complaint.attachments.order_by("position"),
             "events": selectors.public_event_list(complaint),
+            "transfer_count": complaint.transfer_requests.count(),
             "private": True,
             "access_key": access_key,
         },

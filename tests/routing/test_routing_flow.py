@@ -151,6 +151,8 @@ class TestTransfers:
         assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
         assert complaint.current_agency == tree["samarinda"]
         assert TransferRequest.objects.filter(from_agency=tree["dinkes"]).count() == 1
+        body = Client().get(f"/api/v1/complaints/{complaint.tracking_number}/").json()
+        assert body["transfer_count"] == 1
         # Not back to the agency that returned it, unless the coordinator says so.
         with pytest.raises(RoutingError):
             services.dispose_complaint(
