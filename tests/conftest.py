@@ -86,6 +86,8 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
         },
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+    # Demo accounts are created in many tests; a deliberately slow hash would dominate them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     cache.clear()
     clear_settings_cache()
     yield

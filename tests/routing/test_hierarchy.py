@@ -369,15 +369,15 @@ class TestLoadAgenciesCommand:
         rules.write_text(RULES_CSV, encoding="utf-8")
         call_command("load_agencies", str(agencies), "--rules", str(rules))
         out = capsys.readouterr().out
-        assert "4 created, 0 updated, 0 unchanged" in out
-        assert "2 created, 0 updated, 0 unchanged" in out
+        assert "Instansi: 4 dibuat, 0 diperbarui, 0 tidak berubah" in out
+        assert "Aturan penerusan: 2 dibuat, 0 diperbarui, 0 tidak berubah" in out
         assert RoutingRule.objects.get(region_id="64.72").agency == Agency.objects.get(
             code="dinkes-64-72"
         )
         call_command("load_agencies", str(agencies), "--rules", str(rules))
         out = capsys.readouterr().out
-        assert "0 created, 0 updated, 4 unchanged" in out
-        assert "0 created, 0 updated, 2 unchanged" in out
+        assert "Instansi: 0 dibuat, 0 diperbarui, 4 tidak berubah" in out
+        assert "Aturan penerusan: 0 dibuat, 0 diperbarui, 2 tidak berubah" in out
 
     def test_reads_semicolons_and_a_byte_order_mark(
         self, regions: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -385,7 +385,7 @@ class TestLoadAgenciesCommand:
         path = tmp_path / "agencies.csv"
         path.write_text(AGENCIES_CSV.replace(",", ";"), encoding="utf-8-sig")
         call_command("load_agencies", str(path))
-        assert "4 created" in capsys.readouterr().out
+        assert "4 dibuat" in capsys.readouterr().out
 
     def test_a_bad_file_exits_with_the_line_and_writes_nothing(
         self, regions: None, categories: None, tmp_path: Path
@@ -409,7 +409,7 @@ class TestLoadAgenciesCommand:
         assert not Agency.objects.exists() and not RoutingRule.objects.exists()
 
     def test_a_missing_file(self, db: None, tmp_path: Path) -> None:
-        with pytest.raises(CommandError, match="Cannot read"):
+        with pytest.raises(CommandError, match="Tidak dapat membaca"):
             call_command("load_agencies", str(tmp_path / "missing.csv"))
 
     def test_the_example_in_the_docs_loads(self, regions: None) -> None:
