@@ -85,19 +85,17 @@ def enqueue_routing(*, complaint: Complaint, now: dt.datetime) -> None:
     row = RoutingOutbox.objects.create(
         complaint=complaint, step=complaint.routing_step, created_at=now
     )
-    transaction.on_commit(lambda: publish_outbox_row(row_id=row.pk), robust=True)
+    kwargs = {"row_id": row.pk, "complaint_id": complaint.pk, "step": row.step}
+    transaction.on_commit(lambda: publish_outbox_row(**kwargs), robust=True)
 
 
-def publish_outbox_row(*, row_id: int) -> None:
-    """Publish one outbox row to the broker and delete it; if the broker is down, the row stays
-    for ``relay_outbox``."""
+def publish_outbox_row(*, row_id: int, complaint_id: int, step: int) -> None:
+    """Publish one outbox row to the broker, then delete it; if the broker is down, the row
+    stays for ``relay_outbox``. A row published twice is harmless: steps are idempotent."""
     from routing.tasks import route_complaint_task
 
-    row = RoutingOutbox.objects.filter(pk=row_id).values("complaint_id", "step").first()
-    if row is None:
-        return
     route_complaint_task.apply_async(
-        kwargs={"complaint_id": row["complaint_id"], "step": row["step"]}, retry=False
+        kwargs={"complaint_id": complaint_id, "step": step}, retry=False
     )
     RoutingOutbox.objects.filter(pk=row_id).delete()
 
@@ -105,16 +103,14 @@ def publish_outbox_row(*, row_id: int) -> None:
 def relay_outbox(*, now: dt.datetime, older_than: dt.timedelta, limit: int = 500) -> int:
     """Publish outbox rows that their request could not (a broker that was down). Returns how
     many were published. Rows younger than ``older_than`` are left to their request."""
-    published = 0
-    ids = list(
+    rows = list(
         RoutingOutbox.objects.filter(created_at__lte=now - older_than)
         .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "complaint_id", "step")[:limit]
     )
-    for row_id in ids:
-        publish_outbox_row(row_id=row_id)
-        published += 1
-    return published
+    for row_id, complaint_id, step in rows:
+        publish_outbox_row(row_id=row_id, complaint_id=complaint_id, step=step)
+    return len(rows)
 
 
 def sweep_stalled_routing(*, now: dt.datetime, stalled_for: dt.timedelta, limit: int = 500) -> int:
