@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 
@@ -12,6 +13,14 @@ app = Celery("lapor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 app.autodiscover_tasks()
+
+
+@task_postrun.connect
+def _release_database_connections(**kwargs: object) -> None:
+    # Back to the pool (or closed when unusable), as Django does at the end of a request.
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 def _every(name: str, default: float) -> float:

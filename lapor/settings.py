@@ -141,6 +141,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Celery's Django fix-up closes every database connection around every task, and in a prefork
+# worker it closes psycopg's whole pool too: a new PostgreSQL session per task. Ours gives the
+# connection back to the pool after each task instead (lapor/celery.py), and the fix-up's own
+# closing happens only after this many tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10_000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
