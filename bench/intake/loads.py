@@ -7,15 +7,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import BenchError, CpuUse
 from payloads import Target
-from procstat import CpuUse
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "submit.lua"
 MAX_ERROR_SHARE = 0.01
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 @dataclass

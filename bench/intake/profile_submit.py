@@ -29,8 +29,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/: common.py
+
+from common import PYTHON, RESULTS_DIR, ROOT
 from payloads import Target, api_target, form_target
-from run import DEFAULT_DATABASE_URL, PYTHON, RESULTS_DIR, ROOT, server_env
+from run import DEFAULT_DATABASE_URL, server_env
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 PY_SPY = ROOT / ".venv" / "bin" / "py-spy"

@@ -16,60 +16,44 @@ import argparse
 import json
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from loads import BenchError, RunResult, preflight, run_steady, run_wrk
-from payloads import Target, api_target, fetch_csrf, form_target
-from procstat import RssSampler, children, cpu_meter
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/: common.py
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-RESULTS_DIR = ROOT / "bench" / "results"
+from common import (
+    RESULTS_DIR,
+    ROOT,
+    BenchError,
+    RssSampler,
+    children,
+    cpu_meter,
+    flush_redis,
+    free_port,
+    git_head,
+    gunicorn,
+    manage,
+    recreate_database,
+    verdict,
+)
+from loads import RunResult, preflight, run_steady, run_wrk
+from payloads import Target, api_target, fetch_csrf, form_target
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lapor_bench"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 TARGETS = {"form_rps": 800.0, "api_rps": 700.0, "steady_p99_ms": 50.0}
 
 
-# --- Database and server ---------------------------------------------------------------------
-
-
-def recreate_database(database_url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urllib.parse.urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not name or name in {"postgres", "template0", "template1"}:
-        raise BenchError(f"refusing to drop the database {name!r}")
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def flush_bench_redis() -> None:
     """Empty Redis database 14, the bench's own: rate-limit keys and the e-mail tasks that no
     worker takes during the bench."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    flush_redis(REDIS_URL)
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -84,58 +68,6 @@ def server_env(database_url: str) -> dict[str, str]:
         "LAPOR_SUBMIT_RATE": "100000000/h",
         "LOG_LEVEL": "WARNING",
     }
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    print(f"  manage.py {' '.join(args)}", flush=True)
-    subprocess.run(
-        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> Iterator[int]:
-    """Run gunicorn for the block and yield the master's PID; always stopped by that PID."""
-    command = [
-        str(GUNICORN),
-        "lapor.wsgi:application",
-        f"--workers={workers}",
-        "--worker-class=sync",
-        f"--bind=127.0.0.1:{port}",
-        "--log-level=warning",
-        f"--error-logfile={log}",
-    ]  # no --access-logfile: gunicorn writes no access log
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/lapor/", process)
-        yield process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)  # graceful: the master stops its own workers
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"gunicorn exited with {process.returncode} before answering")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise BenchError(f"gunicorn did not answer {url} within {timeout:.0f} s")
 
 
 # --- The runs --------------------------------------------------------------------------------
@@ -224,19 +156,6 @@ def median_of(runs: list[RunResult]) -> dict[str, float]:
     return out
 
 
-def git_head() -> str:
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return head + ("+dirty" if dirty else "")
-
-
 def summarize(
     args: argparse.Namespace,
     runs: list[RunResult],
@@ -257,10 +176,6 @@ def summarize(
         "memory_kib": memory,
         "runs": [asdict(r) for r in runs],
     }
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT MET"
 
 
 def print_report(summary: dict[str, Any]) -> None:

@@ -1,0 +1,88 @@
+"""Django side of the routing bench, run as a subprocess with the bench's environment.
+
+``make_reports.py N`` files N reports through ``complaints.services.submit_complaint`` with the
+publication of their first routing step held back, so that their outbox rows stay (as when the
+broker was down at submission), then publishes them all at once with
+``routing.services.relay_outbox``. Prints one JSON line: the id range and the seconds each part
+took.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "intake"))  # payloads.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))  # the project
+
+from payloads import submission_fields
+
+
+def main() -> None:
+    count = int(sys.argv[1])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from complaints.services import submit_complaint
+    from routing import services as routing
+    from routing.models import Category, Region, RoutingOutbox
+
+    fields = submission_fields()
+    category = Category.objects.get(code=fields["category"])
+    region = Region.objects.get(code="64.72.01")
+    incident_date = dt.date.fromisoformat(fields["incident_date"])
+
+    publish = routing.publish_outbox_row
+    # enqueue_routing's after-commit callback looks the name up when it runs: held back here.
+    routing.publish_outbox_row = lambda *_args, **_kwargs: None  # type: ignore[assignment]
+    started = time.monotonic()
+    try:
+        ids = [
+            submit_complaint(
+                kind=fields["kind"],
+                title=fields["title"],
+                description=fields["description"],
+                category=category,
+                region=region,
+                incident_date=incident_date,
+                is_anonymous=False,
+                is_confidential=False,
+                # No e-mail address: no receipt task competes with routing for the workers.
+                reporter_name=fields["reporter_name"],
+                reporter_phone=fields["reporter_phone"],
+                ip_address="127.0.0.1",
+                now=timezone.now(),
+            ).complaint.pk
+            for _ in range(count)
+        ]
+    finally:
+        routing.publish_outbox_row = publish
+    created = time.monotonic()
+    waiting = RoutingOutbox.objects.filter(complaint_id__in=ids).count()
+    published = routing.relay_outbox(
+        now=timezone.now(), older_than=dt.timedelta(0), limit=count + 1000
+    )
+    relayed = time.monotonic()
+    print(
+        json.dumps(
+            {
+                "first_id": min(ids),
+                "last_id": max(ids),
+                "outbox_rows": waiting,
+                "published": published,
+                "create_s": created - started,
+                "relay_s": relayed - created,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
