@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -678,3 +678,16 @@ def seed_demo_hierarchy() -> None:
             user.email = email
             user.save(update_fields=["email"])
         Officer.objects.update_or_create(user=user, defaults={"agency": agency})
+    # Until the staff dashboard exists, the national coordinator reads the dead-letter list
+    # (reports the routing worker gave up on) in the admin, and marks them resolved there.
+    national = User.objects.filter(username="nasional").first()
+    if national is not None:
+        if not national.is_staff:
+            national.is_staff = True
+            national.save(update_fields=["is_staff"])
+        national.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="routing",
+                codename__in=["view_routingfailure", "change_routingfailure"],
+            )
+        )

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from complaints.models import Complaint, ComplaintEvent
 from routing.hierarchy import (
@@ -616,3 +617,16 @@ class TestRoutingTheDemo:
         assert complaint.current_agency.code == "diskominfo-31"
         assert complaint.current_agency.name == "Diskominfo Provinsi Daerah Khusus Ibukota Jakarta"
         self.assert_path(complaint, ["diskominfo-31"])
+
+
+@pytest.mark.django_db
+class TestNationalSeesDeadLetters:
+    def test_the_national_coordinator_opens_the_dead_letter_list(
+        self, regions: None, categories: None, client: Client
+    ) -> None:
+        seed_demo_hierarchy()
+        client.login(username="nasional", password=DEMO_PASSWORD)
+        assert client.get("/admin/routing/routingfailure/").status_code == 200
+        assert client.get("/admin/routing/agency/").status_code == 403
+        client.login(username="dinkes.samarinda", password=DEMO_PASSWORD)
+        assert client.get("/admin/routing/routingfailure/").status_code == 302
