@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import task_postrun
@@ -16,8 +17,11 @@ app.autodiscover_tasks()
 
 
 @task_postrun.connect
-def _release_database_connections(**kwargs: object) -> None:
-    # Back to the pool (or closed when unusable), as Django does at the end of a request.
+def _release_database_connections(task: Any = None, **kwargs: object) -> None:
+    # Back to the pool (or closed when unusable), as Django does at the end of a request; not
+    # for a task run eagerly inside its caller, whose connection (and transaction) it shares.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()
