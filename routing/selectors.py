@@ -7,21 +7,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils import timezone
 
 from lapor.lib.workdays import add_working_days
-from routing.models import (
-    Agency,
-    CalendarException,
-    Category,
-    DeadlineSetting,
-    Region,
-    RoutingRule,
-)
+from routing.models import Agency, CalendarException, DeadlineSetting, RoutingRule
 
-# Administrators' calendar exceptions and deadline settings are read at most this often per
-# process: an edit in the admin applies within a minute, and no deadline costs two queries.
+# Administrators' calendar exceptions, deadline settings, agencies and rules are read at most this
+# often per process: an edit in the admin applies within a minute, and routing a report costs no
+# query for them.
 SETTINGS_TTL_SECONDS = 60.0
 
 
@@ -37,9 +30,11 @@ _cached: tuple[float, _Settings] | None = None
 
 
 def clear_settings_cache() -> None:
-    global _cached
+    """Forget the deadline settings, calendar exceptions, agencies and rules read so far."""
+    global _cached, _cached_hierarchy
     with _lock:
         _cached = None
+        _cached_hierarchy = None
 
 
 def _settings() -> _Settings:
@@ -91,37 +86,86 @@ def due_at(*, start: dt.datetime, step: str, kind: str = "") -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local.tzinfo)
 
 
+@dataclass(frozen=True)
+class _Hierarchy:
+    """The agency tree and the rules, read at once: a routing step then needs no query to
+    decide where a report goes."""
+
+    agencies: dict[int, Agency]
+    coordinators: dict[tuple[str, str | None], Agency]
+    rules: dict[tuple[int, str, str | None], RoutingRule]
+
+
+_cached_hierarchy: tuple[float, _Hierarchy] | None = None
+
+
+def _hierarchy() -> _Hierarchy:
+    """The hierarchy as of at most ``SETTINGS_TTL_SECONDS`` ago (an admin's edit of agencies or
+    rules reaches the routing workers within a minute)."""
+    global _cached_hierarchy
+    now = time.monotonic()
+    cached = _cached_hierarchy
+    if cached is not None and now - cached[0] < SETTINGS_TTL_SECONDS:
+        return cached[1]
+    agencies = {agency.pk: agency for agency in Agency.objects.all()}
+    coordinators = {
+        (agency.level, agency.region_id): agency
+        for agency in agencies.values()
+        if agency.is_active and agency.level != Agency.Level.OPD
+    }
+    rules: dict[tuple[int, str, str | None], RoutingRule] = {}
+    for rule in RoutingRule.objects.all():
+        if rule.agency_id is not None:
+            rule.agency = agencies[rule.agency_id]
+        rules[(rule.category_id, rule.level, rule.region_id)] = rule
+    loaded = _Hierarchy(agencies=agencies, coordinators=coordinators, rules=rules)
+    with _lock:
+        _cached_hierarchy = (now, loaded)
+    return loaded
+
+
+def get_agency(agency_id: int) -> Agency:
+    """:raises Agency.DoesNotExist: for an unknown agency."""
+    agency = _hierarchy().agencies.get(agency_id)
+    # One created since the hierarchy was read is looked up directly.
+    return agency if agency is not None else Agency.objects.get(pk=agency_id)
+
+
 def get_national_coordinator() -> Agency:
     """:raises Agency.DoesNotExist: before the hierarchy is loaded."""
-    return Agency.objects.get(level=Agency.Level.NATIONAL)
+    national = _hierarchy().coordinators.get((Agency.Level.NATIONAL, None))
+    if national is None:
+        raise Agency.DoesNotExist("no national coordinator")
+    return national
 
 
 def get_coordinator(level: str, region_code: str) -> Agency | None:
-    return Agency.objects.filter(level=level, region_id=region_code, is_active=True).first()
+    return _hierarchy().coordinators.get((level, region_code))
 
 
-def get_rule(*, category: Category, level: str, region_code: str) -> RoutingRule | None:
-    """The rule for ``category`` at ``level``: the one for this region, else the one for
+def get_rule(*, category_id: int, level: str, region_code: str) -> RoutingRule | None:
+    """The rule for a category at ``level``: the one for this region, else the one for
     everywhere."""
-    rules = RoutingRule.objects.filter(
-        Q(region_id=region_code) | Q(region__isnull=True), category=category, level=level
-    ).select_related("agency")
-    found = sorted(rules, key=lambda rule: rule.region_id is None)
-    return found[0] if found else None
+    rules = _hierarchy().rules
+    return rules.get((category_id, level, region_code)) or rules.get((category_id, level, None))
 
 
 def is_in_subtree(agency: Agency, root: Agency) -> bool:
     """Whether ``agency`` is ``root`` or lies below it (the tree is at most four deep)."""
-    node: Agency | None = agency
+    agencies = _hierarchy().agencies
+    node_id: int | None = agency.pk
+    parent_of = {agency.pk: agency.parent_id}
     for _depth in range(6):
-        if node is None:
+        if node_id is None:
             return False
-        if node.pk == root.pk:
+        if node_id == root.pk:
             return True
-        node = node.parent
+        known = agencies.get(node_id)
+        node_id = known.parent_id if known is not None else parent_of.get(node_id)
     return False
 
 
-def region_codes(region: Region) -> tuple[str, str | None]:
-    """The province code and the regency/city code (None for a province) of a region."""
-    return region.province_code, region.regency_code
+def region_codes(region_code: str) -> tuple[str, str | None]:
+    """The province code and the regency/city code (None for a province) of a region code."""
+    parts = region_code.split(".")
+    return parts[0], ".".join(parts[:2]) if len(parts) > 1 else None

@@ -216,12 +216,14 @@ def _decide(complaint: Complaint, holder: Agency) -> tuple[Agency | None, Routin
 def _target(complaint: Complaint, holder: Agency) -> tuple[Agency | None, RoutingRule | None]:
     """Where the report goes from ``holder``, by the hierarchy and the rules; (None, None) when
     nothing decides and a coordinator must."""
-    province_code, regency_code = selectors.region_codes(complaint.region)
+    province_code, regency_code = selectors.region_codes(complaint.region_id)
     if holder.level == Agency.Level.NATIONAL:
         return selectors.get_coordinator(Agency.Level.PROVINCE, province_code), None
     if holder.level == Agency.Level.PROVINCE:
         rule = selectors.get_rule(
-            category=complaint.category, level=RoutingRule.Level.PROVINCE, region_code=province_code
+            category_id=complaint.category_id,
+            level=RoutingRule.Level.PROVINCE,
+            region_code=province_code,
         )
         if rule is None:
             return None, None
@@ -232,7 +234,9 @@ def _target(complaint: Complaint, holder: Agency) -> tuple[Agency | None, Routin
         return rule.agency, rule
     if holder.level == Agency.Level.REGENCY and regency_code is not None:
         rule = selectors.get_rule(
-            category=complaint.category, level=RoutingRule.Level.REGENCY, region_code=regency_code
+            category_id=complaint.category_id,
+            level=RoutingRule.Level.REGENCY,
+            region_code=regency_code,
         )
         return (rule.agency, rule) if rule else (None, None)
     return None, None
@@ -251,12 +255,24 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
-            .select_related("region", "category", "current_agency")
+            .only(
+                "status",
+                "routing_step",
+                "region_id",
+                "category_id",
+                "kind",
+                "due_at",
+                "current_agency_id",
+            )
             .get(pk=complaint_id)
         )
         if complaint.status != Status.SUBMITTED or complaint.routing_step != step:
             return StepResult(False, complaint.status, complaint.current_agency_id)
-        holder = complaint.current_agency or selectors.get_national_coordinator()
+        holder = (
+            selectors.get_agency(complaint.current_agency_id)
+            if complaint.current_agency_id
+            else selectors.get_national_coordinator()
+        )
         target, rule = _decide(complaint, holder)
         if target is None:
             _wait_for_verification(complaint, holder, now)
