@@ -165,6 +165,21 @@ def is_in_subtree(agency: Agency, root: Agency) -> bool:
     return False
 
 
+def subtree_ids(root: Agency) -> set[int]:
+    """The ids of ``root`` and of every agency below it."""
+    agencies = _hierarchy().agencies
+    children: dict[int, list[int]] = {}
+    for agency in agencies.values():
+        if agency.parent_id is not None:
+            children.setdefault(agency.parent_id, []).append(agency.pk)
+    found = {root.pk}
+    frontier = [root.pk]
+    while frontier:
+        frontier = [child for node in frontier for child in children.get(node, ())]
+        found.update(frontier)
+    return found
+
+
 def region_codes(region_code: str) -> tuple[str, str | None]:
     """The province code and the regency/city code (None for a province) of a region code."""
     parts = region_code.split(".")

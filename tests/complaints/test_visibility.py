@@ -1,0 +1,110 @@
+"""Who sees which report: the one rule, as a matrix of roles against reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+
+from complaints.models import Complaint
+from complaints.selectors import access_complaint_for_staff, complaints_visible_to
+from routing import services
+from routing.models import Agency, Category, Officer, Region
+from tests.factories import NOW
+
+
+def _route(complaint: Complaint) -> Complaint:
+    for _ in range(10):
+        complaint.refresh_from_db()
+        result = services.route_step(
+            complaint_id=complaint.pk, step=complaint.routing_step, now=NOW
+        )
+        if not result.moved or result.status != Complaint.Status.SUBMITTED:
+            break
+    complaint.refresh_from_db()
+    return complaint
+
+
+@pytest.fixture
+def world(tree: dict[str, Agency], submit: Callable[..., Any]) -> dict[str, Any]:
+    dki = Agency.objects.create(
+        code="dki", name="Diskominfo DKI", level="PROVINCE", region_id="31", parent=tree["national"]
+    )
+    closed = Agency.objects.create(
+        code="closed",
+        name="Dinas Lama",
+        level="OPD",
+        region_id="64.72",
+        parent=tree["samarinda"],
+        is_active=False,
+    )
+    reports = {
+        "dinkes": _route(submit().complaint),
+        "sosial": _route(submit(category=Category.objects.get(code="sosial")).complaint),
+        "returned": _route(submit().complaint),
+        "dki": _route(submit(region=Region.objects.get(code="31.71")).complaint),
+    }
+    services.request_transfer(
+        complaint_id=reports["returned"].pk,
+        agency=tree["dinkes"],
+        reason="Kewenangan RSUD.",
+        suggested_agency=tree["rsud"],
+        actor=None,
+        now=NOW,
+    )
+    services.dispose_complaint(
+        complaint_id=reports["returned"].pk,
+        coordinator=tree["samarinda"],
+        to_agency=tree["rsud"],
+        actor=None,
+        now=NOW,
+    )
+    users: dict[str, Any] = {"anonymous": AnonymousUser()}
+    for name, agency in [
+        ("dinkes", tree["dinkes"]),
+        ("rsud", tree["rsud"]),
+        ("samarinda", tree["samarinda"]),
+        ("kaltim", tree["kaltim"]),
+        ("national", tree["national"]),
+        ("dki", dki),
+        ("closed", closed),
+    ]:
+        user = User.objects.create_user(f"u-{name}")
+        Officer.objects.create(user=user, agency=agency)
+        users[name] = user
+    users["plain"] = User.objects.create_user("u-plain")
+    users["superuser"] = User.objects.create_superuser("u-root")
+    return {"reports": reports, "users": users}
+
+
+# role → the reports it sees (the others it must not)
+MATRIX = {
+    "dinkes": {"dinkes", "returned"},  # returned it, but it was disposed there
+    "rsud": {"returned"},
+    "samarinda": {"dinkes", "returned"},
+    "kaltim": {"dinkes", "returned", "sosial"},
+    "dki": {"dki"},
+    "national": {"dinkes", "returned", "sosial", "dki"},
+    "closed": set(),  # an officer of an inactive agency
+    "plain": set(),  # a user who is no officer
+    "superuser": set(),  # system administrators configure; they are no agency
+    "anonymous": set(),
+}
+
+
+@pytest.mark.django_db
+class TestComplaintsVisibleTo:
+    @pytest.mark.parametrize("role", sorted(MATRIX))
+    def test_matrix(self, world: dict[str, Any], role: str) -> None:
+        user = world["users"][role]
+        reports = world["reports"]
+        visible = set(complaints_visible_to(user).values_list("pk", flat=True))
+        assert visible == {reports[name].pk for name in MATRIX[role]}
+        for name, complaint in reports.items():
+            if name in MATRIX[role]:
+                assert access_complaint_for_staff(user, complaint.tracking_number) == complaint
+            else:
+                with pytest.raises(Complaint.DoesNotExist):
+                    access_complaint_for_staff(user, complaint.tracking_number)
