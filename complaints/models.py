@@ -12,12 +12,6 @@ DESCRIPTION_MAX_LENGTH = 5000
 DESCRIPTION_MIN_LENGTH = 30
 
 
-class ComplaintQuerySet(models.QuerySet["Complaint"]):
-    def public(self) -> ComplaintQuerySet:
-        """Reports that may appear in public lists and search."""
-        return self.filter(is_confidential=False)
-
-
 class Complaint(models.Model):
     """A citizen's report (laporan). Its ``status`` is a cache of its event log."""
 
@@ -73,8 +67,6 @@ class Complaint(models.Model):
     routing_step = models.PositiveIntegerField(default=0)
     # When the holder last changed: the sweeper re-publishes a step that has stalled.
     moved_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report")

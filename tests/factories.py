@@ -41,3 +41,21 @@ def api_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def route_fully(complaint: Any, now: dt.datetime = NOW) -> Any:
+    """Take routing steps the way the worker does, one per call, until the report stops moving
+    down; fails if it has not settled after 10 steps."""
+    import pytest
+
+    from routing.services import route_step
+
+    for _attempt in range(10):
+        complaint.refresh_from_db()
+        result = route_step(complaint_id=complaint.pk, step=complaint.routing_step, now=now)
+        if not (result.moved and result.status == "SUBMITTED"):
+            break
+    else:
+        pytest.fail("routing did not settle in 10 steps")
+    complaint.refresh_from_db()
+    return complaint

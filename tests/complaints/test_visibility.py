@@ -12,19 +12,7 @@ from complaints.models import Complaint
 from complaints.selectors import access_complaint_for_staff, complaints_visible_to
 from routing import services
 from routing.models import Agency, Category, Officer, Region
-from tests.factories import NOW
-
-
-def _route(complaint: Complaint) -> Complaint:
-    for _ in range(10):
-        complaint.refresh_from_db()
-        result = services.route_step(
-            complaint_id=complaint.pk, step=complaint.routing_step, now=NOW
-        )
-        if not result.moved or result.status != Complaint.Status.SUBMITTED:
-            break
-    complaint.refresh_from_db()
-    return complaint
+from tests.factories import NOW, route_fully
 
 
 @pytest.fixture
@@ -41,10 +29,10 @@ def world(tree: dict[str, Agency], submit: Callable[..., Any]) -> dict[str, Any]
         is_active=False,
     )
     reports = {
-        "dinkes": _route(submit().complaint),
-        "sosial": _route(submit(category=Category.objects.get(code="sosial")).complaint),
-        "returned": _route(submit().complaint),
-        "dki": _route(submit(region=Region.objects.get(code="31.71")).complaint),
+        "dinkes": route_fully(submit().complaint),
+        "sosial": route_fully(submit(category=Category.objects.get(code="sosial")).complaint),
+        "returned": route_fully(submit().complaint),
+        "dki": route_fully(submit(region=Region.objects.get(code="31.71")).complaint),
     }
     services.request_transfer(
         complaint_id=reports["returned"].pk,

@@ -21,8 +21,7 @@ from routing.hierarchy import (
     seed_demo_hierarchy,
 )
 from routing.models import Agency, Category, Officer, Region, RoutingRule
-from routing.services import route_step
-from tests.factories import NOW
+from tests.factories import route_fully
 
 EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "docs" / "agencies-example.csv"
 
@@ -72,19 +71,6 @@ def errors_of(rows: list[dict[str, str]], loader: Callable[..., Any] = load_agen
     with pytest.raises(HierarchyError) as raised:
         loader(rows)
     return raised.value.message
-
-
-def route(complaint: Complaint) -> Complaint:
-    """Take routing steps the way the worker does, until the report stops moving down."""
-    for _attempt in range(10):
-        complaint.refresh_from_db()
-        result = route_step(complaint_id=complaint.pk, step=complaint.routing_step, now=NOW)
-        if not (result.moved and result.status == Complaint.Status.SUBMITTED):
-            break
-    else:
-        pytest.fail("routing did not settle in 10 steps")
-    complaint.refresh_from_db()
-    return complaint
 
 
 class TestLoadAgencies:
@@ -543,7 +529,7 @@ class TestRoutingTheDemo:
         receipt = submit(
             category=Category.objects.get(code=category), region=Region.objects.get(code=region)
         )
-        return route(receipt.complaint)
+        return route_fully(receipt.complaint)
 
     def assert_path(self, complaint: Complaint, codes: list[str]) -> None:
         """One disposition per hand-over, numbered 1..n, each with its event; waiting in a

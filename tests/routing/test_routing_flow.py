@@ -24,26 +24,13 @@ from routing.models import (
     TransferRequest,
 )
 from routing.services import RoutingError
-from tests.factories import NOW
+from tests.factories import NOW, route_fully
 
 WIB = NOW.tzinfo
 
 
 def at(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=WIB)
-
-
-def route_fully(complaint: Complaint, now: dt.datetime = NOW) -> Complaint:
-    """Take routing steps as the worker would until the report stops moving."""
-    for _ in range(10):
-        complaint.refresh_from_db()
-        result = services.route_step(
-            complaint_id=complaint.pk, step=complaint.routing_step, now=now
-        )
-        if not result.moved or result.status != Complaint.Status.SUBMITTED:
-            break
-    complaint.refresh_from_db()
-    return complaint
 
 
 Submit = Callable[..., Any]
