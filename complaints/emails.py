@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Response
 
 
 def private_link_path(complaint: Complaint, access_key: str) -> str:
@@ -30,6 +30,28 @@ def send_receipt_email(*, complaint: Complaint, access_key: str) -> None:
         subject = render_to_string("emails/receipt_subject.txt", context).strip()
         text = render_to_string("emails/receipt_body.txt", context)
         html = render_to_string("emails/receipt_body.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[address])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_answer_email(*, response: Response) -> None:
+    """Tell the citizen their report was answered, in the language they used. The private link
+    cannot be in it (only its hash is kept); the receipt has it."""
+    complaint = response.complaint
+    address = complaint.reporter.email
+    if not address:
+        return
+    with translation.override(complaint.language):
+        context = {
+            "complaint": complaint,
+            "response": response,
+            "track_url": settings.LAPOR_BASE_URL
+            + reverse("complaints:public", kwargs={"tracking_number": complaint.tracking_number}),
+        }
+        subject = render_to_string("emails/answer_subject.txt", context).strip()
+        text = render_to_string("emails/answer_body.txt", context)
+        html = render_to_string("emails/answer_body.html", context)
     message = EmailMultiAlternatives(subject, text, to=[address])
     message.attach_alternative(html, "text/html")
     message.send()

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lapor.lib.actions import ActionError
 from lapor.lib.tracking import access_key_matches
 
 TITLE_MAX_LENGTH = 150
 TITLE_MIN_LENGTH = 10
 DESCRIPTION_MAX_LENGTH = 5000
 DESCRIPTION_MIN_LENGTH = 30
+ANSWER_MIN_LENGTH = 20
+NOTE_MAX_LENGTH = 2000
+
+# Reports someone still has to act on (routing, a coordinator, the agency, or the citizen).
+OPEN_STATUSES = ["SUBMITTED", "AWAITING_VERIFICATION", "DISPOSED", "IN_PROGRESS", "RESPONDED"]
+# Reports whose holder is running against a deadline that escalates them when missed.
+DEADLINE_STATUSES = ["AWAITING_VERIFICATION", "DISPOSED", "IN_PROGRESS"]
 
 
 class Complaint(models.Model):
@@ -67,6 +77,9 @@ class Complaint(models.Model):
     routing_step = models.PositiveIntegerField(default=0)
     # When the holder last changed: the sweeper re-publishes a step that has stalled.
     moved_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every change of state: a staff form carries the number it was drawn with, and
+    # an action on a report that changed since is refused instead of overwriting the change.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("report")
@@ -80,6 +93,18 @@ class Complaint(models.Model):
                 name="complaint_routing_moved",
             ),
             models.Index(fields=["current_agency", "status"], name="complaint_holder_status"),
+            # Staff inboxes: open reports by deadline, per holder (an OPD) and overall (a
+            # coordinator's subtree), walked by keyset (due_at, id).
+            models.Index(
+                fields=["current_agency", "due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="complaint_open_holder_due",
+            ),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="complaint_open_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -108,6 +133,28 @@ class Complaint(models.Model):
     def access_key_matches(self, key: str) -> bool:
         return bool(key) and access_key_matches(key, self.access_key_hash)
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """The holder missed its deadline (answered, closed and routing reports are not late)."""
+        return self.status in DEADLINE_STATUSES and self.due_at is not None and self.due_at < now
+
+    def check_version(self, expected: int | None) -> None:
+        """Refuse an action drawn from an older state of the report (two officers at once).
+
+        :raises ActionError: (a conflict) when the report changed since ``expected``.
+        """
+        if expected is not None and expected != self.version:
+            raise ActionError(
+                _(
+                    "Someone else changed this report while you were looking at it. "
+                    "Here is its current state: check it and try again."
+                ),
+                conflict=True,
+            )
+
 
 class Reporter(models.Model):
     """Who filed a report, kept apart from it.
@@ -127,6 +174,7 @@ class Reporter(models.Model):
     class Meta:
         verbose_name = _("reporter")
         verbose_name_plural = _("reporters")
+        permissions = [("reveal_reporter", "Can reveal the identity of an anonymous reporter")]
 
     def __str__(self) -> str:
         return f"reporter of {self.complaint_id}"
@@ -141,6 +189,14 @@ class Attachment(models.Model):
     """A file attached to a report, cleaned on upload (images re-encoded without EXIF)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    # Empty for the citizen's own files; set for the files of an agency's answer.
+    response = models.ForeignKey(
+        "complaints.Response",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     storage_token = models.CharField(max_length=32, unique=True, editable=False)
     file = models.FileField(upload_to=_attachment_path, max_length=200)
     extension = models.CharField(max_length=8)
@@ -188,6 +244,14 @@ class ComplaintEvent(models.Model):
             "TRANSFER_REQUESTED",
             _("Returned as not its authority; back to %(agency)s"),
         )
+        PASSED_UP = "PASSED_UP", _("Passed up to %(agency)s")
+        ACKNOWLEDGED = "ACKNOWLEDGED", _("Being handled by %(agency)s")
+        RESPONDED = "RESPONDED", _("Answered by %(agency)s")
+        ARCHIVED = "ARCHIVED", _("Archived by %(agency)s")
+        # Internal: never on the citizen's timeline.
+        NOTE = "NOTE", _("Internal note")
+        PRIVACY_RAISED = "PRIVACY_RAISED", _("Made more private")
+        IDENTITY_REVEALED = "IDENTITY_REVEALED", _("Reporter's identity revealed")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(_("event"), max_length=32, choices=Type.choices)
@@ -220,3 +284,47 @@ class ComplaintEvent(models.Model):
         if "%(agency)s" in text:
             return text % {"agency": self.data.get("agency_name", "—")}
         return text
+
+
+class Response(models.Model):
+    """An agency's answer to a report (tindak lanjut): what the citizen reads."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
+    agency = models.ForeignKey("routing.Agency", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("answer"), max_length=DESCRIPTION_MAX_LENGTH)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        indexes = [models.Index(fields=["complaint", "created_at"], name="response_complaint_time")]
+
+    def __str__(self) -> str:
+        return f"answer to {self.complaint_id}"
+
+
+class AnswerTemplate(models.Model):
+    """A ready text an officer can start an answer from; per category, or for every category."""
+
+    category = models.ForeignKey(
+        "routing.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="answer_templates",
+        verbose_name=_("category"),
+    )
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"), max_length=DESCRIPTION_MAX_LENGTH)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("answer template")
+        verbose_name_plural = _("answer templates")
+
+    def __str__(self) -> str:
+        return self.title

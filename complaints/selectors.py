@@ -3,10 +3,17 @@ through the one rule of who sees what (``complaints_visible_to``)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
 
-from complaints.models import Complaint, ComplaintEvent
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from complaints.models import DEADLINE_STATUSES, OPEN_STATUSES, Complaint, ComplaintEvent
 from lapor.lib.tracking import normalize_tracking_number
 from routing import selectors as routing_selectors
 from routing.models import Agency, Disposition, Officer
@@ -85,3 +92,190 @@ def access_complaint_for_staff(
         .select_related("category", "region", "current_agency")
         .get(tracking_number=canonical)
     )
+
+
+# --- staff inbox ---------------------------------------------------------------------------------
+
+
+class Scope(StrEnum):
+    """Which reports an inbox lists; every scope lies inside ``complaints_visible_to``."""
+
+    # An OPD: what it holds now. A coordinator: its own queue.
+    HELD = "held"
+    # A coordinator: what any agency of its subtree holds now (the national one: every agency).
+    SUBTREE = "subtree"
+    # An OPD: every report ever disposed to it, answered or moved on since.
+    HISTORY = "history"
+
+
+def scopes_for(agency: Agency) -> list[Scope]:
+    if agency.level == Agency.Level.OPD:
+        return [Scope.HELD, Scope.HISTORY]
+    return [Scope.HELD, Scope.SUBTREE]
+
+
+def inbox_queryset(agency: Agency, scope: Scope) -> QuerySet[Complaint]:
+    """An agency's inbox, before filters: reports with a holder and a deadline.
+
+    :raises ValueError: for a scope the agency does not have.
+    """
+    if scope not in scopes_for(agency):
+        raise ValueError(scope)
+    reports = Complaint.objects.filter(due_at__isnull=False)
+    if scope == Scope.HELD:
+        return reports.filter(current_agency_id=agency.pk)
+    if scope == Scope.HISTORY:
+        return reports.filter(
+            Exists(Disposition.objects.filter(complaint=OuterRef("pk"), to_agency_id=agency.pk))
+        )
+    if agency.level == Agency.Level.NATIONAL:
+        return reports.filter(current_agency__isnull=False)
+    return reports.filter(current_agency_id__in=sorted(routing_selectors.subtree_ids(agency)))
+
+
+def search_complaints(reports: QuerySet[Complaint], text: str) -> QuerySet[Complaint]:
+    """Reports whose title or text matches ``text``: full-text (Indonesian stemming, the
+    ``complaint_search`` GIN index) on PostgreSQL, a substring match elsewhere."""
+    text = text.strip()
+    if not text:
+        return reports
+    if connection.vendor == "postgresql":
+        return reports.filter(
+            RawSQL(  # noqa: S611 (a constant expression; the text is a bound parameter)
+                f"{SEARCH_VECTOR_SQL} @@ websearch_to_tsquery('indonesian', %s)",
+                [text],
+                output_field=BooleanField(),
+            )
+        )
+    return reports.filter(Q(title__icontains=text) | Q(description__icontains=text))
+
+
+# The indexed expression (migration complaints 0004): a query must spell it the same way.
+SEARCH_VECTOR_SQL = (
+    "to_tsvector('indonesian'::regconfig, "
+    '("complaints_complaint"."title" || \' \' || "complaints_complaint"."description"))'
+)
+
+
+def inbox_counts(reports: QuerySet[Complaint], now: dt.datetime) -> dict[str, int]:
+    """Open reports per status, and how many of them are overdue, for an inbox's scope."""
+    counts = {status: 0 for status in OPEN_STATUSES}
+    for row in (
+        reports.filter(status__in=OPEN_STATUSES).order_by().values("status").annotate(n=Count("pk"))
+    ):
+        counts[row["status"]] = row["n"]
+    counts["overdue"] = reports.filter(status__in=DEADLINE_STATUSES, due_at__lt=now).count()
+    return counts
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    items: list[Complaint]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _encode_cursor(complaint: Complaint) -> str:
+    assert complaint.due_at is not None
+    raw = f"{complaint.due_at.isoformat()}|{complaint.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, _sep, pk = raw.partition("|")
+        moment = dt.datetime.fromisoformat(when)
+        if moment.tzinfo is None:
+            return None
+        return moment, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+_AFTER = '("complaints_complaint"."due_at", "complaints_complaint"."id") > (%s, %s)'
+_BEFORE = '("complaints_complaint"."due_at", "complaints_complaint"."id") < (%s, %s)'
+
+
+def keyset_page(
+    reports: QuerySet[Complaint], *, after: str = "", before: str = "", size: int = 25
+) -> KeysetPage:
+    """One page of reports by deadline, then id: a page costs the same wherever it is in a
+    list of millions (no OFFSET). A cursor that cannot be read gives the first page."""
+    ordered = reports.order_by("due_at", "pk")
+    position = _decode_cursor(before) if before else None
+    if position is not None:
+        rows = list(
+            reports.filter(RawSQL(_BEFORE, position, output_field=BooleanField())).order_by(  # noqa: S611
+                "-due_at", "-pk"
+            )[: size + 1]
+        )
+        more_before = len(rows) > size
+        items = rows[:size][::-1]
+        return KeysetPage(
+            items=items,
+            next_cursor=_encode_cursor(items[-1]) if items else None,
+            previous_cursor=_encode_cursor(items[0]) if items and more_before else None,
+        )
+    position = _decode_cursor(after) if after else None
+    if position is not None:
+        ordered = ordered.filter(RawSQL(_AFTER, position, output_field=BooleanField()))  # noqa: S611
+    rows = list(ordered[: size + 1])
+    items = rows[:size]
+    return KeysetPage(
+        items=items,
+        next_cursor=_encode_cursor(items[-1]) if len(rows) > size else None,
+        previous_cursor=_encode_cursor(items[0]) if items and position is not None else None,
+    )
+
+
+# --- what a staff member may do on a report ----------------------------------------------------
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    ANSWER = "answer"
+    TRANSFER = "transfer"
+    NOTE = "note"
+    DISPOSE = "dispose"
+    PASS_UP = "pass-up"  # noqa: S105
+    ARCHIVE = "archive"
+    PRIVACY = "privacy"
+    REVEAL = "reveal"
+
+
+def staff_actions(
+    user: AbstractBaseUser, agency: Agency, complaint: Complaint
+) -> frozenset[Action]:
+    """What this staff member may try on a report they can see (``access_complaint_for_staff``).
+
+    The service of each action checks the report's state again under a lock; this decides who
+    is offered which button and who gets 403 for trying.
+    """
+    allowed = {Action.NOTE}
+    holds = complaint.current_agency_id == agency.pk
+    if agency.level == Agency.Level.OPD:
+        if holds and complaint.status == Complaint.Status.DISPOSED:
+            allowed.add(Action.ACKNOWLEDGE)
+        if holds and complaint.status in (Complaint.Status.DISPOSED, Complaint.Status.IN_PROGRESS):
+            allowed |= {Action.ANSWER, Action.TRANSFER}
+        return frozenset(allowed)
+    if holds and complaint.status == Complaint.Status.AWAITING_VERIFICATION:
+        allowed |= {Action.DISPOSE, Action.ARCHIVE}
+        if agency.parent_id is not None:
+            allowed.add(Action.PASS_UP)
+    if not (complaint.is_anonymous and complaint.is_confidential):
+        allowed.add(Action.PRIVACY)
+    if (
+        agency.level == Agency.Level.NATIONAL
+        and complaint.is_anonymous
+        and user.has_perm("complaints.reveal_reporter")
+    ):
+        allowed.add(Action.REVEAL)
+    return frozenset(allowed)
+
+
+def dispose_targets(coordinator: Agency) -> QuerySet[Agency]:
+    """The agencies a coordinator may hand a report to: active ones below it."""
+    ids = routing_selectors.subtree_ids(coordinator) - {coordinator.pk}
+    return Agency.objects.filter(pk__in=ids, is_active=True).order_by("level", "name")

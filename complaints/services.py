@@ -10,32 +10,40 @@ from dataclasses import dataclass
 from typing import IO, Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
 
 from complaints.models import (
+    ANSWER_MIN_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
+    NOTE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     TITLE_MIN_LENGTH,
     Attachment,
     Complaint,
     ComplaintEvent,
     Reporter,
+    Response,
 )
+from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key, new_tracking_number
 from lapor.lib.uploads import CleanFile, UploadRejected, clean_upload
 from routing import selectors as routing_selectors
 from routing import services as routing_services
-from routing.models import Category, DeadlineSetting, Region
+from routing.models import Agency, Category, DeadlineSetting, Disposition, Region
 
 logger = logging.getLogger(__name__)
+
+Status = Complaint.Status
 
 
 class UploadedFileLike(Protocol):
@@ -188,21 +196,7 @@ def submit_complaint(
                 ip_address=ip_address,
             )
             for position, (original_name, clean) in enumerate(cleaned, start=1):
-                attachment = Attachment(
-                    complaint=complaint,
-                    storage_token=secrets.token_hex(16),
-                    extension=clean.extension,
-                    content_type=clean.content_type,
-                    size=len(clean.content),
-                    width=clean.width,
-                    height=clean.height,
-                    original_name=original_name,
-                    position=position,
-                    created_at=now,
-                )
-                attachment.file.save("upload", ContentFile(clean.content), save=False)
-                written.append(attachment.file.name)
-                attachment.save()
+                written.append(_save_attachment(complaint, clean, original_name, position, now))
             ComplaintEvent.objects.create(
                 complaint=complaint,
                 type=ComplaintEvent.Type.SUBMITTED,
@@ -230,6 +224,37 @@ def submit_complaint(
     return SubmissionReceipt(complaint=complaint, access_key=access_key)
 
 
+def _save_attachment(
+    complaint: Complaint,
+    clean: CleanFile,
+    original_name: str,
+    position: int,
+    now: dt.datetime,
+    response: Response | None = None,
+) -> str:
+    """Store a cleaned file and its row; returns the stored name, for removal on failure."""
+    attachment = Attachment(
+        complaint=complaint,
+        response=response,
+        storage_token=secrets.token_hex(16),
+        extension=clean.extension,
+        content_type=clean.content_type,
+        size=len(clean.content),
+        width=clean.width,
+        height=clean.height,
+        original_name=original_name,
+        position=position,
+        created_at=now,
+    )
+    attachment.file.save("upload", ContentFile(clean.content), save=False)
+    try:
+        attachment.save()
+    except BaseException:
+        default_storage.delete(attachment.file.name)
+        raise
+    return attachment.file.name
+
+
 def _create_with_unique_tracking_number(**fields: object) -> Complaint:
     # 31^8 numbers make a clash rare, not impossible: the unique index decides, we draw again.
     for _attempt in range(5):
@@ -239,3 +264,261 @@ def _create_with_unique_tracking_number(**fields: object) -> Complaint:
         except IntegrityError:
             logger.warning("tracking number clash, drawing again")
     raise RuntimeError("could not draw a free tracking number")
+
+
+# --- staff actions on a report ------------------------------------------------------------------
+#
+# Each locks the report, checks that it is still where the acting agency believes it is (and,
+# with ``expected_version``, that nobody changed it since the officer's page was drawn), changes
+# it, and writes one event. Who may try which action is decided in ``complaints.selectors``.
+
+
+def _lock(complaint_id: int) -> Complaint:
+    return Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
+
+
+def _lock_held(
+    complaint_id: int, agency: Agency, statuses: Sequence[str], expected_version: int | None
+) -> Complaint:
+    complaint = _lock(complaint_id)
+    if complaint.current_agency_id != agency.pk or complaint.status not in statuses:
+        raise ActionError(
+            _("This report is no longer waiting for this action from your agency."),
+            conflict=True,
+        )
+    complaint.check_version(expected_version)
+    return complaint
+
+
+def _event(
+    complaint: Complaint,
+    *,
+    type: str,
+    previous_status: str,
+    actor: User | None,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    is_public: bool = True,
+    data: dict[str, object] | None = None,
+) -> ComplaintEvent:
+    agency_data = {"agency_id": agency.pk, "agency_name": agency.name} if agency else {}
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        type=type,
+        from_status=previous_status,
+        to_status=complaint.status,
+        actor=actor,
+        is_public=is_public,
+        created_at=now,
+        data={**agency_data, **(data or {})},
+    )
+
+
+def _completion_due_at(complaint: Complaint) -> dt.datetime:
+    """The completion deadline, counted from the hand-over to the agency that holds it."""
+    start = (
+        Disposition.objects.filter(complaint=complaint, sequence=complaint.routing_step)
+        .values_list("created_at", flat=True)
+        .first()
+    ) or complaint.submitted_at
+    step = (
+        DeadlineSetting.Step.COMPLETION_INSPECTION
+        if complaint.needs_inspection
+        else DeadlineSetting.Step.COMPLETION
+    )
+    return routing_selectors.due_at(start=start, step=step, kind=complaint.kind)
+
+
+def acknowledge_complaint(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """The agency holding a report takes it up (DISPOSED → IN_PROGRESS): its first follow-up.
+    Its deadline becomes the completion deadline for the kind of report.
+
+    :raises ActionError: (a conflict) when the report is not waiting for this agency to take
+        it up, or changed since ``expected_version``.
+    """
+    with transaction.atomic():
+        complaint = _lock_held(complaint_id, agency, [Status.DISPOSED], expected_version)
+        previous = complaint.status
+        complaint.status = Status.IN_PROGRESS
+        complaint.due_at = _completion_due_at(complaint)
+        complaint.version += 1
+        complaint.save(update_fields=["status", "due_at", "version"])
+        _event(
+            complaint,
+            type=ComplaintEvent.Type.ACKNOWLEDGED,
+            previous_status=previous,
+            actor=actor,
+            now=now,
+            agency=agency,
+        )
+        return complaint
+
+
+def respond_to_complaint(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    text: str,
+    attachments: Sequence[UploadedFileLike] = (),
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Response:
+    """The agency holding a report answers it (→ RESPONDED) with a text and files; the citizen
+    is told after commit and has the reply window (a deadline setting) to react.
+
+    Files are cleaned like the citizen's (images re-encoded without EXIF); files written before
+    a failure are removed again.
+
+    :raises ValidationError: for a text too short or too long, or a refused file.
+    :raises ActionError: (a conflict) when the report is not held by this agency waiting for an
+        answer, or changed since ``expected_version``.
+    """
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "text", text, ANSWER_MIN_LENGTH, DESCRIPTION_MAX_LENGTH)
+    cleaned = _clean_attachments(errors, attachments)
+    if errors:
+        raise ValidationError(errors)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            complaint = _lock_held(
+                complaint_id, agency, [Status.DISPOSED, Status.IN_PROGRESS], expected_version
+            )
+            response = Response.objects.create(
+                complaint=complaint, agency=agency, author=actor, text=text.strip(), created_at=now
+            )
+            first = (complaint.attachments.aggregate(m=Max("position"))["m"] or 0) + 1
+            for position, (original_name, clean) in enumerate(cleaned, start=first):
+                written.append(
+                    _save_attachment(complaint, clean, original_name, position, now, response)
+                )
+            previous = complaint.status
+            complaint.status = Status.RESPONDED
+            complaint.due_at = routing_selectors.due_at(
+                start=now, step=DeadlineSetting.Step.CITIZEN_REPLY, kind=complaint.kind
+            )
+            complaint.version += 1
+            complaint.save(update_fields=["status", "due_at", "version"])
+            _event(
+                complaint,
+                type=ComplaintEvent.Type.RESPONDED,
+                previous_status=previous,
+                actor=actor,
+                now=now,
+                agency=agency,
+                data={"response_id": response.pk, "attachments": len(cleaned)},
+            )
+            from complaints.tasks import send_answer_email_task
+
+            response_id = response.pk
+            transaction.on_commit(
+                lambda: send_answer_email_task.delay(response_id=response_id), robust=True
+            )
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return response
+
+
+def add_internal_note(
+    *, complaint_id: int, agency: Agency, text: str, actor: User | None, now: dt.datetime
+) -> ComplaintEvent:
+    """A note for staff on a report's timeline, never shown to the citizen. It changes nothing
+    else, so it needs no version: two notes at once are both kept.
+
+    :raises ValidationError: for an empty or too long note.
+    """
+    if not text.strip() or len(text) > NOTE_MAX_LENGTH or has_forbidden_characters(text):
+        raise ValidationError(
+            {"text": [_("Write a note of at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]}
+        )
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        return _event(
+            complaint,
+            type=ComplaintEvent.Type.NOTE,
+            previous_status=complaint.status,
+            actor=actor,
+            now=now,
+            agency=agency,
+            is_public=False,
+            data={"text": text.strip()},
+        )
+
+
+def raise_privacy(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    make_anonymous: bool,
+    make_confidential: bool,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """A coordinator makes a report anonymous and/or confidential. Only ever more private:
+    nothing here makes a report less so.
+
+    :raises ActionError: when nothing would change, or (a conflict) the report changed since
+        ``expected_version``.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        complaint.check_version(expected_version)
+        changed = []
+        if make_anonymous and not complaint.is_anonymous:
+            complaint.is_anonymous = True
+            changed.append("is_anonymous")
+        if make_confidential and not complaint.is_confidential:
+            complaint.is_confidential = True
+            changed.append("is_confidential")
+        if not changed:
+            raise ActionError(_("Choose what to make more private; it is already so."))
+        complaint.version += 1
+        complaint.save(update_fields=[*changed, "version"])
+        _event(
+            complaint,
+            type=ComplaintEvent.Type.PRIVACY_RAISED,
+            previous_status=complaint.status,
+            actor=actor,
+            now=now,
+            agency=coordinator,
+            is_public=False,
+            data={"made": changed},
+        )
+        return complaint
+
+
+def reveal_reporter(*, complaint_id: int, actor: User, reason: str, now: dt.datetime) -> Reporter:
+    """Open an anonymous reporter's identity, for a national administrator with the permission
+    to (a legal request, a threat to someone). The reveal is an event on the report, with who
+    and why; the identity itself is never written to the log.
+
+    Who may call this is decided by ``complaints.selectors.staff_actions``.
+
+    :raises ValidationError: for an empty reason.
+    """
+    if not reason.strip() or len(reason) > NOTE_MAX_LENGTH or has_forbidden_characters(reason):
+        raise ValidationError({"reason": [_("Say why the identity must be revealed.")]})
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        _event(
+            complaint,
+            type=ComplaintEvent.Type.IDENTITY_REVEALED,
+            previous_status=complaint.status,
+            actor=actor,
+            now=now,
+            is_public=False,
+            data={"reason": reason.strip()},
+        )
+        logger.warning("reporter identity of report %s revealed by user %s", complaint.pk, actor.pk)
+        return Reporter.objects.get(complaint=complaint)

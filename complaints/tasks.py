@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from complaints.emails import send_receipt_email
-from complaints.models import Complaint
+from complaints.emails import send_answer_email, send_receipt_email
+from complaints.models import Complaint, Response
 
 
 @shared_task(
@@ -22,3 +22,21 @@ def send_receipt_email_task(*, complaint_id: int, access_key: str) -> None:
     if complaint is None:
         return
     send_receipt_email(complaint=complaint, access_key=access_key)
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_answer_email_task(*, response_id: int) -> None:
+    """E-mail the citizen that their report was answered."""
+    response = (
+        Response.objects.select_related("complaint", "complaint__reporter", "agency")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return
+    send_answer_email(response=response)

@@ -292,6 +292,7 @@ class Disposition(models.Model):
         DISPOSE = "DISPOSE", _("disposed by a coordinator")
         ESCALATE = "ESCALATE", _("escalated after a missed deadline")
         RETURN = "RETURN", _("returned as not its authority")
+        PASS_UP = "PASS_UP", _("passed up by a coordinator")
 
     complaint = models.ForeignKey(
         "complaints.Complaint", on_delete=models.CASCADE, related_name="dispositions"

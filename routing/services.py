@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from lokal import wilayah
 
 from complaints.models import Complaint, ComplaintEvent
+from lapor.lib.actions import ActionError
+from lapor.lib.text import has_forbidden_characters
 from routing import selectors
 from routing.models import (
     Agency,
@@ -35,15 +37,12 @@ from routing.models import (
 logger = logging.getLogger(__name__)
 
 Step = DeadlineSetting.Step
+REASON_MAX_LENGTH = 2000
 Status = Complaint.Status
 
 
-class RoutingError(Exception):
+class RoutingError(ActionError):
     """A routing action that cannot be taken; ``message`` is for the person who tried."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def load_regions(*, province_codes: Iterable[str] | None = None) -> dict[int, int]:
@@ -180,7 +179,10 @@ def _record(
     complaint.status = status
     complaint.due_at = due_at
     complaint.moved_at = now
-    complaint.save(update_fields=["current_agency", "routing_step", "status", "due_at", "moved_at"])
+    complaint.version += 1
+    complaint.save(
+        update_fields=["current_agency", "routing_step", "status", "due_at", "moved_at", "version"]
+    )
     ComplaintEvent.objects.create(
         complaint=complaint,
         type=event_type,
@@ -263,6 +265,7 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
                 "kind",
                 "due_at",
                 "current_agency_id",
+                "version",
             )
             .get(pk=complaint_id)
         )
@@ -316,7 +319,8 @@ def _wait_for_verification(complaint: Complaint, holder: Agency, now: dt.datetim
     complaint.moved_at = now
     if complaint.due_at is None:
         complaint.due_at = selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind)
-    complaint.save(update_fields=["current_agency", "status", "moved_at", "due_at"])
+    complaint.version += 1
+    complaint.save(update_fields=["current_agency", "status", "moved_at", "due_at", "version"])
     ComplaintEvent.objects.create(
         complaint=complaint,
         type=ComplaintEvent.Type.AWAITING_VERIFICATION,
@@ -369,6 +373,29 @@ def _lock(complaint_id: int) -> Complaint:
     )
 
 
+def _lock_in_queue(
+    complaint_id: int, coordinator: Agency, expected_version: int | None
+) -> Complaint:
+    complaint = _lock(complaint_id)
+    if (
+        complaint.current_agency_id != coordinator.pk
+        or complaint.status != Status.AWAITING_VERIFICATION
+    ):
+        raise RoutingError(_("This report is not waiting in your queue any more."), conflict=True)
+    complaint.check_version(expected_version)
+    return complaint
+
+
+def _check_reason(reason: str, empty_message: str) -> None:
+    if not reason.strip():
+        raise RoutingError(empty_message)
+    if len(reason) > REASON_MAX_LENGTH or has_forbidden_characters(reason):
+        raise RoutingError(
+            _("Please write at most %(max)d characters, without control characters.")
+            % {"max": REASON_MAX_LENGTH}
+        )
+
+
 def dispose_complaint(
     *,
     complaint_id: int,
@@ -377,6 +404,7 @@ def dispose_complaint(
     actor: User | None,
     now: dt.datetime,
     allow_returned: bool = False,
+    expected_version: int | None = None,
 ) -> Disposition:
     """A coordinator hands a report waiting in its queue to an agency in its subtree: an OPD
     (which must follow it up) or a coordinator below it (into whose queue it goes).
@@ -384,16 +412,15 @@ def dispose_complaint(
     An agency that already returned this report gets it again only with ``allow_returned``, the
     coordinator's explicit decision.
 
-    :raises RoutingError: when the report is not in this coordinator's queue, the agency is not
-        below it, or the agency returned the report before.
+    Deciding a transfer request is this too: the report goes to the suggested agency, another
+    one, or back to the one that returned it (``allow_returned``); open requests are closed.
+
+    :raises RoutingError: when the report is not in this coordinator's queue or changed since
+        ``expected_version`` (conflicts), the agency is not below it, or the agency returned
+        the report before.
     """
     with transaction.atomic():
-        complaint = _lock(complaint_id)
-        if (
-            complaint.current_agency_id != coordinator.pk
-            or complaint.status != Status.AWAITING_VERIFICATION
-        ):
-            raise RoutingError(_("This report is not waiting in your queue any more."))
+        complaint = _lock_in_queue(complaint_id, coordinator, expected_version)
         if to_agency.pk == coordinator.pk or not selectors.is_in_subtree(to_agency, coordinator):
             raise RoutingError(_("You can only hand a report to an agency below you."))
         if not to_agency.is_active:
@@ -405,9 +432,11 @@ def dispose_complaint(
                     "This agency already returned the report as not its authority; confirm to send it there again."
                 )
             )
-        TransferRequest.objects.filter(complaint=complaint, decided_at__isnull=True).update(
-            decided_at=now
+        open_transfers = TransferRequest.objects.filter(
+            complaint=complaint, decided_at__isnull=True
         )
+        decided = list(open_transfers.values_list("pk", flat=True))
+        open_transfers.update(decided_at=now)
         is_opd = to_agency.level == Agency.Level.OPD
         disposition = _record(
             complaint=complaint,
@@ -425,6 +454,7 @@ def dispose_complaint(
             ),
             now=now,
             actor=actor,
+            data={"transfers_decided": decided} if decided else None,
         )
         _notify_holder(complaint)
         return disposition
@@ -438,21 +468,23 @@ def request_transfer(
     suggested_agency: Agency | None,
     actor: User | None,
     now: dt.datetime,
+    expected_version: int | None = None,
 ) -> TransferRequest:
     """An OPD returns a report as not its authority ("bukan wewenang"); it goes to the
     coordinator above, whose queue it waits in.
 
-    :raises RoutingError: when the report is not held by this agency, or the reason is empty.
+    :raises RoutingError: when the report is not held by this agency or changed since
+        ``expected_version`` (conflicts), or the reason is empty or too long.
     """
-    if not reason.strip():
-        raise RoutingError(_("Say why this report is not your authority."))
+    _check_reason(reason, _("Say why this report is not your authority."))
     with transaction.atomic():
         complaint = _lock(complaint_id)
         if complaint.current_agency_id != agency.pk or complaint.status not in (
             Status.DISPOSED,
             Status.IN_PROGRESS,
         ):
-            raise RoutingError(_("This report is not held by your agency any more."))
+            raise RoutingError(_("This report is not held by your agency any more."), conflict=True)
+        complaint.check_version(expected_version)
         coordinator = agency.parent
         if coordinator is None:
             raise RoutingError(_("There is no coordinator above your agency."))
@@ -478,6 +510,84 @@ def request_transfer(
         )
         _notify_holder(complaint)
         return transfer
+
+
+def pass_up_complaint(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Disposition:
+    """A coordinator hands a report in its queue to the coordinator above it (out of its
+    authority, or a matter for a higher level), with a reason; it waits in that queue.
+
+    :raises RoutingError: when the report is not in this coordinator's queue or changed since
+        ``expected_version`` (conflicts), there is no level above, or the reason is empty.
+    """
+    _check_reason(reason, _("Say why this report goes up a level."))
+    with transaction.atomic():
+        complaint = _lock_in_queue(complaint_id, coordinator, expected_version)
+        parent = coordinator.parent
+        if parent is None:
+            raise RoutingError(_("There is no level above yours."))
+        disposition = _record(
+            complaint=complaint,
+            kind=Disposition.Kind.PASS_UP,
+            event_type=ComplaintEvent.Type.PASSED_UP,
+            to_agency=parent,
+            from_agency=coordinator,
+            status=Status.AWAITING_VERIFICATION,
+            due_at=selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
+            now=now,
+            actor=actor,
+            data={"reason": reason.strip()},
+        )
+        _notify_holder(complaint)
+        return disposition
+
+
+def archive_complaint(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """A coordinator closes a report in its queue without handing it on (spam, a duplicate,
+    out of scope); the reason is on the citizen's timeline.
+
+    :raises RoutingError: when the report is not in this coordinator's queue or changed since
+        ``expected_version`` (conflicts), or the reason is empty.
+    """
+    _check_reason(reason, _("Say why this report is archived; the citizen will read it."))
+    with transaction.atomic():
+        complaint = _lock_in_queue(complaint_id, coordinator, expected_version)
+        previous = complaint.status
+        complaint.status = Status.ARCHIVED
+        complaint.version += 1
+        complaint.save(update_fields=["status", "version"])
+        TransferRequest.objects.filter(complaint=complaint, decided_at__isnull=True).update(
+            decided_at=now
+        )
+        ComplaintEvent.objects.create(
+            complaint=complaint,
+            type=ComplaintEvent.Type.ARCHIVED,
+            from_status=previous,
+            to_status=Status.ARCHIVED,
+            actor=actor,
+            created_at=now,
+            data={
+                "agency_id": coordinator.pk,
+                "agency_name": coordinator.name,
+                "reason": reason.strip(),
+            },
+        )
+        return complaint
 
 
 # --- deadlines --------------------------------------------------------------------------------
