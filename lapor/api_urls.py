@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from complaints import api
+from dashboard import api as staff_api
 
 app_name = "api"
 
@@ -16,4 +17,23 @@ urlpatterns = [
     ),
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("regions/", api.RegionListApi.as_view(), name="region-list"),
+    path("staff/complaints/", staff_api.StaffInboxApi.as_view(), name="staff-inbox"),
+    re_path(
+        rf"^staff/complaints/{_TN}/$",
+        staff_api.StaffComplaintDetailApi.as_view(),
+        name="staff-complaint",
+    ),
+    re_path(
+        rf"^staff/complaints/{_TN}/attachments/(?P<position>[0-9]{{1,3}})/$",
+        staff_api.StaffAttachmentApi.as_view(),
+        name="staff-attachment",
+    ),
+    *[
+        re_path(
+            rf"^staff/complaints/{_TN}/{action}/$",
+            view.as_view(),
+            name=f"staff-{action}",
+        )
+        for action, view in staff_api.ACTION_APIS.items()
+    ],
 ]

@@ -33,3 +33,8 @@ def submission_wait_seconds(request: HttpRequest) -> int | None:
     """Count a submission attempt from this client; seconds to wait if over the limit, else None."""
     rate = parse_rate(settings.LAPOR_SUBMIT_RATE)
     return hit("submit", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL)
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """The address django-axes counts failed logins against: the same as everywhere else."""
+    return client_ip(request)

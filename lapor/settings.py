@@ -8,6 +8,7 @@ to Redis as Celery broker and cache.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging.config
 from pathlib import Path
 
@@ -43,12 +44,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "routing",
     "complaints",
     "reports",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lapor.urls"
@@ -155,6 +161,28 @@ CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # --- Auth -----------------------------------------------------------------------------------
+# --- Staff login -----------------------------------------------------------------------------
+# django-axes counts failed logins (in the database, so the count survives restarts and is the
+# same for every process) and locks out an account, and separately an address, after
+# AXES_FAILURE_LIMIT failures until AXES_COOLOFF_TIME has passed since the last one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LAPOR_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LAPOR_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "lapor.client.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "dashboard.views.locked_out"
+AXES_VERBOSE = False
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:inbox"
+LOGOUT_REDIRECT_URL = "dashboard:login"
+# Staff sessions end when the browser closes and after 8 hours at most.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 8 * 3600
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -227,6 +255,7 @@ SECURE_PROXY_SSL_HEADER = (
 # --- REST framework and OpenAPI -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Public endpoints set their own (none); the staff API takes a token or the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -250,6 +279,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyLevelEnum": "routing.models.Agency.Level",
+        "DispositionKindEnum": "routing.models.Disposition.Kind",
+        "ComplaintKindEnum": "complaints.models.Complaint.Kind",
+        "RegionLevelEnum": "routing.models.Region.Level",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""Each staff action: its form and the one service it calls. Shared by the pages and the API,
+so both take the same input to the same service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import selectors
+from complaints import services as complaint_services
+from complaints.models import Complaint, Reporter
+from complaints.selectors import Action
+from dashboard import forms
+from routing import services as routing_services
+from routing.models import Agency
+
+FORMS: dict[Action, type[django_forms.Form]] = {
+    Action.ACKNOWLEDGE: forms.AcknowledgeForm,
+    Action.ANSWER: forms.AnswerForm,
+    Action.TRANSFER: forms.TransferForm,
+    Action.NOTE: forms.NoteForm,
+    Action.DISPOSE: forms.DisposeForm,
+    Action.PASS_UP: forms.ReasonForm,
+    Action.ARCHIVE: forms.ReasonForm,
+    Action.PRIVACY: forms.PrivacyForm,
+    Action.REVEAL: forms.RevealForm,
+}
+
+
+def agency_choices(action: Action, agency: Agency) -> QuerySet[Agency]:
+    """Dispose: the agencies below the coordinator. Transfer: the OPDs and coordinators an
+    officer may suggest (any active agency; the coordinator decides)."""
+    if action == Action.DISPOSE:
+        return selectors.dispose_targets(agency)
+    return Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("level", "name")
+
+
+def perform(
+    action: Action, *, complaint: Complaint, agency: Agency, user: User, data: dict[str, Any]
+) -> str | Reporter:
+    """Call the service of ``action`` with a form's cleaned data; returns the message to show
+    (for a reveal: the reporter).
+
+    :raises ActionError: from the service (a conflict, or an action that cannot be taken).
+    :raises ValidationError: from the service, per field.
+    """
+    now = timezone.now()
+    version = data.get("version")
+    common = {"complaint_id": complaint.pk, "actor": user, "now": now}
+    if action == Action.ACKNOWLEDGE:
+        complaint_services.acknowledge_complaint(agency=agency, expected_version=version, **common)
+        return _("The report is now in progress at your agency.")
+    if action == Action.ANSWER:
+        complaint_services.respond_to_complaint(
+            agency=agency,
+            text=data["text"],
+            attachments=data.get("attachments") or [],
+            expected_version=version,
+            **common,
+        )
+        return _("Your answer has been sent; the citizen is told.")
+    if action == Action.TRANSFER:
+        routing_services.request_transfer(
+            agency=agency,
+            reason=data["reason"],
+            suggested_agency=data.get("suggested_agency"),
+            expected_version=version,
+            **common,
+        )
+        return _("The report went back to your coordinator, with your reason.")
+    if action == Action.NOTE:
+        complaint_services.add_internal_note(agency=agency, text=data["text"], **common)
+        return _("Note added.")
+    if action == Action.DISPOSE:
+        disposition = routing_services.dispose_complaint(
+            coordinator=agency,
+            to_agency=data["to_agency"],
+            allow_returned=bool(data.get("allow_returned")),
+            expected_version=version,
+            **common,
+        )
+        return _("The report was handed to %(agency)s.") % {"agency": disposition.to_agency.name}
+    if action == Action.PASS_UP:
+        disposition = routing_services.pass_up_complaint(
+            coordinator=agency, reason=data["reason"], expected_version=version, **common
+        )
+        return _("The report was passed up to %(agency)s.") % {"agency": disposition.to_agency.name}
+    if action == Action.ARCHIVE:
+        routing_services.archive_complaint(
+            coordinator=agency, reason=data["reason"], expected_version=version, **common
+        )
+        return _("The report was archived.")
+    if action == Action.PRIVACY:
+        complaint_services.raise_privacy(
+            coordinator=agency,
+            make_anonymous=bool(data.get("make_anonymous")),
+            make_confidential=bool(data.get("make_confidential")),
+            expected_version=version,
+            **common,
+        )
+        return _("The report is now more private.")
+    if action == Action.REVEAL:
+        return complaint_services.reveal_reporter(
+            complaint_id=complaint.pk, actor=user, reason=data["reason"], now=now
+        )
+    raise ValueError(action)

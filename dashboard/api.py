@@ -1,0 +1,282 @@
+"""The staff API under /api/v1/staff/: the same inbox, report and actions as the dashboard, for
+agencies that connect their own systems. Token (``Authorization: Token …``, issued in the
+admin) or session authentication; the same rule of who sees what (404 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints import selectors
+from complaints.filters import StaffComplaintFilter
+from complaints.models import Attachment, Complaint
+from complaints.selectors import Action, Scope
+from complaints.views import attachment_response
+from dashboard import serializers as s
+from dashboard.actions import perform
+from dashboard.context import report_data
+from lapor.lib.actions import ActionError
+from routing.models import Agency
+
+PAGE_SIZE = 50
+
+
+class IsOfficer(BasePermission):
+    message = "Your account belongs to no active agency."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        agency = selectors.staff_agency(request.user)
+        request.agency = agency  # type: ignore[attr-defined]
+        return agency is not None
+
+
+class StaffApi(APIView):
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, IsOfficer]
+
+    @property
+    def agency(self) -> Agency:
+        return self.request.agency  # type: ignore[attr-defined,no-any-return]
+
+    def complaint(self, tracking_number: str) -> Complaint:
+        try:
+            return selectors.access_complaint_for_staff(self.request.user, tracking_number)
+        except Complaint.DoesNotExist:
+            raise Http404 from None
+
+    def detail(self, complaint: Complaint) -> dict[str, Any]:
+        now = timezone.now()
+        page = report_data(self.request.user, self.agency, complaint, now)
+        return s.StaffComplaintDetailSerializer(
+            complaint, context={"request": self.request, "now": now, "page": page}
+        ).data
+
+
+_INBOX_PARAMETERS = [
+    OpenApiParameter(
+        "scope",
+        OpenApiTypes.STR,
+        enum=[x.value for x in Scope],
+        description="held (default: held by my agency, or my coordinator queue), subtree "
+        "(coordinators: held anywhere below me), history (OPDs: ever disposed to us).",
+    ),
+    OpenApiParameter("after", OpenApiTypes.STR, description="Cursor: the page after this one."),
+    OpenApiParameter("before", OpenApiTypes.STR, description="Cursor: the page before this one."),
+]
+
+
+class StaffInboxApi(StaffApi):
+    @extend_schema(
+        parameters=_INBOX_PARAMETERS,
+        filters=True,
+        responses=inline_serializer(
+            "StaffInbox",
+            {
+                "counts": serializers.DictField(child=serializers.IntegerField()),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": s.StaffComplaintSerializer(many=True),
+            },
+        ),
+        summary="Staff inbox",
+        operation_id="staff_inbox",
+        description=(
+            "Reports by deadline (then id), 50 a page, open ones unless `status` says otherwise; "
+            "`counts` has the open reports per status and the overdue ones in the scope. "
+            "Follow `next`/`previous` (keyset cursors)."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        scopes = selectors.scopes_for(self.agency)
+        wanted = request.query_params.get("scope") or scopes[0]
+        if wanted not in scopes:
+            raise exceptions.ValidationError({"scope": [f"Choose one of: {', '.join(scopes)}."]})
+        reports = selectors.inbox_queryset(self.agency, Scope(wanted))
+        filters = StaffComplaintFilter(request.query_params, queryset=reports, now=now)
+        if not filters.is_valid():
+            raise exceptions.ValidationError(filters.errors)
+        page = selectors.keyset_page(
+            filters.qs.select_related("category", "current_agency"),
+            after=request.query_params.get("after", ""),
+            before=request.query_params.get("before", ""),
+            size=PAGE_SIZE,
+        )
+        return Response(
+            {
+                "counts": selectors.inbox_counts(reports, now),
+                "next": self._link(request, "after", page.next_cursor),
+                "previous": self._link(request, "before", page.previous_cursor),
+                "results": s.StaffComplaintSerializer(
+                    page.items, many=True, context={"now": now}
+                ).data,
+            }
+        )
+
+    def _link(self, request: Request, key: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        params = request.query_params.copy()
+        params.pop("after", None)
+        params.pop("before", None)
+        params[key] = cursor
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+class StaffComplaintDetailApi(StaffApi):
+    @extend_schema(
+        responses={
+            200: s.StaffComplaintDetailSerializer,
+            404: OpenApiResponse(description="No such report, or not yours to see."),
+        },
+        summary="A report, as staff see it",
+        operation_id="staff_complaint",
+        description="Everything on the staff page, with `actions` you may take now. "
+        "`reporter` is null for an anonymous report.",
+    )
+    def get(self, request: Request, tracking_number: str) -> Response:
+        return Response(self.detail(self.complaint(tracking_number)))
+
+
+class StaffAttachmentApi(StaffApi):
+    @extend_schema(
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        summary="A file of a report",
+        operation_id="staff_complaint_attachment",
+    )
+    def get(self, request: Request, tracking_number: str, position: int) -> FileResponse:
+        complaint = self.complaint(tracking_number)
+        try:
+            attachment = complaint.attachments.get(position=position)
+        except Attachment.DoesNotExist:
+            raise Http404 from None
+        return attachment_response(attachment)
+
+
+class StaffActionApi(StaffApi):
+    """One action on a report: 404 if you cannot see it, 403 if it is not yours to take, 409 if
+    the report is no longer where the action needs it (or changed since ``version``), 400 for
+    bad input."""
+
+    action: ClassVar[Action]
+    input_class: ClassVar[type[serializers.Serializer]]
+
+    def post(self, request: Request, tracking_number: str) -> Response:
+        complaint = self.complaint(tracking_number)
+        if self.action not in selectors.staff_actions(request.user, self.agency, complaint):
+            raise exceptions.PermissionDenied("You cannot do this on this report.")
+        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
+        if self.action == Action.ANSWER and hasattr(request.data, "getlist"):
+            data = {**request.data.dict(), "attachments": request.FILES.getlist("attachments")}
+        given = self.input_class(data=data)
+        given.is_valid(raise_exception=True)
+        try:
+            result = perform(
+                self.action,
+                complaint=complaint,
+                agency=self.agency,
+                user=request.user,
+                data=dict(given.validated_data),
+            )
+        except ActionError as exc:
+            code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+            return Response({"detail": exc.message, "version": _version(complaint)}, status=code)
+        except ValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        if self.action == Action.REVEAL:
+            response = Response({"reporter": s.StaffReporterSerializer(result).data})
+            response["Cache-Control"] = "no-store"
+            return response
+        visible = selectors.complaints_visible_to(request.user).filter(pk=complaint.pk).first()
+        return Response(
+            {"detail": str(result), "complaint": self.detail(visible) if visible else None}
+        )
+
+
+def _version(complaint: Complaint) -> int:
+    return Complaint.objects.filter(pk=complaint.pk).values_list("version", flat=True).first() or 0
+
+
+def _action_api(
+    action: Action, input_class: type[serializers.Serializer], summary: str
+) -> type[StaffActionApi]:
+    multipart = action == Action.ANSWER
+    result = s.RevealResultSerializer if action == Action.REVEAL else s.ActionResultSerializer
+
+    def post(self: StaffActionApi, request: Request, tracking_number: str) -> Response:
+        return StaffActionApi.post(self, request, tracking_number)
+
+    class _Api(StaffActionApi):
+        pass
+
+    _Api.action = action
+    _Api.input_class = input_class
+    _Api.post = extend_schema(  # type: ignore[method-assign]
+        request={"multipart/form-data": input_class} if multipart else input_class,
+        responses={
+            200: result,
+            400: OpenApiResponse(
+                description="Bad input, per field; or an action that cannot be taken."
+            ),
+            403: OpenApiResponse(description="You may see the report but not take this action."),
+            404: OpenApiResponse(description="No such report, or not yours to see."),
+            409: OpenApiResponse(
+                description="The report moved on or changed since `version`; nothing was written."
+            ),
+        },
+        summary=summary,
+        operation_id=f"staff_complaint_{action.replace('-', '_')}",
+    )(post)
+    _Api.__name__ = _Api.__qualname__ = "Staff" + action.title().replace("-", "") + "Api"
+    return _Api
+
+
+StaffAcknowledgeApi = _action_api(
+    Action.ACKNOWLEDGE, s.VersionInput, "Acknowledge (OPD): IN_PROGRESS"
+)
+StaffAnswerApi = _action_api(
+    Action.ANSWER, s.AnswerInput, "Answer (OPD): RESPONDED, the citizen is told"
+)
+StaffTransferApi = _action_api(
+    Action.TRANSFER, s.TransferInput, "Return as not our authority (OPD)"
+)
+StaffNoteApi = _action_api(Action.NOTE, s.NoteInput, "Internal note (never shown to the citizen)")
+StaffDisposeApi = _action_api(
+    Action.DISPOSE, s.DisposeInput, "Verify and hand to an agency below (coordinator)"
+)
+StaffPassUpApi = _action_api(Action.PASS_UP, s.ReasonInput, "Pass up a level (coordinator)")
+StaffArchiveApi = _action_api(Action.ARCHIVE, s.ReasonInput, "Archive with a reason (coordinator)")
+StaffPrivacyApi = _action_api(
+    Action.PRIVACY, s.PrivacyInput, "Make anonymous and/or confidential (coordinator)"
+)
+StaffRevealApi = _action_api(
+    Action.REVEAL, s.RevealInput, "Reveal an anonymous reporter (national, recorded)"
+)
+
+ACTION_APIS = {
+    Action.ACKNOWLEDGE: StaffAcknowledgeApi,
+    Action.ANSWER: StaffAnswerApi,
+    Action.TRANSFER: StaffTransferApi,
+    Action.NOTE: StaffNoteApi,
+    Action.DISPOSE: StaffDisposeApi,
+    Action.PASS_UP: StaffPassUpApi,
+    Action.ARCHIVE: StaffArchiveApi,
+    Action.PRIVACY: StaffPrivacyApi,
+    Action.REVEAL: StaffRevealApi,
+}

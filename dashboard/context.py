@@ -1,0 +1,88 @@
+"""What a staff member is shown of a report (page and API alike), and nothing about an
+anonymous reporter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from complaints import selectors
+from complaints.models import AnswerTemplate, Complaint, Reporter
+from complaints.selectors import Action
+from dashboard.actions import FORMS, agency_choices
+from routing.models import Agency, Disposition, TransferRequest
+
+
+def visible_reporter(complaint: Complaint) -> Reporter | None:
+    """The reporter's name and contact for staff, or None for an anonymous report: the one
+    place staff pages and the staff API read the reporter. The address is never read."""
+    if complaint.is_anonymous:
+        return None
+    return Reporter.objects.only("name", "email", "phone").filter(complaint=complaint).first()
+
+
+def report_data(
+    user: AbstractBaseUser, agency: Agency, complaint: Complaint, now: dt.datetime
+) -> dict[str, Any]:
+    attachments = list(complaint.attachments.order_by("position"))
+    responses = list(complaint.responses.select_related("agency").order_by("created_at", "pk"))
+    for response in responses:
+        response.files = [a for a in attachments if a.response_id == response.pk]  # type: ignore[attr-defined]
+    return {
+        "agency": agency,
+        "complaint": complaint,
+        "now": now,
+        "overdue": complaint.is_overdue(now),
+        "reporter": visible_reporter(complaint),
+        "attachments": [a for a in attachments if a.response_id is None],
+        "responses": responses,
+        "events": list(complaint.events.select_related("actor").order_by("created_at", "pk")),
+        "dispositions": list(
+            Disposition.objects.filter(complaint=complaint)
+            .select_related("from_agency", "to_agency")
+            .order_by("sequence")
+        ),
+        "open_transfers": list(
+            TransferRequest.objects.filter(complaint=complaint, decided_at__isnull=True)
+            .select_related("from_agency", "suggested_agency")
+            .order_by("created_at")
+        ),
+        "transfer_count": complaint.transfer_requests.count(),
+        "allowed_actions": selectors.staff_actions(user, agency, complaint),
+    }
+
+
+def complaint_context(
+    request: HttpRequest, complaint: Complaint, *, bound: dict[Action, Any] | None = None
+) -> dict[str, Any]:
+    """The report page: the report's data and a form for each action this user may take
+    (``bound``: forms that came back with errors)."""
+    agency: Agency = request.agency  # type: ignore[attr-defined]
+    data = report_data(request.user, agency, complaint, timezone.now())
+    allowed = data["allowed_actions"]
+    action_forms: dict[str, Any] = {}
+    for action in sorted(allowed):
+        key = action.replace("-", "_")
+        if bound and action in bound:
+            action_forms[key] = bound[action]
+            continue
+        kwargs: dict[str, Any] = {}
+        if action in (Action.DISPOSE, Action.TRANSFER):
+            kwargs["agencies"] = agency_choices(action, agency)
+        action_forms[key] = FORMS[action](
+            initial={"version": complaint.version}, auto_id=f"id_{action}_%s", **kwargs
+        )
+    data["forms"] = action_forms
+    data["answer_templates"] = (
+        AnswerTemplate.objects.filter(is_active=True)
+        .filter(Q(category=complaint.category_id) | Q(category__isnull=True))
+        .order_by("position", "title")
+        if Action.ANSWER in allowed
+        else []
+    )
+    return data

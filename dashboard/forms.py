@@ -1,0 +1,104 @@
+"""Forms of the staff dashboard: each parses one action's input for its service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from complaints.forms import MultipleFileField
+from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH
+from routing.models import Agency
+from routing.services import REASON_MAX_LENGTH
+
+
+class VersionForm(forms.Form):
+    """Every action form carries the version of the report the officer was looking at."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class AcknowledgeForm(VersionForm):
+    pass
+
+
+class AnswerForm(VersionForm):
+    text = forms.CharField(
+        label=_("Answer to the citizen"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("The citizen reads this. Say what was done, by whom and when."),
+    )
+    attachments = MultipleFileField(
+        label=_("Files (photos, PDF)"),
+        required=False,
+        help_text=_("The citizen can open these. Photos lose their location data."),
+    )
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.name} ({obj.get_level_display()})"
+
+
+class TransferForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Why is this not your authority?"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    suggested_agency = AgencyChoiceField(
+        label=_("Agency that should handle it"),
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label=_("— I do not know —"),
+    )
+
+    def __init__(self, *args: object, agencies: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if agencies is not None:
+            self.fields["suggested_agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note (never shown to the citizen)"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DisposeForm(VersionForm):
+    to_agency = AgencyChoiceField(
+        label=_("Hand to"), queryset=Agency.objects.none(), empty_label=_("— choose —")
+    )
+    allow_returned = forms.BooleanField(
+        label=_("Send it even if this agency returned it before"), required=False
+    )
+
+    def __init__(self, *args: object, agencies: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if agencies is not None:
+            self.fields["to_agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class ReasonForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PrivacyForm(VersionForm):
+    make_anonymous = forms.BooleanField(
+        label=_("Anonymous: hide the reporter from every agency"), required=False
+    )
+    make_confidential = forms.BooleanField(
+        label=_("Confidential: do not publish the report"), required=False
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why must the identity be revealed? (recorded)"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

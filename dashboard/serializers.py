@@ -1,0 +1,260 @@
+"""JSON of the staff API. Nothing here reads the reporter except through
+``dashboard.context.visible_reporter`` (None for an anonymous report)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from complaints.models import (
+    DESCRIPTION_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+)
+from routing.models import Agency, Disposition
+from routing.services import REASON_MAX_LENGTH
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["code", "name", "level"]
+
+
+class StaffComplaintSerializer(serializers.ModelSerializer):
+    """One row of the staff inbox."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    current_agency = AgencySerializer(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "tracking_number",
+            "title",
+            "kind",
+            "status",
+            "category",
+            "region",
+            "current_agency",
+            "due_at",
+            "overdue",
+            "submitted_at",
+            "is_anonymous",
+            "is_confidential",
+            "version",
+        ]
+
+    def get_overdue(self, obj: Complaint) -> bool:
+        return obj.is_overdue(self.context["now"])
+
+
+class StaffReporterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class StaffAttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    url = serializers.SerializerMethodField()
+    response = serializers.IntegerField(source="response_id", allow_null=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["position", "name", "content_type", "size", "url", "response"]
+
+    def get_url(self, obj: Attachment) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse(
+                "api:staff-attachment",
+                kwargs={"tracking_number": obj.complaint.tracking_number, "position": obj.position},
+            )
+        )
+
+
+class StaffResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    agency = AgencySerializer()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class StaffEventSerializer(serializers.ModelSerializer):
+    label = serializers.CharField()
+    actor = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplaintEvent
+        fields = [
+            "type",
+            "label",
+            "from_status",
+            "to_status",
+            "is_public",
+            "actor",
+            "text",
+            "created_at",
+        ]
+
+    def get_actor(self, obj: ComplaintEvent) -> str | None:
+        return obj.actor.get_username() if obj.actor else None
+
+    def get_text(self, obj: ComplaintEvent) -> str:
+        """A note's text, or the reason of an archive, a pass-up or a reveal."""
+        return str(obj.data.get("text") or obj.data.get("reason") or "")
+
+
+class StaffDispositionSerializer(serializers.ModelSerializer):
+    from_agency = AgencySerializer(allow_null=True)
+    to_agency = AgencySerializer()
+
+    class Meta:
+        model = Disposition
+        fields = ["sequence", "kind", "from_agency", "to_agency", "created_at", "due_at"]
+
+
+class StaffTransferSerializer(serializers.Serializer):
+    from_agency = AgencySerializer()
+    reason = serializers.CharField()
+    suggested_agency = AgencySerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class StaffComplaintDetailSerializer(StaffComplaintSerializer):
+    """A report as its staff page shows it; ``reporter`` is null for an anonymous report."""
+
+    reporter = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    responses = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+    dispositions = serializers.SerializerMethodField()
+    open_transfers = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(StaffComplaintSerializer.Meta):
+        fields = [
+            *StaffComplaintSerializer.Meta.fields,
+            "description",
+            "incident_date",
+            "needs_inspection",
+            "reporter",
+            "attachments",
+            "responses",
+            "events",
+            "dispositions",
+            "open_transfers",
+            "actions",
+        ]
+
+    def _ctx(self) -> dict[str, Any]:
+        return self.context["page"]
+
+    @extend_schema_field(StaffReporterSerializer(allow_null=True))
+    def get_reporter(self, obj: Complaint) -> dict[str, Any] | None:
+        reporter = self._ctx()["reporter"]
+        return StaffReporterSerializer(reporter).data if reporter else None
+
+    @extend_schema_field(StaffAttachmentSerializer(many=True))
+    def get_attachments(self, obj: Complaint) -> list[dict[str, Any]]:
+        files = [*self._ctx()["attachments"]]
+        for response in self._ctx()["responses"]:
+            files.extend(response.files)
+        return StaffAttachmentSerializer(
+            sorted(files, key=lambda a: a.position), many=True, context=self.context
+        ).data
+
+    @extend_schema_field(StaffResponseSerializer(many=True))
+    def get_responses(self, obj: Complaint) -> list[dict[str, Any]]:
+        return StaffResponseSerializer(self._ctx()["responses"], many=True).data
+
+    @extend_schema_field(StaffEventSerializer(many=True))
+    def get_events(self, obj: Complaint) -> list[dict[str, Any]]:
+        return StaffEventSerializer(self._ctx()["events"], many=True).data
+
+    @extend_schema_field(StaffDispositionSerializer(many=True))
+    def get_dispositions(self, obj: Complaint) -> list[dict[str, Any]]:
+        return StaffDispositionSerializer(self._ctx()["dispositions"], many=True).data
+
+    @extend_schema_field(StaffTransferSerializer(many=True))
+    def get_open_transfers(self, obj: Complaint) -> list[dict[str, Any]]:
+        return StaffTransferSerializer(self._ctx()["open_transfers"], many=True).data
+
+    def get_actions(self, obj: Complaint) -> list[str]:
+        """The actions this user may take now (each is ``POST …/<action>/``)."""
+        return sorted(self._ctx()["allowed_actions"])
+
+
+# --- input of the actions ---------------------------------------------------------------------
+
+_VERSION_HELP = (
+    "The report's `version` as last read. When given and the report changed since, the action "
+    "is refused with 409 and nothing is written."
+)
+
+
+class VersionInput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0, required=False, help_text=_VERSION_HELP)
+
+
+class AnswerInput(VersionInput):
+    text = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, allow_empty=True
+    )
+
+
+class TransferInput(VersionInput):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+    suggested_agency = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Code of the agency that should handle the report.",
+    )
+
+
+class NoteInput(serializers.Serializer):
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+
+
+class DisposeInput(VersionInput):
+    to_agency = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Agency.objects.filter(is_active=True),
+        help_text="Code of an agency below the coordinator.",
+    )
+    allow_returned = serializers.BooleanField(required=False, default=False)
+
+
+class ReasonInput(VersionInput):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+class PrivacyInput(VersionInput):
+    make_anonymous = serializers.BooleanField(required=False, default=False)
+    make_confidential = serializers.BooleanField(required=False, default=False)
+
+
+class RevealInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+
+
+class ActionResultSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What happened, in the user's language.")
+    complaint = StaffComplaintDetailSerializer(
+        allow_null=True, help_text="The report after the action; null when it left your view."
+    )
+
+
+class RevealResultSerializer(serializers.Serializer):
+    reporter = StaffReporterSerializer()

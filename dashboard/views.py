@@ -1,0 +1,233 @@
+"""The staff dashboard's pages. Each view parses input, calls one selector or service and maps
+its errors to a message; who sees which report is decided in ``complaints.selectors``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from complaints import selectors
+from complaints.filters import StaffComplaintFilter
+from complaints.models import Attachment, Complaint
+from complaints.selectors import Action, Scope
+from complaints.views import attachment_response
+from dashboard.actions import FORMS, perform
+from dashboard.context import complaint_context
+from lapor.lib.actions import ActionError
+from routing.models import Agency
+
+PAGE_SIZE = 25
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def staff_view(view: ViewFunc) -> ViewFunc:
+    """Logged in and an officer of an active agency; anyone else logged in gets a page saying
+    their account belongs to no agency (system administrators use the admin)."""
+
+    @functools.wraps(view)
+    @login_required
+    @never_cache
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        agency = selectors.staff_agency(request.user)
+        if agency is None:
+            return render(request, "dashboard/no_agency.html", status=403)
+        request.agency = agency  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "dashboard/login.html"
+    redirect_authenticated_user = True
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes answers with this while an account or an address is locked out."""
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request, "dashboard/login.html", {"form": form, "locked_minutes": minutes}, status=429
+    )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "dashboard/password_change.html"
+    success_url = reverse_lazy("dashboard:inbox")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, gettext_lazy("Your password has been changed."))
+        return super().form_valid(form)
+
+
+def _query(params: dict[str, Any], **changes: str) -> str:
+    merged = {k: v for k, v in params.items() if k not in ("after", "before")}
+    merged.update(changes)
+    return "?" + urlencode(merged, doseq=True)
+
+
+@require_GET
+@staff_view
+def inbox(request: HttpRequest) -> HttpResponse:
+    agency: Agency = request.agency  # type: ignore[attr-defined]
+    now = timezone.now()
+    scopes = selectors.scopes_for(agency)
+    scope = Scope(request.GET["scope"]) if request.GET.get("scope") in scopes else scopes[0]
+    reports = selectors.inbox_queryset(agency, scope)
+    filters = StaffComplaintFilter(request.GET, queryset=reports, now=now)
+    if filters.is_valid():
+        page = selectors.keyset_page(
+            filters.qs.select_related("category", "region", "current_agency"),
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            size=PAGE_SIZE,
+        )
+    else:
+        page = selectors.KeysetPage(items=[], next_cursor=None, previous_cursor=None)
+    for complaint in page.items:
+        complaint.overdue = complaint.is_overdue(now)  # type: ignore[attr-defined]
+    params = {k: request.GET.getlist(k) for k in request.GET}
+    return render(
+        request,
+        "dashboard/inbox.html",
+        {
+            "agency": agency,
+            "scope": scope,
+            "scopes": [(s, _scope_label(agency, s), _query({"scope": s})) for s in scopes],
+            "filters": filters,
+            "counts": selectors.inbox_counts(reports, now),
+            "count_links": _count_links(scope),
+            "page": page,
+            "now": now,
+            "next_url": _query(params, after=page.next_cursor) if page.next_cursor else "",
+            "previous_url": _query(params, before=page.previous_cursor)
+            if page.previous_cursor
+            else "",
+            "first_url": _query(params)
+            if (request.GET.get("after") or request.GET.get("before"))
+            else "",
+        },
+    )
+
+
+def _scope_label(agency: Agency, scope: Scope) -> str:
+    if scope == Scope.HELD:
+        return _("Held by my agency") if agency.level == Agency.Level.OPD else _("My queue")
+    if scope == Scope.SUBTREE:
+        return _("Everything below me")
+    return _("Everything ever disposed to us")
+
+
+def _count_links(scope: Scope) -> dict[str, str]:
+    from complaints.models import OPEN_STATUSES
+
+    links = {status: _query({"scope": scope, "status": status}) for status in OPEN_STATUSES}
+    links["overdue"] = _query({"scope": scope, "overdue": "on"})
+    return links
+
+
+def _access(request: HttpRequest, tracking_number: str) -> Complaint:
+    try:
+        return selectors.access_complaint_for_staff(request.user, tracking_number)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+@staff_view
+def complaint_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    complaint = _access(request, tracking_number)
+    return render(
+        request,
+        "dashboard/complaint.html",
+        complaint_context(request, complaint),
+    )
+
+
+@require_POST
+@staff_view
+def complaint_action(request: HttpRequest, tracking_number: str, action: str) -> HttpResponse:
+    """One action on a report. Not visible: 404; visible but not this user's to take: 403; the
+    report changed meanwhile: 409 with its current state; bad input: 400 with the form."""
+    complaint = _access(request, tracking_number)
+    try:
+        name = Action(action)
+    except ValueError:
+        raise Http404 from None
+    agency: Agency = request.agency  # type: ignore[attr-defined]
+    if name not in selectors.staff_actions(request.user, agency, complaint):
+        raise PermissionDenied(_("You cannot do this on this report."))
+    form = FORMS[name](
+        request.POST, request.FILES, auto_id=f"id_{name}_%s", **_form_kwargs(name, agency)
+    )
+    if not form.is_valid():
+        return _redisplay(request, complaint, {name: form}, status=400)
+    try:
+        result = perform(
+            name, complaint=complaint, agency=agency, user=request.user, data=form.cleaned_data
+        )
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        fresh = _access(request, tracking_number)
+        return _redisplay(request, fresh, {}, status=409 if exc.conflict else 400)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return _redisplay(request, complaint, {name: form}, status=400)
+    if name == Action.REVEAL:
+        context = complaint_context(request, complaint)
+        context["revealed"] = result
+        response = render(request, "dashboard/complaint.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+    messages.success(request, result)
+    if not selectors.complaints_visible_to(request.user).filter(pk=complaint.pk).exists():
+        return redirect("dashboard:inbox")
+    return redirect("dashboard:complaint", tracking_number=complaint.tracking_number)
+
+
+def _form_kwargs(name: Action, agency: Agency) -> dict[str, Any]:
+    if name in (Action.DISPOSE, Action.TRANSFER):
+        from dashboard.actions import agency_choices
+
+        return {"agencies": agency_choices(name, agency)}
+    return {}
+
+
+def _redisplay(
+    request: HttpRequest, complaint: Complaint, bound: dict[Action, Any], *, status: int
+) -> HttpResponse:
+    context = complaint_context(request, complaint, bound=bound)
+    return render(request, "dashboard/complaint.html", context, status=status)
+
+
+@require_GET
+@staff_view
+def complaint_attachment(request: HttpRequest, tracking_number: str, position: int) -> HttpResponse:
+    complaint = _access(request, tracking_number)
+    try:
+        attachment = complaint.attachments.get(position=position)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    return attachment_response(attachment)
