@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import AnswerTemplate, Complaint, ComplaintEvent
 
 
 class ComplaintEventInline(admin.TabularInline):
@@ -43,5 +43,19 @@ class ComplaintAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Holder, step and version change only through the services (dashboard, routing).
+        return False
+
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(AnswerTemplate)
+class AnswerTemplateAdmin(admin.ModelAdmin):
+    """Ready answers officers can start from, per category or for all."""
+
+    list_display = ["title", "category", "position", "is_active"]
+    list_filter = ["is_active", "category"]
+    search_fields = ["title", "text"]
+    ordering = ["category", "position", "title"]

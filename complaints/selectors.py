@@ -13,7 +13,13 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from complaints.models import DEADLINE_STATUSES, OPEN_STATUSES, Complaint, ComplaintEvent
+from complaints.models import (
+    DEADLINE_STATUSES,
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintEvent,
+    Response,
+)
 from lapor.lib.tracking import normalize_tracking_number
 from routing import selectors as routing_selectors
 from routing.models import Agency, Disposition, Officer
@@ -43,6 +49,15 @@ def access_complaint_by_private_link(tracking_number: str, access_key: str) -> C
     if not complaint.access_key_matches(access_key):
         raise Complaint.DoesNotExist
     return complaint
+
+
+def response_list(complaint: Complaint) -> list[Response]:
+    """A report's answers, oldest first, each with its files in ``files``."""
+    responses = list(complaint.responses.select_related("agency").order_by("created_at", "pk"))
+    files = list(complaint.attachments.filter(response__isnull=False).order_by("position"))
+    for response in responses:
+        response.files = [a for a in files if a.response_id == response.pk]  # type: ignore[attr-defined]
+    return responses
 
 
 def public_event_list(complaint: Complaint) -> QuerySet[ComplaintEvent]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.models import (
@@ -13,7 +14,7 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
 )
-from complaints.selectors import public_event_list
+from complaints.selectors import public_event_list, response_list
 from routing.models import Agency, Category, Region
 
 
@@ -170,6 +171,18 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
         return EventSerializer(public_event_list(obj), many=True).data
 
 
+class AnswerSerializer(serializers.Serializer):
+    """An agency's answer, with its files (download them with the access key)."""
+
+    agency = serializers.CharField(source="agency.name")
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    attachments = serializers.SerializerMethodField()
+
+    def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
+        return AttachmentSerializer(obj.files, many=True, context=self.context).data
+
+
 class ReporterSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
@@ -181,6 +194,7 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
 
     reporter = ReporterSerializer()
     attachments = serializers.SerializerMethodField()
+    responses = serializers.SerializerMethodField()
 
     class Meta(ComplaintPublicSerializer.Meta):
         fields = [
@@ -189,9 +203,16 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
             "is_anonymous",
             "reporter",
             "attachments",
+            "responses",
         ]
 
     def get_attachments(self, obj: Complaint) -> list[dict[str, Any]]:
         return AttachmentSerializer(
-            obj.attachments.order_by("position"), many=True, context=self.context
+            obj.attachments.filter(response__isnull=True).order_by("position"),
+            many=True,
+            context=self.context,
         ).data
+
+    @extend_schema_field(AnswerSerializer(many=True))
+    def get_responses(self, obj: Complaint) -> list[dict[str, Any]]:
+        return AnswerSerializer(response_list(obj), many=True, context=self.context).data

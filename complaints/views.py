@@ -172,7 +172,8 @@ def private_detail(request: HttpRequest, tracking_number: str, access_key: str) 
         {
             "complaint": complaint,
             "reporter": complaint.reporter,
-            "attachments": complaint.attachments.order_by("position"),
+            "attachments": complaint.attachments.filter(response__isnull=True).order_by("position"),
+            "responses": selectors.response_list(complaint),
             "events": selectors.public_event_list(complaint),
             "transfer_count": complaint.transfer_requests.count(),
             "private": True,

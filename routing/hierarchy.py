@@ -678,8 +678,9 @@ def seed_demo_hierarchy() -> None:
             user.email = email
             user.save(update_fields=["email"])
         Officer.objects.update_or_create(user=user, defaults={"agency": agency})
-    # Until the staff dashboard exists, the national coordinator reads the dead-letter list
-    # (reports the routing worker gave up on) in the admin, and marks them resolved there.
+    # The national coordinator reads the dead-letter list (reports the routing worker gave up
+    # on) in the admin and marks them resolved there, and may reveal an anonymous reporter
+    # through the dashboard's recorded action.
     national = User.objects.filter(username="nasional").first()
     if national is not None:
         if not national.is_staff:
@@ -689,5 +690,8 @@ def seed_demo_hierarchy() -> None:
             *Permission.objects.filter(
                 content_type__app_label="routing",
                 codename__in=["view_routingfailure", "change_routingfailure"],
-            )
+            ),
+            *Permission.objects.filter(
+                content_type__app_label="complaints", codename="reveal_reporter"
+            ),
         )

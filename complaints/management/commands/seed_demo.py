@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import AnswerTemplate, Complaint
 from complaints.services import submit_complaint
 from routing.hierarchy import DEMO_OFFICERS, DEMO_PASSWORD, seed_demo_hierarchy
 from routing.models import Category, Officer, Region
@@ -52,6 +52,30 @@ DEMO_REPORTS = [
 ]
 
 
+# (category code or None for every category, title, text)
+DEMO_ANSWER_TEMPLATES = [
+    (
+        None,
+        "Terima kasih, sedang ditindaklanjuti",
+        "Terima kasih atas laporan Anda. Laporan telah kami terima dan sedang kami tindak lanjuti "
+        "bersama unit terkait. Kami akan menyampaikan hasilnya melalui LAPOR.",
+    ),
+    (
+        "kesehatan",
+        "Layanan puskesmas telah dibenahi",
+        "Terima kasih atas laporan Anda. Kami telah memeriksa puskesmas yang Anda laporkan dan "
+        "meminta kepala puskesmas memastikan layanan buka sesuai jadwal. Bila masih terjadi, "
+        "mohon sampaikan kembali melalui LAPOR.",
+    ),
+    (
+        "infrastruktur",
+        "Perbaikan masuk jadwal pemeliharaan",
+        "Terima kasih atas laporan Anda. Lokasi yang Anda laporkan telah kami survei dan masuk "
+        "jadwal pemeliharaan. Perkiraan pengerjaan akan kami kabarkan melalui LAPOR.",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo administrator, the demo agencies, rules and officers, and demo reports "
@@ -71,6 +95,7 @@ class Command(BaseCommand):
             return
         # Before any report: routing starts at the national coordinator.
         seed_demo_hierarchy()
+        self._seed_answer_templates()
         self._print_logins()
         if Complaint.objects.exists():
             self.stdout.write("Demo reports: already there.")
@@ -91,6 +116,13 @@ class Command(BaseCommand):
                     now=now,
                 )
                 self.stdout.write(f"Demo report {receipt.complaint.tracking_number}")
+
+    def _seed_answer_templates(self) -> None:
+        if AnswerTemplate.objects.exists():
+            return
+        categories = {c.code: c for c in Category.objects.all()}
+        for code, title, text in DEMO_ANSWER_TEMPLATES:
+            AnswerTemplate.objects.create(category=categories.get(code), title=title, text=text)
 
     def _print_logins(self) -> None:
         officers = {
