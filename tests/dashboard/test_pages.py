@@ -70,7 +70,9 @@ class TestInboxAndPage:
         assert routed.status == Complaint.Status.RESPONDED
         assert routed.events.filter(type=ComplaintEvent.Type.RESPONDED).exists()
 
-    def test_second_officer_with_old_version_gets_409(self, dinkes: Client, routed: Complaint, tree: dict[str, Agency]) -> None:
+    def test_second_officer_with_old_version_gets_409(
+        self, dinkes: Client, routed: Complaint, tree: dict[str, Agency]
+    ) -> None:
         other = officer("dinkes2", tree["dinkes"])
         stale = routed.version
         assert dinkes.post(action(routed, "acknowledge"), {"version": stale}).status_code == 302
@@ -78,4 +80,7 @@ class TestInboxAndPage:
             action(routed, "transfer"), {"version": stale, "reason": "Bukan wewenang kami."}
         )
         assert response.status_code == 409
-        assert "Someone else changed" in response.content.decode() or "diubah" in response.content.decode()
+        assert (
+            "Someone else changed" in response.content.decode()
+            or "diubah" in response.content.decode()
+        )
