@@ -69,7 +69,7 @@ class StaffComplaintFilter(django_filters.FilterSet):
         code = value.strip().rstrip(".")
         if not code:
             return queryset
-        return queryset.filter(Q(region_id=code) | Q(region_id__startswith=f"{code}."))
+        return queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
 
     def _day_start(self, day: dt.date) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -196,14 +196,15 @@ def _encode_cursor(complaint: Complaint) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+def _decode_cursor(cursor: str) -> tuple[object, int] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, _sep, pk = raw.partition("|")
         moment = dt.datetime.fromisoformat(when)
         if moment.tzinfo is None:
             return None
-        return moment, int(pk)
+        # Compared in raw SQL: in the form the database stores (SQLite compares text).
+        return connection.ops.adapt_datetimefield_value(moment), int(pk)
     except (ValueError, UnicodeDecodeError):
         return None
 
