@@ -11,12 +11,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,9 +43,16 @@ def staff_view(view: ViewFunc) -> ViewFunc:
     their account belongs to no agency (system administrators use the admin)."""
 
     @functools.wraps(view)
-    @login_required
     @never_cache
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            # After logging in, come back to a page: an action's URL only takes a POST.
+            back = (
+                reverse("dashboard:complaint", args=[kwargs["tracking_number"]])
+                if request.method == "POST" and "tracking_number" in kwargs
+                else request.get_full_path()
+            )
+            return redirect_to_login(back)
         agency = selectors.staff_agency(request.user)
         if agency is None:
             return render(request, "dashboard/no_agency.html", status=403)
