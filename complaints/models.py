@@ -95,13 +95,17 @@ class Complaint(models.Model):
             models.Index(fields=["current_agency", "status"], name="complaint_holder_status"),
             # Staff inboxes: open reports by deadline, per holder (an OPD) and overall (a
             # coordinator's subtree), walked by keyset (due_at, id).
+            # ``status`` is carried along (PostgreSQL INCLUDE) so that an inbox's counts per
+            # status are read from the index alone.
             models.Index(
                 fields=["current_agency", "due_at", "id"],
+                include=["status"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="complaint_open_holder_due",
             ),
             models.Index(
                 fields=["due_at", "id"],
+                include=["status", "current_agency"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="complaint_open_due",
             ),

@@ -56,11 +56,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='complaint',
-            index=models.Index(condition=models.Q(('status__in', ['SUBMITTED', 'AWAITING_VERIFICATION', 'DISPOSED', 'IN_PROGRESS', 'RESPONDED'])), fields=['current_agency', 'due_at', 'id'], name='complaint_open_holder_due'),
+            index=models.Index(condition=models.Q(('status__in', ['SUBMITTED', 'AWAITING_VERIFICATION', 'DISPOSED', 'IN_PROGRESS', 'RESPONDED'])), fields=['current_agency', 'due_at', 'id'], include=['status'], name='complaint_open_holder_due'),
         ),
         migrations.AddIndex(
             model_name='complaint',
-            index=models.Index(condition=models.Q(('status__in', ['SUBMITTED', 'AWAITING_VERIFICATION', 'DISPOSED', 'IN_PROGRESS', 'RESPONDED'])), fields=['due_at', 'id'], name='complaint_open_due'),
+            index=models.Index(condition=models.Q(('status__in', ['SUBMITTED', 'AWAITING_VERIFICATION', 'DISPOSED', 'IN_PROGRESS', 'RESPONDED'])), fields=['due_at', 'id'], include=['status', 'current_agency'], name='complaint_open_due'),
         ),
         migrations.AddField(
             model_name='answertemplate',

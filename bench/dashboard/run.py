@@ -1,0 +1,572 @@
+"""Dashboard benchmark: how fast the staff dashboard answers with a million reports.
+
+Fills a throwaway PostgreSQL database with the demo hierarchy and N synthetic reports
+(``manage.py generate_complaints``), starts gunicorn (2 sync workers, DEBUG off) and, as one
+client (latency, not throughput), logs in through the login form as an OPD officer and as a
+province coordinator and requests their inbox (plain, filtered, searched, deeper pages) and
+report pages they may see. Prints p50/p95/max per page and user against the target (p95 below
+100 ms) and the plans of the queries each page runs (EXPLAIN ANALYZE: which indexes).
+
+Every request goes to 127.0.0.1 only; every phase is bounded. See README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import html
+import http.client
+import http.cookies
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "intake"))  # loads.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # common.py
+
+from common import (
+    PYTHON,
+    RESULTS_DIR,
+    ROOT,
+    BenchError,
+    flush_redis,
+    free_port,
+    git_dirty_files,
+    git_head,
+    gunicorn,
+    manage,
+    recreate_database,
+    verdict,
+)
+from loads import percentile
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lapor_bench_dashboard"
+REDIS_URL = "redis://127.0.0.1:6379/12"
+TARGET_P95_MS = 100.0
+SEED = 20261130
+SEARCH_WORD = "puskesmas"  # in the health texts of complaints.synthetic, so it occurs
+# username, the category its filter uses, whether it has the subtree scope
+USERS = (("dinkes.samarinda", "kesehatan", False), ("kaltim", "infrastruktur", True))
+DEEP_PAGES = 20
+REQUEST_TIMEOUT_S = 30.0
+
+
+def demo_password() -> str:
+    """``routing.hierarchy.DEMO_PASSWORD``, read from the source: importing it needs Django."""
+    source = (ROOT / "routing" / "hierarchy.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DEMO_PASSWORD" for t in node.targets
+        ):
+            return str(ast.literal_eval(node.value))
+    raise BenchError("DEMO_PASSWORD not found in routing/hierarchy.py")
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lapor.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+# --- The database ----------------------------------------------------------------------------
+
+
+def report_count(database_url: str) -> int | None:
+    """Reports in the bench database, or None when it does not exist or has no schema."""
+    try:
+        with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM complaints_complaint").fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row else None
+
+
+def fill(args: argparse.Namespace, env: dict[str, str], database_url: str) -> dict[str, Any]:
+    """A database with the demo hierarchy and ``args.count`` reports: the one there when
+    ``--reuse`` finds it filled (migrations applied, statistics refreshed), else a new one."""
+    existing = report_count(database_url) if args.reuse else None
+    if existing is not None and existing >= args.count:
+        print(f"  reusing the database: {existing} reports already there", flush=True)
+        manage(env, "migrate", "--noinput")
+        seconds = _sql(database_url, "ANALYZE")
+        return {"reused": True, "reports": existing, "analyze_s": seconds}
+    if existing is not None:
+        print(f"  {existing} reports in the database, fewer than {args.count}: filling anew")
+    recreate_database(database_url)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_regions")
+    manage(env, "seed_demo")
+    print(f"  manage.py generate_complaints --count {args.count} --seed {args.seed}", flush=True)
+    started = time.monotonic()
+    generated = subprocess.run(
+        [
+            str(PYTHON),
+            "manage.py",
+            "generate_complaints",
+            f"--count={args.count}",
+            f"--seed={args.seed}",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=max(1800.0, args.count / 100),
+    )
+    seconds = time.monotonic() - started
+    if generated.returncode:
+        raise BenchError(f"generate_complaints failed:\n{generated.stderr[-3000:]}")
+    print(f"  generated in {seconds:.0f} s: {generated.stdout.strip()}", flush=True)
+    vacuum = _sql(database_url, "VACUUM ANALYZE")
+    print(f"  VACUUM ANALYZE in {vacuum:.0f} s", flush=True)
+    return {
+        "reused": False,
+        "reports": report_count(database_url),
+        "generate_s": seconds,
+        "generate_output": generated.stdout.strip(),
+        "vacuum_analyze_s": vacuum,
+    }
+
+
+def _sql(database_url: str, statement: str) -> float:
+    started = time.monotonic()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]  # a constant of this file
+    return time.monotonic() - started
+
+
+def database_facts(database_url: str) -> dict[str, Any]:
+    """Sizes of the database and its largest tables and indexes, and row counts."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        size = conn.execute(
+            "SELECT pg_database_size(current_database()), "
+            "pg_size_pretty(pg_database_size(current_database()))"
+        ).fetchone()
+        tables = conn.execute(
+            """SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid),
+                      pg_size_pretty(pg_total_relation_size(c.oid)),
+                      pg_size_pretty(pg_indexes_size(c.oid))
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND c.relkind = 'r'
+               ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 8"""
+        ).fetchall()
+    assert size is not None
+    return {
+        "bytes": int(size[0]),
+        "pretty": size[1],
+        "tables": [
+            {"table": t[0], "rows": int(t[1]), "bytes": int(t[2]), "total": t[3], "indexes": t[4]}
+            for t in tables
+        ],
+    }
+
+
+def pick_reports(database_url: str, username: str, count: int) -> list[str]:
+    """Tracking numbers of reports the user may open: for an OPD, those it holds; for a
+    coordinator, those held anywhere in its subtree. A fixed sample, the same on every run."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT setseed(0.42)")
+        rows = conn.execute(
+            """WITH RECURSIVE me AS (
+                   SELECT o.agency_id AS id FROM routing_officer o
+                   JOIN auth_user u ON u.id = o.user_id WHERE u.username = %s),
+               subtree AS (
+                   SELECT id FROM me
+                   UNION ALL SELECT a.id FROM routing_agency a JOIN subtree s ON a.parent_id = s.id)
+               SELECT tracking_number FROM complaints_complaint
+               WHERE current_agency_id IN (SELECT id FROM subtree)
+               ORDER BY random() LIMIT %s""",
+            (username, count),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+# --- The client ------------------------------------------------------------------------------
+
+
+class Browser:
+    """One staff member's browser: cookies, the login form, one request at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+
+    def request(
+        self, method: str, path: str, body: str | None = None
+    ) -> tuple[int, str, dict[str, str], float]:
+        """(status, body, headers, milliseconds from sending to the last byte)."""
+        headers = {"Host": f"127.0.0.1:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # gunicorn's sync workers close the connection after each answer; http.client opens
+        # a new one for the next request, and that connect is part of what a browser waits for.
+        started = time.perf_counter()
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        ms = (time.perf_counter() - started) * 1000
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie(header)
+            for name, morsel in cookie.items():
+                self.cookies[name] = morsel.value
+        return response.status, data.decode("utf-8", "replace"), dict(response.headers), ms
+
+    def get(self, path: str) -> tuple[int, str, float]:
+        status, body, _headers, ms = self.request("GET", path)
+        return status, body, ms
+
+    def login(self, username: str, password: str) -> None:
+        """Through the real form: GET for the CSRF cookie and token, POST, expect a redirect."""
+        status, page, _ms = self.get("/dashboard/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise BenchError(f"GET /dashboard/login/ answered {status} without a CSRF token")
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": token[1]}
+        status, body, headers, _ms = self.request(
+            "POST", "/dashboard/login/", urllib.parse.urlencode(form)
+        )
+        if status != 302:
+            raise BenchError(f"login of {username} answered {status}, not a redirect: {body[:300]}")
+        status, _page, _ms = self.get(headers.get("Location", "/dashboard/"))
+        if status != 200:
+            raise BenchError(f"after the login of {username}, the inbox answered {status}")
+
+
+NEXT_LINK = re.compile(r'<a href="([^"]+)" rel="next"|<a rel="next" href="([^"]+)"')
+
+
+def next_link(page: str) -> str | None:
+    found = NEXT_LINK.search(page)
+    if found is None:
+        return None
+    return html.unescape(found[1] or found[2])
+
+
+@dataclass
+class Timing:
+    user: str
+    kind: str
+    urls: int
+    ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ordered = sorted(self.ms)
+        return {
+            "user": self.user,
+            "kind": self.kind,
+            "requests": len(ordered),
+            "distinct_urls": self.urls,
+            "p50_ms": percentile(ordered, 50),
+            "p95_ms": percentile(ordered, 95),
+            "max_ms": ordered[-1],
+            "mean_ms": sum(ordered) / len(ordered),
+        }
+
+
+def pages_of(
+    browser: Browser, username: str, category: str, subtree: bool, reports: list[str]
+) -> dict[str, list[str]]:
+    """The URLs of each page kind for one user; the deeper pages are found by following the
+    "next" links from the first page of the widest list."""
+    kinds = {
+        "inbox": ["/dashboard/"],
+        "inbox ?status=IN_PROGRESS": ["/dashboard/?status=IN_PROGRESS"],
+        "inbox ?overdue=1": ["/dashboard/?overdue=1"],
+        f"inbox ?q={SEARCH_WORD}": [f"/dashboard/?q={SEARCH_WORD}"],
+        f"inbox ?category={category}": [f"/dashboard/?category={category}"],
+    }
+    if subtree:
+        kinds["inbox ?scope=subtree"] = ["/dashboard/?scope=subtree"]
+        # The costliest list: a search over every open report below the coordinator.
+        kinds[f"inbox ?scope=subtree&q={SEARCH_WORD}"] = [
+            f"/dashboard/?scope=subtree&q={SEARCH_WORD}"
+        ]
+    deeper: list[str] = []
+    url: str | None = "/dashboard/?scope=subtree" if subtree else "/dashboard/"
+    while url is not None and len(deeper) < DEEP_PAGES:
+        status, page, _ms = browser.get(url)
+        if status != 200:
+            raise BenchError(f"{username}: {url} answered {status}")
+        found = next_link(page)
+        # The links are relative ("?after=..."): resolved against the page they are on.
+        url = urllib.parse.urljoin(url, found) if found is not None else None
+        if url is not None:
+            deeper.append(url)
+    if deeper:
+        kinds["inbox, next pages 2.." + str(len(deeper) + 1)] = deeper
+    kinds["report page"] = [f"/dashboard/complaints/{number}/" for number in reports]
+    return kinds
+
+
+def measure(
+    browser: Browser, username: str, kind: str, urls: list[str], args: argparse.Namespace
+) -> Timing:
+    """``args.warmup`` unrecorded requests, then ``args.requests`` recorded ones, cycling over
+    the URLs (a report page: a different report each time)."""
+    timing = Timing(username, kind, len(urls))
+    for i in range(args.warmup + args.requests):
+        url = urls[i % len(urls)]
+        status, page, ms = browser.get(url)
+        if status != 200:
+            raise BenchError(f"{username}: {url} answered {status}: {page[:300]}")
+        if kind.startswith("inbox") and 'class="pager"' not in page:
+            raise BenchError(f"{username}: {url} is not an inbox page")
+        if kind == "report page" and url.split("/")[-2] not in page:
+            raise BenchError(f"{username}: {url} does not show its report")
+        if i >= args.warmup:
+            timing.ms.append(ms)
+    return timing
+
+
+# --- EXPLAIN: what each page asks the database -----------------------------------------------
+
+
+def explain_pages(env: dict[str, str], pages: dict[str, dict[str, str]], workdir: Path) -> Any:
+    """Run this file as a Django helper: each page through the test client, its queries
+    captured and explained (ANALYZE) on the bench database. Bounded to 10 minutes."""
+    spec = workdir / "pages.json"
+    spec.write_text(json.dumps(pages))
+    done = subprocess.run(
+        [str(PYTHON), __file__, "--explain-helper", str(spec)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode:
+        return {"error": done.stderr[-2000:]}
+    return json.loads(done.stdout)
+
+
+def explain_helper(spec_path: str) -> None:
+    """In a Django process: for each user and page, the SELECTs the page runs, each with its
+    execution time and the indexes and sequential scans of its plan. Prints JSON."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    out: dict[str, Any] = {}
+    for username, pages in json.loads(Path(spec_path).read_text()).items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(
+            User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
+        )
+        for kind, url in pages.items():
+            with CaptureQueriesContext(connection) as captured:
+                status = client.get(url).status_code
+            queries = []
+            for query in captured.captured_queries:
+                sql = query["sql"]
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+                    plan = cursor.fetchone()[0][0]
+                queries.append({"sql": sql, **plan_summary(plan)})
+            queries.sort(key=lambda q: -q["execution_ms"])
+            out.setdefault(username, {})[kind] = {"url": url, "status": status, "queries": queries}
+    print(json.dumps(out))
+
+
+def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
+    """Execution time, the indexes used, the tables read sequentially and the top node."""
+    indexes: list[str] = []
+    seq_scans: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if "Index Name" in node:
+            indexes.append(f"{node['Node Type']} {node['Index Name']}")
+        if node["Node Type"] == "Seq Scan":
+            seq_scans.append(f"{node['Relation Name']} (rows {node.get('Actual Rows')})")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan["Plan"])
+    return {
+        "execution_ms": plan["Execution Time"],
+        "top": plan["Plan"]["Node Type"],
+        "indexes": indexes,
+        "seq_scans": seq_scans,
+    }
+
+
+# --- The run ---------------------------------------------------------------------------------
+
+
+def bench(args: argparse.Namespace, env: dict[str, str], database_url: str) -> dict[str, Any]:
+    port = free_port()
+    timings: list[Timing] = []
+    explained_pages: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="lapor-bench-dashboard-") as tmp:
+        log = Path(tmp) / "gunicorn.log"
+        print(f"Starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}", flush=True)
+        try:
+            with gunicorn(env, port, args.workers, log, "/dashboard/login/"):
+                for username, category, subtree in USERS:
+                    reports = pick_reports(database_url, username, args.warmup + args.requests)
+                    if not reports:
+                        raise BenchError(f"{username} can see no report: is the database filled?")
+                    browser = Browser(port)
+                    browser.login(username, demo_password())
+                    kinds = pages_of(browser, username, category, subtree, reports)
+                    explained_pages[username] = {kind: urls[0] for kind, urls in kinds.items()}
+                    for kind, urls in kinds.items():
+                        timing = measure(browser, username, kind, urls, args)
+                        row = timing.summary()
+                        print(
+                            f"  {username:17} {kind:38} p50 {row['p50_ms']:6.1f}  "
+                            f"p95 {row['p95_ms']:6.1f}  max {row['max_ms']:6.1f} ms",
+                            flush=True,
+                        )
+                        timings.append(timing)
+        except BenchError:
+            if log.exists() and log.stat().st_size:
+                print("gunicorn log (tail):\n" + log.read_text()[-3000:], file=sys.stderr)
+            raise
+        explained = explain_pages(env, explained_pages, Path(tmp)) if args.explain else None
+    return {"timings": [t.summary() for t in timings], "explain": explained}
+
+
+def print_report(summary: dict[str, Any]) -> None:
+    fill_info, facts = summary["fill"], summary["database"]
+    print(f"\n=== lapor dashboard benchmark ({summary['when']}, commit {summary['commit']}) ===")
+    if fill_info["reused"]:
+        print(f"Database reused: {fill_info['reports']} reports")
+    else:
+        print(
+            f"Generated {fill_info['reports']} reports in {fill_info['generate_s']:.0f} s; "
+            f"VACUUM ANALYZE {fill_info['vacuum_analyze_s']:.0f} s"
+        )
+    print(f"Database size {facts['pretty']}; largest tables (with their indexes):")
+    for table in facts["tables"][:6]:
+        print(
+            f"  {table['table']:28} {table['rows']:>10} rows  {table['total']:>8} "
+            f"(indexes {table['indexes']})"
+        )
+    config = summary["config"]
+    print(
+        f"\ngunicorn {config['workers']} sync workers; one client, {config['requests']} requests "
+        f"per page after {config['warmup']} warm-ups; ms from request to last byte"
+    )
+    print(f"{'user':17} {'page':38} {'p50':>7} {'p95':>7} {'max':>7}  p95 < {TARGET_P95_MS:.0f} ms")
+    for row in summary["timings"]:
+        print(
+            f"{row['user']:17} {row['kind']:38} {row['p50_ms']:7.1f} {row['p95_ms']:7.1f} "
+            f"{row['max_ms']:7.1f}  {verdict(row['p95_ms'] < TARGET_P95_MS)}"
+        )
+    worst = max(summary["timings"], key=lambda r: r["p95_ms"])
+    print(
+        f"Worst p95: {worst['p95_ms']:.1f} ms ({worst['user']}, {worst['kind']}): "
+        f"{verdict(worst['p95_ms'] < TARGET_P95_MS)}"
+    )
+    explained = summary.get("explain")
+    if isinstance(explained, dict) and "error" in explained:
+        print(f"\nEXPLAIN failed:\n{explained['error']}")
+    elif explained:
+        print("\nQueries over 1 ms per page (EXPLAIN ANALYZE, execution ms: indexes; seq scans):")
+        for username, pages in explained.items():
+            for kind, page in pages.items():
+                for query in page["queries"]:
+                    if query["execution_ms"] < 1:
+                        continue
+                    used = ", ".join(dict.fromkeys(query["indexes"])) or "no index"
+                    scans = (
+                        f"; SEQ SCAN {', '.join(query['seq_scans'])}" if query["seq_scans"] else ""
+                    )
+                    print(f"  {username:17} {kind:38} {query['execution_ms']:7.1f}: {used}{scans}")
+    print(f"\nJSON: {summary['json_path']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1_000_000, help="reports to generate")
+    parser.add_argument("--seed", type=int, default=SEED, help="of generate_complaints")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the bench database if it already holds --count reports; keep it afterwards",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument("--requests", type=int, default=200, help="recorded requests per page")
+    parser.add_argument("--warmup", type=int, default=20, help="unrecorded requests per page")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--no-explain", dest="explain", action="store_false", help="skip EXPLAIN ANALYZE"
+    )
+    parser.add_argument(
+        "--fill-only", action="store_true", help="fill (or reuse) the database and stop"
+    )
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DASHBOARD_DATABASE_URL", DEFAULT_DATABASE_URL)
+    where = urllib.parse.urlsplit(database_url)
+    print(f"Preparing database {where.path.lstrip('/')} on {where.hostname}", flush=True)
+    env = bench_env(database_url)
+    keep = args.keep or args.reuse or args.fill_only
+    summary: dict[str, Any] = {
+        "when": time.strftime("%Y%m%d-%H%M%S"),
+        "commit": git_head(),
+        "dirty_files": git_dirty_files(),
+        "config": vars(args) | {"cpus": os.cpu_count(), "target_p95_ms": TARGET_P95_MS},
+    }
+    try:
+        flush_redis(REDIS_URL)
+        manage(env, "collectstatic", "--noinput")  # DEBUG off: pages need the manifest
+        summary["fill"] = fill(args, env, database_url)
+        summary["database"] = database_facts(database_url)
+        print(f"  database size {summary['database']['pretty']}", flush=True)
+        if args.fill_only:
+            return 0
+        summary |= bench(args, env, database_url)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"timed out: {exc}") from exc
+    finally:
+        if not keep:
+            recreate_database(database_url, drop_only=True)
+        flush_redis(REDIS_URL)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    json_path = RESULTS_DIR / f"dashboard-{summary['when']}.json"
+    summary["json_path"] = str(json_path.relative_to(ROOT))
+    json_path.write_text(json.dumps(summary, indent=2, default=str))
+    print_report(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--explain-helper":
+        explain_helper(sys.argv[2])
+        sys.exit(0)
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        sys.exit(1)
