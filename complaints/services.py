@@ -314,6 +314,34 @@ def _event(
     )
 
 
+def _change_status(
+    complaint: Complaint,
+    *,
+    status: str,
+    due_at: dt.datetime,
+    event_type: str,
+    actor: User | None,
+    now: dt.datetime,
+    agency: Agency,
+    data: dict[str, object] | None = None,
+) -> None:
+    """Move a locked report to ``status`` with its new deadline, and write the event."""
+    previous = complaint.status
+    complaint.status = status
+    complaint.due_at = due_at
+    complaint.version += 1
+    complaint.save(update_fields=["status", "due_at", "version"])
+    _event(
+        complaint,
+        type=event_type,
+        previous_status=previous,
+        actor=actor,
+        now=now,
+        agency=agency,
+        data=data,
+    )
+
+
 def _completion_due_at(complaint: Complaint) -> dt.datetime:
     """The completion deadline, counted from the hand-over to the agency that holds it."""
     start = (
@@ -345,15 +373,11 @@ def acknowledge_complaint(
     """
     with transaction.atomic():
         complaint = _lock_held(complaint_id, agency, [Status.DISPOSED], expected_version)
-        previous = complaint.status
-        complaint.status = Status.IN_PROGRESS
-        complaint.due_at = _completion_due_at(complaint)
-        complaint.version += 1
-        complaint.save(update_fields=["status", "due_at", "version"])
-        _event(
+        _change_status(
             complaint,
-            type=ComplaintEvent.Type.ACKNOWLEDGED,
-            previous_status=previous,
+            status=Status.IN_PROGRESS,
+            due_at=_completion_due_at(complaint),
+            event_type=ComplaintEvent.Type.ACKNOWLEDGED,
             actor=actor,
             now=now,
             agency=agency,
@@ -400,17 +424,13 @@ def respond_to_complaint(
                 written.append(
                     _save_attachment(complaint, clean, original_name, position, now, response)
                 )
-            previous = complaint.status
-            complaint.status = Status.RESPONDED
-            complaint.due_at = routing_selectors.due_at(
-                start=now, step=DeadlineSetting.Step.CITIZEN_REPLY, kind=complaint.kind
-            )
-            complaint.version += 1
-            complaint.save(update_fields=["status", "due_at", "version"])
-            _event(
+            _change_status(
                 complaint,
-                type=ComplaintEvent.Type.RESPONDED,
-                previous_status=previous,
+                status=Status.RESPONDED,
+                due_at=routing_selectors.due_at(
+                    start=now, step=DeadlineSetting.Step.CITIZEN_REPLY, kind=complaint.kind
+                ),
+                event_type=ComplaintEvent.Type.RESPONDED,
                 actor=actor,
                 now=now,
                 agency=agency,
