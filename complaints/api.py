@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -11,15 +14,15 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import selectors, services
 from complaints.emails import private_link_path
-from complaints.models import Attachment, Complaint
+from complaints.models import NOTE_MAX_LENGTH, Attachment, Complaint
 from complaints.serializers import (
     CategorySerializer,
     ComplaintCreatedSerializer,
@@ -29,6 +32,8 @@ from complaints.serializers import (
 )
 from complaints.views import attachment_response
 from lapor.client import client_ip, submission_wait_seconds
+from lapor.lib.actions import ActionError
+from routing import services as routing_services
 from routing.filters import RegionFilter
 from routing.models import Category, Region
 from routing.serializers import RegionSerializer
@@ -154,3 +159,126 @@ class RegionListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Region]:
         return Region.objects.order_by("code")
+
+
+class CitizenReplyInput(serializers.Serializer):
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+
+
+class CitizenDisputeInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+
+
+class CitizenRateInput(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, default="")
+
+
+class CitizenEmptyInput(serializers.Serializer):
+    pass
+
+
+def _citizen_action(
+    request: Request, tracking_number: str, act: Callable[[Complaint, dict[str, Any]], object]
+) -> Response:
+    """Through the access key only: 404 without it, 409 when the report moved on."""
+    complaint, private = _complaint_for(request, tracking_number)
+    if not private:
+        raise Http404
+    try:
+        act(complaint, request.data)
+    except ActionError as exc:
+        code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+        return Response({"detail": exc.message}, status=code)
+    except ValidationError as exc:
+        return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+    complaint.refresh_from_db()
+    context = {"request": request, "private": True}
+    return Response(ComplaintPrivateSerializer(complaint, context=context).data)
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    given = serializer_class(data=data)
+    given.is_valid(raise_exception=True)
+    return dict(given.validated_data)
+
+
+_CITIZEN_RESPONSES = {
+    200: ComplaintPrivateSerializer,
+    400: OpenApiResponse(description="Bad input, per field."),
+    404: OpenApiResponse(description="Unknown number, or no valid X-Access-Key."),
+    409: OpenApiResponse(
+        description="The report is not waiting for this (no answer to react to, or rated already)."
+    ),
+}
+
+
+class ComplaintReplyApi(APIView):
+    @extend_schema(
+        parameters=[ACCESS_KEY_HEADER],
+        request=CitizenReplyInput,
+        responses=_CITIZEN_RESPONSES,
+        summary="Reply to the answer (back to the agency)",
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        return _citizen_action(
+            request,
+            tracking_number,
+            lambda c, d: services.reply_to_answer(
+                complaint_id=c.pk, text=_validated(CitizenReplyInput, d)["text"], now=timezone.now()
+            ),
+        )
+
+
+class ComplaintAcceptApi(APIView):
+    @extend_schema(
+        parameters=[ACCESS_KEY_HEADER],
+        request=CitizenEmptyInput,
+        responses=_CITIZEN_RESPONSES,
+        summary="Accept the answer (COMPLETED)",
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        return _citizen_action(
+            request,
+            tracking_number,
+            lambda c, d: services.accept_answer(complaint_id=c.pk, now=timezone.now()),
+        )
+
+
+class ComplaintDisputeApi(APIView):
+    @extend_schema(
+        parameters=[ACCESS_KEY_HEADER],
+        request=CitizenDisputeInput,
+        responses=_CITIZEN_RESPONSES,
+        summary="Dispute the answer (to the coordinator above the agency)",
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        return _citizen_action(
+            request,
+            tracking_number,
+            lambda c, d: routing_services.dispute_answer(
+                complaint_id=c.pk,
+                reason=_validated(CitizenDisputeInput, d)["reason"],
+                now=timezone.now(),
+            ),
+        )
+
+
+class ComplaintRateApi(APIView):
+    @extend_schema(
+        parameters=[ACCESS_KEY_HEADER],
+        request=CitizenRateInput,
+        responses=_CITIZEN_RESPONSES,
+        summary="Rate the handling of the latest answer, 1 to 5, once",
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        def act(c: Complaint, d: Any) -> object:
+            given = _validated(CitizenRateInput, d)
+            return services.rate_answer(
+                complaint_id=c.pk,
+                score=given["score"],
+                comment=given["comment"],
+                now=timezone.now(),
+            )
+
+        return _citizen_action(request, tracking_number, act)

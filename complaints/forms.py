@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Complaint
+from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Complaint
 from lapor.lib.uploads import ALLOWED_EXTENSIONS
 from routing.models import Category, Region
 
@@ -144,3 +144,50 @@ class ComplaintForm(forms.Form):
 
 class TrackForm(forms.Form):
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=20)
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply to the agency"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A question or missing facts: the report goes back to the agency."),
+    )
+
+
+class AcceptForm(forms.Form):
+    pass
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the answer not settle your report?"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The report goes to the coordinator above the agency that answered."),
+    )
+
+
+class RateForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How was your report handled?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("5 is very good, 1 is very bad."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# What the citizen can do through the private link: the URL word and its form.
+CITIZEN_FORMS: dict[str, type[forms.Form]] = {
+    "balas": ReplyForm,
+    "terima": AcceptForm,
+    "sanggah": DisputeForm,
+    "nilai": RateForm,
+}

@@ -252,6 +252,11 @@ class ComplaintEvent(models.Model):
         ACKNOWLEDGED = "ACKNOWLEDGED", _("Being handled by %(agency)s")
         RESPONDED = "RESPONDED", _("Answered by %(agency)s")
         ARCHIVED = "ARCHIVED", _("Archived by %(agency)s")
+        CITIZEN_REPLIED = "CITIZEN_REPLIED", _("The reporter replied; back to %(agency)s")
+        DISPUTED = "DISPUTED", _("The reporter disputed the answer; passed to %(agency)s")
+        COMPLETED = "COMPLETED", _("Completed: the reporter accepted the answer")
+        AUTO_COMPLETED = "AUTO_COMPLETED", _("Completed: no reply within the reply window")
+        RATED = "RATED", _("The reporter rated the handling")
         # Internal: never on the citizen's timeline.
         NOTE = "NOTE", _("Internal note")
         PRIVACY_RAISED = "PRIVACY_RAISED", _("Made more private")
@@ -332,3 +337,45 @@ class AnswerTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Dispute(models.Model):
+    """The citizen did not accept an agency's answer; counted against that agency."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="disputes")
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="dispute")
+    agency = models.ForeignKey("routing.Agency", on_delete=models.PROTECT, related_name="disputes")
+    reason = models.TextField(_("reason"), max_length=NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        indexes = [models.Index(fields=["agency", "created_at"], name="dispute_agency_time")]
+
+    def __str__(self) -> str:
+        return f"dispute of {self.response_id}"
+
+
+class Rating(models.Model):
+    """The citizen's mark for how an answer handled their report: once per answer."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="ratings")
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="rating")
+    agency = models.ForeignKey("routing.Agency", on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), max_length=NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "created_at"], name="rating_agency_time")]
+
+    def __str__(self) -> str:
+        return f"{self.score} for {self.response_id}"

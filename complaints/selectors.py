@@ -276,7 +276,11 @@ def staff_actions(
         if holds and complaint.status in (Complaint.Status.DISPOSED, Complaint.Status.IN_PROGRESS):
             allowed |= {Action.ANSWER, Action.TRANSFER}
         return frozenset(allowed)
-    if holds and complaint.status == Complaint.Status.AWAITING_VERIFICATION:
+    # A coordinator's queue holds reports to verify and disputed ones (IN_PROGRESS).
+    if holds and complaint.status in (
+        Complaint.Status.AWAITING_VERIFICATION,
+        Complaint.Status.IN_PROGRESS,
+    ):
         allowed |= {Action.DISPOSE, Action.ARCHIVE}
         if agency.parent_id is not None:
             allowed.add(Action.PASS_UP)

@@ -30,6 +30,7 @@ from complaints.models import (
     Attachment,
     Complaint,
     ComplaintEvent,
+    Rating,
     Reporter,
     Response,
 )
@@ -542,3 +543,158 @@ def reveal_reporter(*, complaint_id: int, actor: User, reason: str, now: dt.date
         )
         logger.warning("reporter identity of report %s revealed by user %s", complaint.pk, actor.pk)
         return Reporter.objects.get(complaint=complaint)
+
+
+# --- the citizen's side of an answer, through the private link ---------------------------------
+
+REPLY_MAX_LENGTH = NOTE_MAX_LENGTH
+
+
+def _lock_answered(complaint_id: int) -> tuple[Complaint, Response]:
+    complaint = _lock(complaint_id)
+    if complaint.status != Status.RESPONDED:
+        raise ActionError(
+            _("This report is not waiting for your reaction to an answer."), conflict=True
+        )
+    response = complaint.responses.order_by("-created_at", "-pk").first()
+    if response is None:  # a RESPONDED report always has an answer; the database does not say so
+        raise ActionError(_("This report has no answer yet."), conflict=True)
+    return complaint, response
+
+
+def _check_citizen_text(text: str, field: str, empty: str) -> str:
+    if not text.strip():
+        raise ValidationError({field: [empty]})
+    if len(text) > REPLY_MAX_LENGTH or has_forbidden_characters(text):
+        raise ValidationError(
+            {
+                field: [
+                    _("Please write at most %(max)d characters, without control characters.")
+                    % {"max": REPLY_MAX_LENGTH}
+                ]
+            }
+        )
+    return text.strip()
+
+
+def reply_to_answer(*, complaint_id: int, text: str, now: dt.datetime) -> ComplaintEvent:
+    """The citizen answers the agency's answer (a question, missing facts): the report goes
+    back to the agency that answered (IN_PROGRESS), with a first-follow-up deadline, so the
+    clock runs against the agency again and not against the citizen's reply window.
+
+    :raises ValidationError: for an empty or too long text.
+    :raises ActionError: (a conflict) unless the report is answered and waiting for the citizen.
+    """
+    text = _check_citizen_text(text, "text", _("Write your reply."))
+    with transaction.atomic():
+        complaint, response = _lock_answered(complaint_id)
+        agency = response.agency
+        _change_status(
+            complaint,
+            status=Status.IN_PROGRESS,
+            due_at=routing_selectors.due_at(
+                start=now, step=DeadlineSetting.Step.FIRST_RESPONSE, kind=complaint.kind
+            ),
+            event_type=ComplaintEvent.Type.CITIZEN_REPLIED,
+            actor=None,
+            now=now,
+            agency=agency,
+            data={"text": text, "response_id": response.pk},
+        )
+        routing_services.notify_holder(complaint)
+        return complaint.events.order_by("-pk").first()  # type: ignore[return-value]
+
+
+def accept_answer(*, complaint_id: int, now: dt.datetime) -> Complaint:
+    """The citizen accepts the answer: the report is completed.
+
+    :raises ActionError: (a conflict) unless the report is answered and waiting for the citizen.
+    """
+    with transaction.atomic():
+        complaint, response = _lock_answered(complaint_id)
+        _complete(complaint, ComplaintEvent.Type.COMPLETED, response.agency, now)
+        return complaint
+
+
+def _complete(complaint: Complaint, event_type: str, agency: Agency, now: dt.datetime) -> None:
+    previous = complaint.status
+    complaint.status = Status.COMPLETED
+    complaint.version += 1
+    complaint.save(update_fields=["status", "version"])
+    _event(
+        complaint,
+        type=event_type,
+        previous_status=previous,
+        actor=None,
+        now=now,
+        agency=agency,
+    )
+
+
+def complete_unanswered(*, complaint_id: int, now: dt.datetime) -> bool:
+    """Complete an answered report whose reply window (``due_at``) has passed without a word
+    from the citizen. Idempotent: the report is locked and checked again.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        if (
+            complaint.status != Status.RESPONDED
+            or complaint.due_at is None
+            or complaint.due_at >= now
+        ):
+            return False
+        response = (
+            complaint.responses.select_related("agency").order_by("-created_at", "-pk").first()
+        )
+        if response is None:
+            return False
+        _complete(complaint, ComplaintEvent.Type.AUTO_COMPLETED, response.agency, now)
+        return True
+
+
+def complete_unanswered_reports(*, now: dt.datetime, limit: int = 1000) -> int:
+    """Complete every answered report whose reply window has passed; returns how many."""
+    ids = list(
+        Complaint.objects.filter(status=Status.RESPONDED, due_at__lt=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for complaint_id in ids if complete_unanswered(complaint_id=complaint_id, now=now))
+
+
+def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime) -> Rating:
+    """The citizen rates how the latest answer handled their report, once per answer.
+
+    :raises ValidationError: for a score outside 1 to 5 or a too long comment.
+    :raises ActionError: (a conflict) when there is no answer, or this one was rated already.
+    """
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": [_("Choose a score from 1 to 5.")]})
+    if len(comment) > NOTE_MAX_LENGTH or has_forbidden_characters(comment):
+        raise ValidationError(
+            {"comment": [_("Please write at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]}
+        )
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        response = complaint.responses.order_by("-created_at", "-pk").first()
+        if response is None:
+            raise ActionError(_("This report has no answer to rate yet."), conflict=True)
+        if Rating.objects.filter(response=response).exists():
+            raise ActionError(_("You have already rated this answer."), conflict=True)
+        rating = Rating.objects.create(
+            complaint=complaint,
+            response=response,
+            agency_id=response.agency_id,
+            score=score,
+            comment=comment.strip(),
+            created_at=now,
+        )
+        _event(
+            complaint,
+            type=ComplaintEvent.Type.RATED,
+            previous_status=complaint.status,
+            actor=None,
+            now=now,
+            data={"score": score, "response_id": response.pk},
+        )
+        return rating

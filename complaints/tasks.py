@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
+from complaints import services
 from complaints.emails import send_answer_email, send_receipt_email
 from complaints.models import Complaint, Response
 
@@ -40,3 +42,9 @@ def send_answer_email_task(*, response_id: int) -> None:
     if response is None:
         return
     send_answer_email(response=response)
+
+
+@shared_task
+def complete_unanswered_reports_task() -> int:
+    """Complete the answered reports whose citizen reply window has passed (beat)."""
+    return services.complete_unanswered_reports(now=timezone.now())

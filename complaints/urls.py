@@ -18,4 +18,9 @@ urlpatterns = [
         views.private_attachment,
         name="private-attachment",
     ),
+    re_path(
+        rf"^lacak/{_TN}/{_KEY}/(?P<action>balas|terima|sanggah|nilai)/$",
+        views.private_action,
+        name="private-action",
+    ),
 ]

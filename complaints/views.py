@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -10,13 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, services
 from complaints.emails import private_link_path
-from complaints.forms import ComplaintForm, TrackForm
-from complaints.models import Attachment, Complaint
+from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
+from complaints.models import Attachment, Complaint, Rating
 from lapor.client import client_ip, submission_wait_seconds
+from lapor.lib.actions import ActionError
+from routing import services as routing_services
 
 RECEIPT_COOKIE = "lapor_receipt"
 RECEIPT_SALT = "complaints.receipt"
@@ -159,13 +164,24 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
     )
 
 
-@sensitive_variables("access_key")
-@require_GET
-def private_detail(request: HttpRequest, tracking_number: str, access_key: str) -> HttpResponse:
-    try:
-        complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
-    except Complaint.DoesNotExist:
-        raise Http404 from None
+def _private_page(
+    request: HttpRequest,
+    complaint: Complaint,
+    access_key: str,
+    *,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    latest = complaint.responses.order_by("-created_at", "-pk").first()
+    offered: list[str] = []
+    if complaint.status == Complaint.Status.RESPONDED:
+        offered += ["balas", "terima", "sanggah"]
+    if latest is not None and not Rating.objects.filter(response=latest).exists():
+        offered.append("nilai")
+    citizen_forms = {
+        name: (bound or {}).get(name) or CITIZEN_FORMS[name](auto_id=f"id_{name}_%s")
+        for name in offered
+    }
     response = render(
         request,
         "complaints/detail.html",
@@ -178,11 +194,70 @@ def private_detail(request: HttpRequest, tracking_number: str, access_key: str) 
             "transfer_count": complaint.transfer_requests.count(),
             "private": True,
             "access_key": access_key,
+            "citizen_forms": citizen_forms,
         },
+        status=status,
     )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@sensitive_variables("access_key")
+@require_GET
+def private_detail(request: HttpRequest, tracking_number: str, access_key: str) -> HttpResponse:
+    try:
+        complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+    return _private_page(request, complaint, access_key)
+
+
+@sensitive_variables("access_key")
+@require_POST
+def private_action(
+    request: HttpRequest, tracking_number: str, access_key: str, action: str
+) -> HttpResponse:
+    """The citizen's reaction to an answer: reply, accept, dispute, rate. A report that moved
+    on meanwhile answers 409 with its current state; bad input 400 with the form."""
+    try:
+        complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+    if action not in CITIZEN_FORMS:
+        raise Http404
+    form = CITIZEN_FORMS[action](request.POST, auto_id=f"id_{action}_%s")
+    if not form.is_valid():
+        return _private_page(request, complaint, access_key, bound={action: form}, status=400)
+    data, now = form.cleaned_data, timezone.now()
+    try:
+        if action == "balas":
+            services.reply_to_answer(complaint_id=complaint.pk, text=data["text"], now=now)
+            message = _("Your reply was sent to the agency.")
+        elif action == "terima":
+            services.accept_answer(complaint_id=complaint.pk, now=now)
+            message = _("Thank you. Your report is completed.")
+        elif action == "sanggah":
+            routing_services.dispute_answer(
+                complaint_id=complaint.pk, reason=data["reason"], now=now
+            )
+            message = _("Your objection was sent to the coordinator above the agency.")
+        else:
+            services.rate_answer(
+                complaint_id=complaint.pk, score=data["score"], comment=data["comment"], now=now
+            )
+            message = _("Thank you for your rating.")
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        complaint.refresh_from_db()
+        return _private_page(request, complaint, access_key, status=409 if exc.conflict else 400)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return _private_page(request, complaint, access_key, bound={action: form}, status=400)
+    messages.success(request, message)
+    return redirect(private_link_path(complaint, access_key))
 
 
 @sensitive_variables("access_key")

@@ -15,6 +15,14 @@ urlpatterns = [
         api.ComplaintAttachmentApi.as_view(),
         name="complaint-attachment",
     ),
+    re_path(rf"^complaints/{_TN}/reply/$", api.ComplaintReplyApi.as_view(), name="complaint-reply"),
+    re_path(
+        rf"^complaints/{_TN}/accept/$", api.ComplaintAcceptApi.as_view(), name="complaint-accept"
+    ),
+    re_path(
+        rf"^complaints/{_TN}/dispute/$", api.ComplaintDisputeApi.as_view(), name="complaint-dispute"
+    ),
+    re_path(rf"^complaints/{_TN}/rate/$", api.ComplaintRateApi.as_view(), name="complaint-rate"),
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("regions/", api.RegionListApi.as_view(), name="region-list"),
     path("staff/complaints/", staff_api.StaffInboxApi.as_view(), name="staff-inbox"),

@@ -47,4 +47,9 @@ app.conf.beat_schedule = {
         "task": "routing.tasks.escalate_overdue_task",
         "schedule": _every("LAPOR_ESCALATE_EVERY_SECONDS", 900),
     },
+    # Answered reports the citizen left without a word for the reply window: completed.
+    "complete-unanswered": {
+        "task": "complaints.tasks.complete_unanswered_reports_task",
+        "schedule": _every("LAPOR_AUTOCOMPLETE_EVERY_SECONDS", 900),
+    },
 }

@@ -293,6 +293,7 @@ class Disposition(models.Model):
         ESCALATE = "ESCALATE", _("escalated after a missed deadline")
         RETURN = "RETURN", _("returned as not its authority")
         PASS_UP = "PASS_UP", _("passed up by a coordinator")
+        DISPUTE = "DISPUTE", _("disputed by the reporter, to the coordinator above")
 
     complaint = models.ForeignKey(
         "complaints.Complaint", on_delete=models.CASCADE, related_name="dispositions"

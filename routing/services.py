@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from lokal import wilayah
 
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import Complaint, ComplaintEvent, Dispute
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from routing import selectors
@@ -292,7 +292,7 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
                 now=now,
                 rule=rule,
             )
-            _notify_holder(complaint)
+            notify_holder(complaint)
         else:
             _record(
                 complaint=complaint,
@@ -329,7 +329,7 @@ def _wait_for_verification(complaint: Complaint, holder: Agency, now: dt.datetim
         created_at=now,
         data={"agency_id": holder.pk, "agency_name": holder.name},
     )
-    _notify_holder(complaint)
+    notify_holder(complaint)
 
 
 def _publish_next_step(complaint: Complaint) -> None:
@@ -340,7 +340,7 @@ def _publish_next_step(complaint: Complaint) -> None:
     transaction.on_commit(lambda: route_complaint_task.apply_async(kwargs=kwargs), robust=True)
 
 
-def _notify_holder(complaint: Complaint) -> None:
+def notify_holder(complaint: Complaint) -> None:
     """Tell the officers of the agency that now holds the report (after commit)."""
     from routing.tasks import notify_agency_task
 
@@ -456,7 +456,7 @@ def dispose_complaint(
             actor=actor,
             data={"transfers_decided": decided} if decided else None,
         )
-        _notify_holder(complaint)
+        notify_holder(complaint)
         return disposition
 
 
@@ -508,7 +508,7 @@ def request_transfer(
             actor=actor,
             data={"returned_by": agency.name},
         )
-        _notify_holder(complaint)
+        notify_holder(complaint)
         return transfer
 
 
@@ -545,7 +545,7 @@ def pass_up_complaint(
             actor=actor,
             data={"reason": reason.strip()},
         )
-        _notify_holder(complaint)
+        notify_holder(complaint)
         return disposition
 
 
@@ -590,6 +590,50 @@ def archive_complaint(
         return complaint
 
 
+def dispute_answer(*, complaint_id: int, reason: str, now: dt.datetime) -> Dispute:
+    """The citizen does not accept the answer: the report goes to the coordinator above the
+    agency that answered (IN_PROGRESS in its queue, with a verification deadline), not back to
+    the same desk, and the dispute is counted against that agency.
+
+    :raises RoutingError: for an empty or too long reason, or (a conflict) unless the report is
+        answered and waiting for the citizen.
+    """
+    _check_reason(reason, _("Say why the answer does not settle your report."))
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        response = (
+            complaint.responses.select_related("agency", "agency__parent")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if complaint.status != Status.RESPONDED or response is None:
+            raise RoutingError(
+                _("This report is not waiting for your reaction to an answer."), conflict=True
+            )
+        answered_by = response.agency
+        coordinator = answered_by.parent or answered_by
+        dispute = Dispute.objects.create(
+            complaint=complaint,
+            response=response,
+            agency=answered_by,
+            reason=reason.strip(),
+            created_at=now,
+        )
+        _record(
+            complaint=complaint,
+            kind=Disposition.Kind.DISPUTE,
+            event_type=ComplaintEvent.Type.DISPUTED,
+            to_agency=coordinator,
+            from_agency=complaint.current_agency,
+            status=Status.IN_PROGRESS,
+            due_at=selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind),
+            now=now,
+            data={"reason": reason.strip(), "disputed_agency": answered_by.name},
+        )
+        notify_holder(complaint)
+        return dispute
+
+
 # --- deadlines --------------------------------------------------------------------------------
 
 ESCALATABLE = (Status.AWAITING_VERIFICATION, Status.DISPOSED, Status.IN_PROGRESS)
@@ -632,7 +676,7 @@ def escalate_complaint(*, complaint_id: int, now: dt.datetime) -> Disposition | 
             now=now,
             data={"missed_by": holder.name, "missed_due_at": complaint.due_at.isoformat()},
         )
-        _notify_holder(complaint)
+        notify_holder(complaint)
         return disposition
 
 

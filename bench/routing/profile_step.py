@@ -61,7 +61,7 @@ def main() -> None:
 
     routing.publish_outbox_row = off  # type: ignore[assignment]
     routing._publish_next_step = off  # type: ignore[assignment]
-    routing._notify_holder = off  # type: ignore[assignment]
+    routing.notify_holder = off  # type: ignore[assignment]
     category = Category.objects.get(code="kesehatan")
     region = Region.objects.get(code="64.72.01")
 
