@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from complaints.models import Complaint, Response
+from complaints.models import Complaint, ComplaintEvent, Response
 
 
 def private_link_path(complaint: Complaint, access_key: str) -> str:
@@ -35,23 +35,33 @@ def send_receipt_email(*, complaint: Complaint, access_key: str) -> None:
     message.send()
 
 
-def send_answer_email(*, response: Response) -> None:
-    """Tell the citizen their report was answered, in the language they used. The private link
-    cannot be in it (only its hash is kept); the receipt has it."""
-    complaint = response.complaint
+def send_reporter_update(*, event: ComplaintEvent) -> None:
+    """Tell the reporter what just happened to their report, in the language they used: the
+    answer itself for an answer, else the step in words (with the reason of an archive). The
+    private link cannot be in it (only its hash is kept); the receipt has it."""
+    complaint = event.complaint
     address = complaint.reporter.email
     if not address:
         return
+    response = None
+    if event.type == ComplaintEvent.Type.RESPONDED:
+        response = (
+            Response.objects.select_related("agency")
+            .filter(pk=event.data.get("response_id"))
+            .first()
+        )
+    name = "answer" if response is not None else "reporter_update"
     with translation.override(complaint.language):
         context = {
             "complaint": complaint,
+            "event": event,
             "response": response,
             "track_url": settings.LAPOR_BASE_URL
             + reverse("complaints:public", kwargs={"tracking_number": complaint.tracking_number}),
         }
-        subject = render_to_string("emails/answer_subject.txt", context).strip()
-        text = render_to_string("emails/answer_body.txt", context)
-        html = render_to_string("emails/answer_body.html", context)
+        subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{name}_body.txt", context)
+        html = render_to_string(f"emails/{name}_body.html", context)
     message = EmailMultiAlternatives(subject, text, to=[address])
     message.attach_alternative(html, "text/html")
     message.send()

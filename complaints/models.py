@@ -379,3 +379,28 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score} for {self.response_id}"
+
+
+class Notification(models.Model):
+    """An e-mail to the reporter about one event, written with the event: sent at most once
+    (the sender locks the row and marks it), and sent again by beat if its message was lost."""
+
+    event = models.OneToOneField(
+        ComplaintEvent, on_delete=models.CASCADE, related_name="notification"
+    )
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notify reporter of event {self.event_id}"

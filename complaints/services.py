@@ -34,6 +34,7 @@ from complaints.models import (
     Reporter,
     Response,
 )
+from complaints.notifications import queue_reporter_notification
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key, new_tracking_number
@@ -303,7 +304,7 @@ def _event(
     data: dict[str, object] | None = None,
 ) -> ComplaintEvent:
     agency_data = {"agency_id": agency.pk, "agency_name": agency.name} if agency else {}
-    return ComplaintEvent.objects.create(
+    event = ComplaintEvent.objects.create(
         complaint=complaint,
         type=type,
         from_status=previous_status,
@@ -313,6 +314,8 @@ def _event(
         created_at=now,
         data={**agency_data, **(data or {})},
     )
+    queue_reporter_notification(event)
+    return event
 
 
 def _change_status(
@@ -436,12 +439,6 @@ def respond_to_complaint(
                 now=now,
                 agency=agency,
                 data={"response_id": response.pk, "attachments": len(cleaned)},
-            )
-            from complaints.tasks import send_answer_email_task
-
-            response_id = response.pk
-            transaction.on_commit(
-                lambda: send_answer_email_task.delay(response_id=response_id), robust=True
             )
     except BaseException:
         for name in written:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.utils import timezone
 
-from complaints import services
-from complaints.emails import send_answer_email, send_receipt_email
-from complaints.models import Complaint, Response
+from complaints import notifications, services
+from complaints.emails import send_receipt_email
+from complaints.models import Complaint
 
 
 @shared_task(
@@ -30,18 +32,21 @@ def send_receipt_email_task(*, complaint_id: int, access_key: str) -> None:
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=8,
 )
-def send_answer_email_task(*, response_id: int) -> None:
-    """E-mail the citizen that their report was answered."""
-    response = (
-        Response.objects.select_related("complaint", "complaint__reporter", "agency")
-        .filter(pk=response_id)
-        .first()
+def send_reporter_notification_task(*, notification_id: int) -> bool:
+    """E-mail the reporter about one event, once."""
+    return notifications.send_reporter_notification(
+        notification_id=notification_id, now=timezone.now()
     )
-    if response is None:
-        return
-    send_answer_email(response=response)
+
+
+@shared_task
+def relay_unsent_notifications_task() -> int:
+    """Publish again the reporter e-mails whose message was lost (beat)."""
+    return notifications.relay_unsent_notifications(
+        now=timezone.now(), older_than=dt.timedelta(minutes=5)
+    )
 
 
 @shared_task

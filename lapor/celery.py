@@ -47,6 +47,11 @@ app.conf.beat_schedule = {
         "task": "routing.tasks.escalate_overdue_task",
         "schedule": _every("LAPOR_ESCALATE_EVERY_SECONDS", 900),
     },
+    # Reporter e-mails whose message was lost (broker down at the time): published again.
+    "relay-notifications": {
+        "task": "complaints.tasks.relay_unsent_notifications_task",
+        "schedule": _every("LAPOR_NOTIFY_RELAY_EVERY_SECONDS", 60),
+    },
     # Answered reports the citizen left without a word for the reply window: completed.
     "complete-unanswered": {
         "task": "complaints.tasks.complete_unanswered_reports_task",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lokal import wilayah
 
 from complaints.models import Complaint, ComplaintEvent, Dispute
+from complaints.notifications import queue_reporter_notification
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from routing import selectors
@@ -183,7 +184,7 @@ def _record(
     complaint.save(
         update_fields=["current_agency", "routing_step", "status", "due_at", "moved_at", "version"]
     )
-    ComplaintEvent.objects.create(
+    event = ComplaintEvent.objects.create(
         complaint=complaint,
         type=event_type,
         from_status=previous_status,
@@ -198,6 +199,7 @@ def _record(
             **(data or {}),
         },
     )
+    queue_reporter_notification(event)
     return disposition
 
 
@@ -574,7 +576,7 @@ def archive_complaint(
         TransferRequest.objects.filter(complaint=complaint, decided_at__isnull=True).update(
             decided_at=now
         )
-        ComplaintEvent.objects.create(
+        event = ComplaintEvent.objects.create(
             complaint=complaint,
             type=ComplaintEvent.Type.ARCHIVED,
             from_status=previous,
@@ -587,6 +589,7 @@ def archive_complaint(
                 "reason": reason.strip(),
             },
         )
+        queue_reporter_notification(event)
         return complaint
 
 

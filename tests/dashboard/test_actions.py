@@ -23,7 +23,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints import services
-from complaints.models import Attachment, Complaint, ComplaintEvent, Reporter, Response
+from complaints.models import (
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+    Notification,
+    Reporter,
+    Response,
+)
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -434,12 +441,14 @@ class TestRespond:
 
 @pytest.fixture
 def published_answer_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """What the answer service hands to the broker: recorded instead of published, so that the
-    test can deliver it by calling the task."""
-    from complaints.tasks import send_answer_email_task
+    """What the services hand to the broker for the reporter: recorded instead of published,
+    so that the test can deliver it by calling the task."""
+    from complaints.tasks import send_reporter_notification_task
 
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(send_answer_email_task, "delay", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(
+        send_reporter_notification_task, "delay", lambda **kwargs: calls.append(kwargs)
+    )
     return calls
 
 
@@ -457,8 +466,11 @@ class TestAnswerEmail:
             )
             # Inside the transaction nothing is published: a rollback must not tell the citizen.
             assert published == []
-        assert len(callbacks) == 1
-        assert published == [{"response_id": response.pk}]
+        notifications = Notification.objects.filter(
+            event__complaint=complaint, event__type=ComplaintEvent.Type.RESPONDED
+        )
+        assert len(callbacks) == notifications.count()
+        assert published == [{"notification_id": n.pk} for n in notifications]
         return response
 
     def test_the_citizen_is_told_after_commit_in_indonesian(
@@ -468,14 +480,14 @@ class TestAnswerEmail:
         django_capture_on_commit_callbacks: Any,
         published_answer_emails: list[dict[str, Any]],
     ) -> None:
-        from complaints.tasks import send_answer_email_task
+        from complaints.tasks import send_reporter_notification_task
 
         assert in_progress.language == "id"
         self.answer(
             in_progress, tree["dinkes"], django_capture_on_commit_callbacks, published_answer_emails
         )
         assert mail.outbox == []
-        send_answer_email_task(**published_answer_emails[0])
+        assert send_reporter_notification_task(**published_answer_emails[0]) is True
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["siti@example.id"]
@@ -489,6 +501,9 @@ class TestAnswerEmail:
             ).replace("%(number)s", in_progress.tracking_number)
         assert message.subject == expected
         assert "has been answered" not in message.subject
+        # Delivered twice (a retry, a relay): sent once.
+        assert send_reporter_notification_task(**published_answer_emails[0]) is False
+        assert len(mail.outbox) == 1
 
     def test_a_citizen_who_wrote_in_english_is_told_in_english(
         self,
@@ -497,13 +512,13 @@ class TestAnswerEmail:
         django_capture_on_commit_callbacks: Any,
         published_answer_emails: list[dict[str, Any]],
     ) -> None:
-        from complaints.tasks import send_answer_email_task
+        from complaints.tasks import send_reporter_notification_task
 
         complaint = route_fully(submit(language="en").complaint)
         self.answer(
             complaint, tree["dinkes"], django_capture_on_commit_callbacks, published_answer_emails
         )
-        send_answer_email_task(**published_answer_emails[0])
+        send_reporter_notification_task(**published_answer_emails[0])
         message = mail.outbox[0]
         assert message.subject == f"Your LAPOR report {complaint.tracking_number} has been answered"
         assert "Dinkes Samarinda has answered your report." in message.body
@@ -515,13 +530,12 @@ class TestAnswerEmail:
         django_capture_on_commit_callbacks: Any,
         published_answer_emails: list[dict[str, Any]],
     ) -> None:
-        from complaints.tasks import send_answer_email_task
-
         complaint = route_fully(submit(reporter_email="").complaint)
         self.answer(
             complaint, tree["dinkes"], django_capture_on_commit_callbacks, published_answer_emails
         )
-        send_answer_email_task(**published_answer_emails[0])
+        assert published_answer_emails == []
+        assert not Notification.objects.filter(event__complaint=complaint).exists()
         assert mail.outbox == []
 
 

@@ -199,7 +199,7 @@ def inline_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module, name in [
         (routing.tasks, "notify_agency_task"),
-        (complaints.tasks, "send_answer_email_task"),
+        (complaints.tasks, "send_reporter_notification_task"),
         (complaints.tasks, "send_receipt_email_task"),
     ]:
         task = getattr(module, name)

@@ -457,7 +457,8 @@ class TestAgencyNotification:
             services.route_step(complaint_id=complaint.pk, step=step, now=NOW)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.route_step(complaint_id=complaint.pk, step=2, now=NOW)
-        assert len(callbacks) == 1  # the notification, queued after commit
+        # After commit: the officers' notification, and the reporter's e-mail (an address was given).
+        assert len(callbacks) == 2
         notify_agency_task(complaint_id=complaint.pk, agency_id=tree["dinkes"].pk)
         (message,) = mailoutbox
         assert message.bcc == ["dinkes@example.go.id"]

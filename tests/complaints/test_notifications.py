@@ -1,0 +1,149 @@
+"""E-mails to the reporter: queued with the event, published after commit, sent once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from complaints import notifications
+from complaints import services as complaint_services
+from complaints.models import Complaint, ComplaintEvent, Notification
+from complaints.tasks import relay_unsent_notifications_task, send_reporter_notification_task
+from routing import services as routing_services
+from routing.models import Agency, Category
+from tests.factories import NOW, route_fully
+
+LATER = NOW + dt.timedelta(hours=2)
+
+
+def notified_types(complaint: Complaint) -> list[str]:
+    return list(
+        Notification.objects.filter(event__complaint=complaint)
+        .order_by("event__created_at", "event__pk")
+        .values_list("event__type", flat=True)
+    )
+
+
+def deliver_all() -> int:
+    return sum(
+        1
+        for pk in Notification.objects.order_by("pk").values_list("pk", flat=True)
+        if notifications.send_reporter_notification(notification_id=pk, now=LATER)
+    )
+
+
+@pytest.mark.django_db
+class TestReporterNotifications:
+    def test_each_step_that_concerns_the_reporter_is_queued_once(
+        self, tree: dict[str, Agency], submit: Callable[..., Any]
+    ) -> None:
+        complaint = route_fully(submit().complaint)
+        complaint_services.respond_to_complaint(
+            complaint_id=complaint.pk,
+            agency=tree["dinkes"],
+            text="Puskesmas sudah buka kembali sesuai jadwal.",
+            actor=None,
+            now=LATER,
+        )
+        complaint_services.accept_answer(complaint_id=complaint.pk, now=LATER)
+        # Routing steps between coordinators are not news for the reporter; the hand-over to
+        # the agency, the answer and the completion are.
+        assert notified_types(complaint) == ["DISPOSED", "RESPONDED", "COMPLETED"]
+        assert deliver_all() == 3
+        subjects = [m.subject for m in mail.outbox]
+        assert all(complaint.tracking_number in s for s in subjects)
+        assert all(m.to == ["siti@example.id"] for m in mail.outbox)
+        assert "Selesai: pelapor menerima tanggapan" in mail.outbox[2].body
+        # A second delivery of any of them sends nothing.
+        assert deliver_all() == 0
+        assert len(mail.outbox) == 3
+
+    def test_an_archive_tells_the_reason(
+        self, tree: dict[str, Agency], submit: Callable[..., Any]
+    ) -> None:
+        complaint = route_fully(submit(category=Category.objects.get(code="sosial")).complaint)
+        assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
+        holder = Agency.objects.get(pk=complaint.current_agency_id)
+        routing_services.archive_complaint(
+            complaint_id=complaint.pk,
+            coordinator=holder,
+            reason="Laporan ganda dari laporan sebelumnya.",
+            actor=None,
+            now=LATER,
+        )
+        assert notified_types(complaint) == ["ARCHIVED"]
+        deliver_all()
+        (message,) = mail.outbox
+        assert "Laporan ganda dari laporan sebelumnya." in message.body
+        assert "Laporan ganda dari laporan sebelumnya." in message.alternatives[0][0]
+
+    def test_an_escalation_is_told(
+        self, tree: dict[str, Agency], submit: Callable[..., Any]
+    ) -> None:
+        complaint = route_fully(submit().complaint)
+        assert complaint.due_at is not None
+        routing_services.escalate_overdue(now=complaint.due_at + dt.timedelta(minutes=1))
+        assert notified_types(complaint) == ["DISPOSED", "ESCALATED"]
+
+    def test_no_address_nothing_queued(
+        self, tree: dict[str, Agency], submit: Callable[..., Any]
+    ) -> None:
+        complaint = route_fully(submit(reporter_email="").complaint)
+        assert notified_types(complaint) == []
+
+    def test_published_after_commit_only(
+        self,
+        tree: dict[str, Agency],
+        submit: Callable[..., Any],
+        django_capture_on_commit_callbacks: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        published: list[dict[str, Any]] = []
+        monkeypatch.setattr(
+            send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
+        )
+        complaint = route_fully(submit().complaint)
+        with django_capture_on_commit_callbacks(execute=True):
+            complaint_services.respond_to_complaint(
+                complaint_id=complaint.pk,
+                agency=tree["dinkes"],
+                text="Puskesmas sudah buka kembali sesuai jadwal.",
+                actor=None,
+                now=LATER,
+            )
+            assert published == []
+        answered = Notification.objects.get(event__type=ComplaintEvent.Type.RESPONDED)
+        assert published == [{"notification_id": answered.pk}]
+
+    def test_beat_publishes_what_was_lost(
+        self, tree: dict[str, Agency], submit: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        complaint = route_fully(submit().complaint)
+        (lost,) = Notification.objects.filter(event__complaint=complaint)
+        published: list[dict[str, Any]] = []
+        monkeypatch.setattr(
+            send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
+        )
+        # Too recent: its own message may still be on its way.
+        assert (
+            notifications.relay_unsent_notifications(
+                now=lost.created_at + dt.timedelta(minutes=1), older_than=dt.timedelta(minutes=5)
+            )
+            == 0
+        )
+        assert (
+            notifications.relay_unsent_notifications(
+                now=lost.created_at + dt.timedelta(minutes=6), older_than=dt.timedelta(minutes=5)
+            )
+            == 1
+        )
+        assert published == [{"notification_id": lost.pk}]
+        # Once sent, it is not published again.
+        send_reporter_notification_task.run(notification_id=lost.pk)
+        published.clear()
+        assert relay_unsent_notifications_task.run() == 0
+        assert published == []
