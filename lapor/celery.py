@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
@@ -51,6 +52,12 @@ app.conf.beat_schedule = {
     "relay-notifications": {
         "task": "complaints.tasks.relay_unsent_notifications_task",
         "schedule": _every("LAPOR_NOTIFY_RELAY_EVERY_SECONDS", 60),
+    },
+    # Each morning (and each hour until 17:00, for what was lost or fell overdue since), the
+    # day's digest of overdue reports to each agency holding some; one per agency and day.
+    "overdue-digests": {
+        "task": "routing.tasks.queue_overdue_digests_task",
+        "schedule": crontab(minute=0, hour=os.environ.get("LAPOR_DIGEST_HOURS", "7-17")),
     },
     # Answered reports the citizen left without a word for the reply window: completed.
     "complete-unanswered": {

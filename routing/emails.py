@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from complaints.models import Complaint
+from routing.models import Agency
 
 
 def send_agency_notification(*, complaint_id: int, agency_id: int) -> None:
@@ -36,6 +39,34 @@ def send_agency_notification(*, complaint_id: int, agency_id: int) -> None:
         subject = render_to_string("emails/agency_notification_subject.txt", context).strip()
         text = render_to_string("emails/agency_notification_body.txt", context)
         html = render_to_string("emails/agency_notification_body.html", context)
+    message = EmailMultiAlternatives(subject, text, bcc=addresses)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _officer_addresses(agency: Agency) -> list[str]:
+    return sorted(
+        {
+            email
+            for email in agency.officers.filter(user__is_active=True).values_list(
+                "user__email", flat=True
+            )
+            if email
+        }
+        | ({agency.email} if agency.email else set())
+    )
+
+
+def send_overdue_digest_email(*, agency: Agency, complaints: list[Complaint], day: dt.date) -> None:
+    """The day's list of reports an agency holds past their deadline (no reporter in it)."""
+    addresses = _officer_addresses(agency)
+    if not addresses:
+        return
+    with translation.override("id"):
+        context = {"agency": agency, "complaints": complaints, "day": day}
+        subject = render_to_string("emails/overdue_digest_subject.txt", context).strip()
+        text = render_to_string("emails/overdue_digest_body.txt", context)
+        html = render_to_string("emails/overdue_digest_body.html", context)
     message = EmailMultiAlternatives(subject, text, bcc=addresses)
     message.attach_alternative(html, "text/html")
     message.send()

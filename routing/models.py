@@ -421,3 +421,24 @@ class RoutingFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} step {self.step}: {self.error[:60]}"
+
+
+class OverdueDigest(models.Model):
+    """The day's e-mail to an agency listing the reports it holds past their deadline: one per
+    agency and day, sent at most once (the sender locks the row and marks it)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="overdue_digests")
+    day = models.DateField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reports = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("overdue digest")
+        verbose_name_plural = _("overdue digests")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="digest_one_per_agency_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}"

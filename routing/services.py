@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import wilayah
 
-from complaints.models import Complaint, ComplaintEvent, Dispute
+from complaints.models import DEADLINE_STATUSES, Complaint, ComplaintEvent, Dispute
 from complaints.notifications import queue_reporter_notification
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
@@ -28,6 +29,7 @@ from routing.models import (
     DeadlineBreach,
     DeadlineSetting,
     Disposition,
+    OverdueDigest,
     Region,
     RoutingFailure,
     RoutingOutbox,
@@ -692,3 +694,66 @@ def escalate_overdue(*, now: dt.datetime, limit: int = 1000) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for complaint_id in ids if escalate_complaint(complaint_id=complaint_id, now=now))
+
+
+# --- the daily digest of overdue reports ---------------------------------------------------------
+
+DIGEST_LIMIT = 200
+
+
+def queue_overdue_digests(*, now: dt.datetime) -> int:
+    """Queue today's digest for every agency holding reports past their deadline, once per
+    agency and day, and publish those not sent yet (also ones whose message was lost)."""
+    from routing.tasks import send_overdue_digest_task
+
+    day = timezone.localdate(now)
+    agency_ids = set(
+        Complaint.objects.filter(
+            status__in=DEADLINE_STATUSES, due_at__lt=now, current_agency__isnull=False
+        )
+        .order_by()
+        .values_list("current_agency_id", flat=True)
+        .distinct()
+    )
+    for agency_id in sorted(agency_ids):
+        OverdueDigest.objects.get_or_create(
+            agency_id=agency_id, day=day, defaults={"created_at": now}
+        )
+    unsent = list(
+        OverdueDigest.objects.filter(day=day, sent_at__isnull=True).values_list("pk", flat=True)
+    )
+    for digest_id in unsent:
+        transaction.on_commit(
+            lambda digest_id=digest_id: send_overdue_digest_task.delay(digest_id=digest_id),
+            robust=True,
+        )
+    return len(unsent)
+
+
+def send_overdue_digest(*, digest_id: int, now: dt.datetime) -> bool:
+    """Send one agency's digest unless it was sent already; returns whether it was sent now.
+    Nothing about any reporter is in it."""
+    from routing.emails import send_overdue_digest_email
+
+    with transaction.atomic():
+        digest = (
+            OverdueDigest.objects.select_for_update(of=("self",))
+            .select_related("agency")
+            .filter(pk=digest_id, sent_at__isnull=True)
+            .first()
+        )
+        if digest is None:
+            return False
+        overdue = list(
+            Complaint.objects.filter(
+                current_agency_id=digest.agency_id, status__in=DEADLINE_STATUSES, due_at__lt=now
+            )
+            .select_related("category")
+            .order_by("due_at", "pk")[:DIGEST_LIMIT]
+        )
+        if overdue:
+            send_overdue_digest_email(agency=digest.agency, complaints=overdue, day=digest.day)
+        digest.sent_at = now
+        digest.reports = len(overdue)
+        digest.save(update_fields=["sent_at", "reports"])
+        return bool(overdue)

@@ -68,3 +68,13 @@ def sweep_stalled_routing_task() -> int:
 @shared_task
 def escalate_overdue_task() -> int:
     return services.escalate_overdue(now=timezone.now())
+
+
+@shared_task
+def queue_overdue_digests_task() -> int:
+    return services.queue_overdue_digests(now=timezone.now())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def send_overdue_digest_task(*, digest_id: int) -> bool:
+    return services.send_overdue_digest(digest_id=digest_id, now=timezone.now())
