@@ -377,13 +377,18 @@ def _lock(complaint_id: int) -> Complaint:
     )
 
 
+# A coordinator's queue: reports to verify, and disputed ones (IN_PROGRESS at a coordinator).
+QUEUE_STATUSES = (Status.AWAITING_VERIFICATION, Status.IN_PROGRESS)
+
+
 def _lock_in_queue(
     complaint_id: int, coordinator: Agency, expected_version: int | None
 ) -> Complaint:
     complaint = _lock(complaint_id)
     if (
         complaint.current_agency_id != coordinator.pk
-        or complaint.status != Status.AWAITING_VERIFICATION
+        or not coordinator.is_coordinator
+        or complaint.status not in QUEUE_STATUSES
     ):
         raise RoutingError(_("This report is not waiting in your queue any more."), conflict=True)
     complaint.check_version(expected_version)

@@ -1,0 +1,200 @@
+"""A citizen follows their report through the private link in a real Chromium, on a phone:
+reads the answer, disputes it, accepts the second answer and rates it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+from pytest_django.live_server_helper import LiveServer
+
+from complaints import services
+from complaints.models import Complaint, ComplaintEvent, Dispute, Rating
+from complaints.services import SubmissionReceipt
+from routing import services as routing_services
+from routing.models import Agency
+from tests.browser.conftest import PHONE_VIEWPORT
+from tests.factories import route_fully
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - the browser marker skips (or fails) these tests
+    pass
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("regions", "categories")]
+
+ANSWER = "Puskesmas Palaran sudah kami tegur; mulai Senin layanan buka sampai pukul 14.00."
+REASON = "Hari Selasa kemarin puskesmas tetap tutup pukul 10 pagi. Jawaban ini tidak benar."
+SECOND_ANSWER = (
+    "Setelah diperiksa ulang, kepala puskesmas diganti dan jadwal layanan kini dipasang di pintu."
+)
+COMMENT = "Akhirnya ditangani setelah sanggahan, terima kasih."
+
+
+def in_indonesian(message: str) -> str:
+    with translation.override("id"):
+        return translation.gettext(message)
+
+
+def label(event_type: str, agency: str = "") -> str:
+    with translation.override("id"):
+        text = str(ComplaintEvent.Type(event_type).label)
+    return text % {"agency": agency} if "%(agency)s" in text else text
+
+
+def fits_the_phone(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_VIEWPORT["width"], f"the page scrolls sideways: {width}px"
+
+
+@pytest.mark.usefixtures("eager_celery")
+class TestCitizenFollowsTheAnswer:
+    def test_a_citizen_reads_an_answer_disputes_it_then_accepts_the_second_answer_and_rates_it(
+        self,
+        live_server: LiveServer,
+        page: Page,
+        tree: dict[str, Agency],
+        submit: Callable[..., Any],
+    ) -> None:
+        dinkes, samarinda = tree["dinkes"], tree["samarinda"]
+        filed_at = timezone.now() - dt.timedelta(hours=3)
+        receipt: SubmissionReceipt = submit(now=filed_at, incident_date=filed_at.date())
+        complaint = route_fully(receipt.complaint, now=filed_at)
+        assert (complaint.status, complaint.current_agency) == ("DISPOSED", dinkes)
+        services.acknowledge_complaint(
+            complaint_id=complaint.pk, agency=dinkes, actor=None, now=filed_at
+        )
+        first = services.respond_to_complaint(
+            complaint_id=complaint.pk,
+            agency=dinkes,
+            text=ANSWER,
+            actor=None,
+            now=filed_at + dt.timedelta(hours=1),
+        )
+        link = f"{live_server.url}/lacak/{complaint.tracking_number}/{receipt.access_key}/"
+
+        # 1. The private link shows the answer and what the citizen can do with it.
+        page.goto(link)
+        expect(page.locator("html")).to_have_attribute("lang", "id")
+        answers = page.locator(".answer")
+        expect(answers).to_have_count(1)
+        expect(answers.locator(".meta")).to_contain_text(dinkes.name)
+        expect(answers.locator(".text")).to_have_text(ANSWER)
+        for action in ("terima", "balas", "sanggah", "nilai"):
+            expect(page.locator(f"form[action$='/{action}/']")).to_have_count(1)
+        fits_the_phone(page)
+
+        # 2. The answer does not settle it: the citizen objects.
+        dispute = page.locator("form[action$='/sanggah/']")
+        dispute.locator("#id_sanggah_reason").fill(REASON)
+        dispute.locator("button[type=submit]").click()
+        expect(page).to_have_url(link)
+        expect(page.locator(".alert.success")).to_have_text(
+            in_indonesian("Your objection was sent to the coordinator above the agency.")
+        )
+        expect(page.locator(".facts .status")).to_have_class(re.compile(r"\bstatus-in_progress\b"))
+        expect(page.locator(".facts").first).to_contain_text(samarinda.name)
+        expect(page.locator(".timeline")).to_contain_text(
+            label(ComplaintEvent.Type.DISPUTED, samarinda.name)
+        )
+        for action in ("terima", "balas", "sanggah"):
+            expect(page.locator(f"form[action$='/{action}/']")).to_have_count(0)
+
+        complaint.refresh_from_db()
+        assert (complaint.status, complaint.current_agency) == ("IN_PROGRESS", samarinda)
+        disputed = Dispute.objects.get(complaint=complaint)
+        assert (disputed.agency, disputed.response, disputed.reason) == (dinkes, first, REASON)
+
+        # 3. Meanwhile Diskominfo Samarinda hands it back to Dinkes, which answers again.
+        routing_services.dispose_complaint(
+            complaint_id=complaint.pk,
+            coordinator=samarinda,
+            to_agency=dinkes,
+            actor=None,
+            now=timezone.now(),
+        )
+        services.acknowledge_complaint(
+            complaint_id=complaint.pk, agency=dinkes, actor=None, now=timezone.now()
+        )
+        second = services.respond_to_complaint(
+            complaint_id=complaint.pk,
+            agency=dinkes,
+            text=SECOND_ANSWER,
+            actor=None,
+            now=timezone.now(),
+        )
+
+        # 4. The citizen comes back, reads the second answer and accepts it.
+        page.reload()
+        expect(answers).to_have_count(2)
+        expect(answers.nth(1).locator(".text")).to_have_text(SECOND_ANSWER)
+        expect(page.locator(".facts .status")).to_have_class(re.compile(r"\bstatus-responded\b"))
+        page.locator("form[action$='/terima/'] button[type=submit]").click()
+        expect(page).to_have_url(link)
+        expect(page.locator(".alert.success")).to_have_text(
+            in_indonesian("Thank you. Your report is completed.")
+        )
+        status = page.locator(".facts .status")
+        expect(status).to_have_class(re.compile(r"\bstatus-completed\b"))
+        with translation.override("id"):
+            expect(status).to_have_text(str(Complaint.Status.COMPLETED.label))
+        expect(page.locator(".timeline")).to_contain_text(label(ComplaintEvent.Type.COMPLETED))
+        expect(page.locator("form[action$='/terima/']")).to_have_count(0)
+
+        # 5. … and rates it 4, with a comment.
+        rate = page.locator("form[action$='/nilai/']")
+        expect(rate).to_have_count(1)
+        rate.locator("input[name=score][value='4']").check()
+        rate.locator("#id_nilai_comment").fill(COMMENT)
+        fits_the_phone(page)
+        rate.locator("button[type=submit]").click()
+        expect(page).to_have_url(link)
+        expect(page.locator(".alert.success")).to_have_text(
+            in_indonesian("Thank you for your rating.")
+        )
+        expect(page.locator("form[action$='/nilai/']")).to_have_count(0)
+        expect(page.locator(".timeline")).to_contain_text(label(ComplaintEvent.Type.RATED))
+
+        # 6. In the database: completed, the second answer rated 4, the dispute counted
+        # against Dinkes for its first answer.
+        complaint.refresh_from_db()
+        assert complaint.status == Complaint.Status.COMPLETED
+        assert complaint.current_agency == dinkes
+        rating = Rating.objects.get(complaint=complaint)
+        assert (rating.response, rating.agency, rating.score, rating.comment) == (
+            second,
+            dinkes,
+            4,
+            COMMENT,
+        )
+        assert Dispute.objects.filter(agency=dinkes).count() == 1
+        assert Dispute.objects.filter(agency=samarinda).count() == 0
+        citizen_events = list(
+            complaint.events.filter(
+                type__in=[
+                    ComplaintEvent.Type.DISPUTED,
+                    ComplaintEvent.Type.COMPLETED,
+                    ComplaintEvent.Type.RATED,
+                ]
+            )
+            .order_by("pk")
+            .values_list("type", "from_status", "to_status")
+        )
+        assert citizen_events == [
+            ("DISPUTED", "RESPONDED", "IN_PROGRESS"),
+            ("COMPLETED", "RESPONDED", "COMPLETED"),
+            ("RATED", "COMPLETED", "COMPLETED"),
+        ]
+
+        # 7. The public page shows the progress, never what the citizen wrote.
+        page.goto(f"{live_server.url}/lacak/{complaint.tracking_number}/")
+        body = page.locator("main").inner_text()
+        for secret in (REASON, COMMENT, ANSWER, SECOND_ANSWER):
+            assert secret not in body
+        expect(page.locator(".timeline")).to_contain_text(
+            label(ComplaintEvent.Type.DISPUTED, samarinda.name)
+        )
