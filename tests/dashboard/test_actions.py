@@ -1811,10 +1811,10 @@ def _no_publication(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """In a transactional test commits are real, and so would be the tasks published after
     them (routing steps, e-mails, agency notices): these tests are about the actions, so
     those go nowhere instead of into a broker another test might read."""
-    from complaints.tasks import send_answer_email_task, send_receipt_email_task
+    from complaints.tasks import send_receipt_email_task, send_reporter_notification_task
     from routing.tasks import notify_agency_task, route_complaint_task
 
-    for task in (send_answer_email_task, send_receipt_email_task, notify_agency_task):
+    for task in (send_reporter_notification_task, send_receipt_email_task, notify_agency_task):
         monkeypatch.setattr(task, "delay", lambda *args, **kwargs: None)
     monkeypatch.setattr(route_complaint_task, "apply_async", lambda *args, **kwargs: None)
     yield
