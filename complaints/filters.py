@@ -95,3 +95,43 @@ class StaffComplaintFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Complaint], name: str, value: str
     ) -> QuerySet[Complaint]:
         return search_complaints(queryset, value)
+
+
+PUBLIC_STATUSES = [(v, label) for v, label in Complaint.Status.choices if v != "ARCHIVED"]
+
+
+class PublicComplaintFilter(django_filters.FilterSet):
+    """The public list's search and filters (confidential and archived reports are never in
+    the queryset this filters)."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search", max_length=200)
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).order_by("position", "code"),
+        to_field_name="code",
+    )
+    region = django_filters.CharFilter(
+        label=_("Region code"),
+        method="filter_region",
+        max_length=13,
+        help_text=_("A Kemendagri code (64, 64.72): that region and everything in it."),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Complaint.Kind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=PUBLIC_STATUSES)
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def filter_region(
+        self, queryset: QuerySet[Complaint], name: str, value: str
+    ) -> QuerySet[Complaint]:
+        code = value.strip().rstrip(".")
+        if not code:
+            return queryset
+        return queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+
+    def filter_search(
+        self, queryset: QuerySet[Complaint], name: str, value: str
+    ) -> QuerySet[Complaint]:
+        return search_complaints(queryset, value)

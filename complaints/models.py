@@ -80,6 +80,8 @@ class Complaint(models.Model):
     # Raised by every change of state: a staff form carries the number it was drawn with, and
     # an action on a report that changed since is refused instead of overwriting the change.
     version = models.PositiveIntegerField(default=0)
+    # Visitors who support (dukung) the report; a cache of its Support rows, for sorting.
+    support_count = models.PositiveIntegerField(_("support"), default=0)
 
     class Meta:
         verbose_name = _("report")
@@ -102,6 +104,17 @@ class Complaint(models.Model):
                 include=["status"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="complaint_open_holder_due",
+            ),
+            # The public list: newest first, or most supported first.
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                condition=models.Q(is_confidential=False) & ~models.Q(status="ARCHIVED"),
+                name="complaint_public_new",
+            ),
+            models.Index(
+                fields=["-support_count", "-id"],
+                condition=models.Q(is_confidential=False) & ~models.Q(status="ARCHIVED"),
+                name="complaint_public_support",
             ),
             models.Index(
                 fields=["due_at", "id"],
@@ -404,3 +417,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notify reporter of event {self.event_id}"
+
+
+class Support(models.Model):
+    """A visitor's support (dukungan) of a public report: once per browser (``supporter`` is a
+    hash of a random cookie, so the table holds nothing that identifies a person)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="supports")
+    supporter = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "supporter"], name="support_once_per_browser"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"support of {self.complaint_id}"

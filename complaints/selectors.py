@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import statistics
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -299,3 +300,101 @@ def dispose_targets(coordinator: Agency) -> QuerySet[Agency]:
     """The agencies a coordinator may hand a report to: active ones below it."""
     ids = routing_selectors.subtree_ids(coordinator) - {coordinator.pk}
     return Agency.objects.filter(pk__in=ids, is_active=True).order_by("level", "name")
+
+
+# --- the public list and the agencies' public figures -------------------------------------------
+
+
+def public_complaints() -> QuerySet[Complaint]:
+    """Reports anyone may read: never a confidential one, and not the archived ones (spam,
+    duplicates, out of scope)."""
+    return Complaint.objects.filter(is_confidential=False).exclude(status=Complaint.Status.ARCHIVED)
+
+
+class PublicOrder(StrEnum):
+    NEWEST = "new"
+    SUPPORTED = "support"
+
+
+_PUBLIC_KEYS = {PublicOrder.NEWEST: "submitted_at", PublicOrder.SUPPORTED: "support_count"}
+
+
+def public_page(
+    reports: QuerySet[Complaint], *, order: PublicOrder, after: str = "", size: int = 20
+) -> tuple[list[Complaint], str | None]:
+    """One page of the public list, newest or most supported first, then by id; the cursor of
+    the next page (None at the end). A cursor that cannot be read gives the first page."""
+    key = _PUBLIC_KEYS[order]
+    ordered = reports.order_by(f"-{key}", "-pk")
+    position = _decode_public_cursor(after, order) if after else None
+    if position is not None:
+        value, pk = position
+        ordered = ordered.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "pk__lt": pk}))
+    rows = list(ordered[: size + 1])
+    items = rows[:size]
+    following = None
+    if len(rows) > size:
+        last = items[-1]
+        value = getattr(last, key)
+        raw = f"{value.isoformat() if isinstance(value, dt.datetime) else value}|{last.pk}"
+        following = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return items, following
+
+
+def _decode_public_cursor(cursor: str, order: PublicOrder) -> tuple[object, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value, _sep, pk = raw.partition("|")
+        if order == PublicOrder.NEWEST:
+            moment = dt.datetime.fromisoformat(value)
+            return (moment, int(pk)) if moment.tzinfo is not None else None
+        return int(value), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass(frozen=True)
+class AgencyFigures:
+    """How an agency responded over a period: reports handed to it, the share it answered, and
+    the median days from hand-over to its first answer. Confidential reports are left out, so
+    that no public number can point at one."""
+
+    received: int
+    answered: int
+    median_days_to_answer: float | None
+    since: dt.datetime
+
+    @property
+    def answered_share(self) -> float | None:
+        return self.answered / self.received if self.received else None
+
+
+def agency_figures(agency: Agency, *, now: dt.datetime, days: int = 365) -> AgencyFigures:
+    since = now - dt.timedelta(days=days)
+    handed: dict[int, dt.datetime] = {}
+    for complaint_id, created_at in (
+        Disposition.objects.filter(
+            to_agency=agency, created_at__gte=since, complaint__is_confidential=False
+        )
+        .order_by("created_at")
+        .values_list("complaint_id", "created_at")
+    ):
+        handed.setdefault(complaint_id, created_at)
+    first_answer: dict[int, dt.datetime] = {}
+    for complaint_id, created_at in (
+        Response.objects.filter(agency=agency, complaint_id__in=list(handed))
+        .order_by("created_at")
+        .values_list("complaint_id", "created_at")
+    ):
+        first_answer.setdefault(complaint_id, created_at)
+    waits = sorted(
+        (answered_at - handed[cid]).total_seconds() / 86400
+        for cid, answered_at in first_answer.items()
+        if answered_at >= handed[cid]
+    )
+    return AgencyFigures(
+        received=len(handed),
+        answered=len(first_answer),
+        median_days_to_answer=statistics.median(waits) if waits else None,
+        since=since,
+    )

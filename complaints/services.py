@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
@@ -33,6 +33,7 @@ from complaints.models import (
     Rating,
     Reporter,
     Response,
+    Support,
 )
 from complaints.notifications import queue_reporter_notification
 from lapor.lib.actions import ActionError
@@ -695,3 +696,24 @@ def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime
             data={"score": score, "response_id": response.pk},
         )
         return rating
+
+
+# --- support (dukungan) of a public report -----------------------------------------------------
+
+
+def support_complaint(*, complaint_id: int, supporter: str, now: dt.datetime) -> bool:
+    """A visitor supports a public report, once per browser (``supporter``: a hash of the
+    browser's random cookie). Returns whether this support is new.
+
+    :raises ActionError: for a report that is not public (confidential or archived).
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        if complaint.is_confidential or complaint.status == Status.ARCHIVED:
+            raise ActionError(_("This report cannot be supported."))
+        _support, created = Support.objects.get_or_create(
+            complaint=complaint, supporter=supporter, defaults={"created_at": now}
+        )
+        if created:
+            Complaint.objects.filter(pk=complaint.pk).update(support_count=F("support_count") + 1)
+        return created

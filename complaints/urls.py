@@ -11,6 +11,9 @@ urlpatterns = [
     path("lapor/", views.submit, name="submit"),
     path("lapor/terkirim/", views.receipt, name="receipt"),
     path("lacak/", views.track, name="track"),
+    path("laporan/", views.public_list, name="public-list"),
+    re_path(rf"^laporan/{_TN}/dukung/$", views.support, name="support"),
+    re_path(r"^instansi/(?P<code>[a-z0-9-]{1,80})/$", views.agency_page, name="agency"),
     re_path(rf"^lacak/{_TN}/$", views.public_detail, name="public"),
     re_path(rf"^lacak/{_TN}/{_KEY}/$", views.private_detail, name="private"),
     re_path(

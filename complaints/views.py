@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -17,11 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from complaints import selectors, services
 from complaints.emails import private_link_path
+from complaints.filters import PublicComplaintFilter
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
 from complaints.models import Attachment, Complaint, Rating
 from lapor.client import client_ip, submission_wait_seconds
 from lapor.lib.actions import ActionError
+from lapor.lib.ratelimit import hit, parse_rate
 from routing import services as routing_services
+from routing.models import Agency
 
 RECEIPT_COOKIE = "lapor_receipt"
 RECEIPT_SALT = "complaints.receipt"
@@ -160,6 +165,12 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
             "events": selectors.public_event_list(complaint),
             "transfer_count": complaint.transfer_requests.count(),
             "private": False,
+            # A public report shows the agency's answers and can be supported.
+            "public_answers": selectors.response_list(complaint)
+            if not complaint.is_confidential
+            else [],
+            "can_support": not complaint.is_confidential
+            and complaint.status != Complaint.Status.ARCHIVED,
         },
     )
 
@@ -287,3 +298,93 @@ def attachment_response(attachment: Attachment) -> FileResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"track_form": TrackForm()})
+
+
+SUPPORTER_COOKIE = "lapor_supporter"
+
+
+@require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    """Reports anyone may read (never a confidential one), newest or most supported first."""
+    order = (
+        selectors.PublicOrder(request.GET["order"])
+        if request.GET.get("order") in selectors.PublicOrder.__members__.values()
+        else selectors.PublicOrder.NEWEST
+    )
+    filters = PublicComplaintFilter(request.GET, queryset=selectors.public_complaints())
+    items: list[Complaint] = []
+    following = None
+    if filters.is_valid():
+        items, following = selectors.public_page(
+            filters.qs.select_related("category", "region", "current_agency"),
+            order=order,
+            after=request.GET.get("after", ""),
+        )
+    params = request.GET.copy()
+    params.pop("after", None)
+    next_url = ""
+    if following:
+        params["after"] = following
+        next_url = "?" + params.urlencode()
+    return render(
+        request,
+        "complaints/public_list.html",
+        {"filters": filters, "items": items, "order": order, "next_url": next_url},
+    )
+
+
+@require_POST
+def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """Support a public report: once per browser (a random cookie), limited per address."""
+    try:
+        complaint = selectors.get_complaint_by_tracking_number(tracking_number)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+    wait = hit(
+        "support",
+        client_ip(request) or "unknown",
+        parse_rate(settings.LAPOR_SUPPORT_RATE),
+        redis_url=settings.REDIS_URL,
+    )
+    if wait is not None:
+        return rate_limited_response(request, wait)
+    token = request.COOKIES.get(SUPPORTER_COOKIE, "")
+    if not (20 <= len(token) <= 100 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
+    supporter = hashlib.sha256(token.encode()).hexdigest()
+    try:
+        new = services.support_complaint(
+            complaint_id=complaint.pk, supporter=supporter, now=timezone.now()
+        )
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        new = False
+    else:
+        if new:
+            messages.success(request, _("Thank you for your support."))
+        else:
+            messages.info(request, _("You already support this report."))
+    response = redirect("complaints:public", tracking_number=complaint.tracking_number)
+    response.set_cookie(
+        SUPPORTER_COOKIE,
+        token,
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+@require_GET
+def agency_page(request: HttpRequest, code: str) -> HttpResponse:
+    """How an agency responds: reports handed to it, share answered, median days to the first
+    answer, over the last 12 months."""
+    agency = Agency.objects.filter(code=code, is_active=True).select_related("parent").first()
+    if agency is None:
+        raise Http404
+    return render(
+        request,
+        "complaints/agency.html",
+        {"agency": agency, "figures": selectors.agency_figures(agency, now=timezone.now())},
+    )

@@ -328,6 +328,8 @@ LAPOR_MAX_IMAGE_PIXELS = env.int("LAPOR_MAX_IMAGE_PIXELS", default=40_000_000)
 LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # Submissions per client address, "<count>/<s|m|h|d>"; form and API share the budget.
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
+# Supports (dukungan) per client address, over all reports.
+LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: trust none).
 LAPOR_TRUSTED_PROXY_COUNT = env.int("LAPOR_TRUSTED_PROXY_COUNT", default=0)
 # Routing: outbox rows older than this are published by beat (their request could not);

@@ -902,8 +902,12 @@ class TestPublicPage:
         page = client.get(f"/lacak/{complaint.tracking_number}/")
         assert page.status_code == 200
         html = page.content.decode()
-        for secret in (REPLY, REASON, COMMENT, ANSWER, SECOND_ANSWER, key):
+        for secret in (REPLY, REASON, COMMENT, key):
             assert secret not in html and escape(secret) not in html
+        # The agency's answers are public on a report that is not confidential.
+        assert not complaint.is_confidential
+        for public in (ANSWER, SECOND_ANSWER):
+            assert escape(public) in html
         events = list(complaint.events.filter(is_public=True).order_by("pk"))
         types = [e.type for e in events]
         for kind in (Type.CITIZEN_REPLIED, Type.RATED, Type.DISPUTED):

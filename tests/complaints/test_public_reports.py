@@ -1,0 +1,193 @@
+"""The public list of reports, support (dukungan) and the agencies' public figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+
+from complaints import selectors
+from complaints.models import Complaint, Support
+from complaints.services import respond_to_complaint
+from routing import services as routing_services
+from routing.models import Agency, Category
+from tests.factories import NOW, route_fully
+
+SECRET_TITLE = "Pungutan liar rahasia di kantor kelurahan"
+SECRET_TEXT = "Petugas meminta uang tambahan untuk surat keterangan domisili, rahasia sekali."
+
+
+@pytest.fixture
+def reports(tree: dict[str, Agency], submit: Callable[..., Any]) -> dict[str, Complaint]:
+    public = route_fully(submit(title="Jalan berlubang di depan pasar pagi").complaint)
+    answered = route_fully(submit(title="Puskesmas tutup di jam layanan").complaint)
+    respond_to_complaint(
+        complaint_id=answered.pk,
+        agency=tree["dinkes"],
+        text="Puskesmas sudah kami tegur dan jadwal dipatuhi.",
+        actor=None,
+        now=NOW + dt.timedelta(days=2),
+    )
+    confidential = route_fully(
+        submit(title=SECRET_TITLE, description=SECRET_TEXT, is_confidential=True).complaint
+    )
+    archived = route_fully(
+        submit(
+            title="Laporan ganda yang diarsipkan", category=Category.objects.get(code="sosial")
+        ).complaint
+    )
+    routing_services.archive_complaint(
+        complaint_id=archived.pk,
+        coordinator=Agency.objects.get(pk=archived.current_agency_id),
+        reason="Ganda.",
+        actor=None,
+        now=NOW,
+    )
+    return {
+        "public": public,
+        "answered": answered,
+        "confidential": confidential,
+        "archived": archived,
+    }
+
+
+def listed(client: Client, query: str = "") -> str:
+    response = client.get(f"/laporan/{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+class TestPublicList:
+    def test_lists_public_reports_and_never_confidential_or_archived(
+        self, client: Client, reports: dict[str, Complaint]
+    ) -> None:
+        html = listed(client)
+        assert reports["public"].tracking_number in html
+        assert reports["answered"].tracking_number in html
+        for hidden in ("confidential", "archived"):
+            assert reports[hidden].tracking_number not in html
+        assert escape(SECRET_TITLE) not in html
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "?q=rahasia",
+            "?q=Pungutan",
+            "?q=domisili",
+            "?category=kesehatan",
+            "?region=64.72",
+            "?kind=COMPLAINT",
+            "?status=DISPOSED",
+            "?order=support",
+        ],
+    )
+    def test_no_search_or_filter_finds_a_confidential_report(
+        self, client: Client, reports: dict[str, Complaint], query: str
+    ) -> None:
+        html = listed(client, query)
+        assert reports["confidential"].tracking_number not in html
+        assert escape(SECRET_TITLE) not in html
+
+    def test_search_and_filters(self, client: Client, reports: dict[str, Complaint]) -> None:
+        html = listed(client, "?q=berlubang")
+        assert reports["public"].tracking_number in html
+        assert reports["answered"].tracking_number not in html
+        html = listed(client, "?status=RESPONDED")
+        assert reports["answered"].tracking_number in html
+        assert reports["public"].tracking_number not in html
+        # Archived is not a status anyone can ask the public list for.
+        response = client.get("/laporan/?status=ARCHIVED")
+        assert response.status_code == 200
+        assert "status" in response.context["filters"].form.errors
+        assert reports["archived"].tracking_number not in response.content.decode()
+
+    def test_pages_follow_newest_first(
+        self, client: Client, tree: dict[str, Agency], submit: Callable[..., Any]
+    ) -> None:
+        made = [
+            submit(
+                title=f"Laporan publik nomor {n:02d}", now=NOW + dt.timedelta(minutes=n)
+            ).complaint
+            for n in range(45)
+        ]
+        seen: list[str] = []
+        url = "/laporan/"
+        while url:
+            response = client.get(url)
+            page = selectors.public_page(
+                selectors.public_complaints(), order=selectors.PublicOrder.NEWEST
+            )
+            assert response.status_code == 200
+            batch = [c.tracking_number for c in response.context["items"]]
+            seen += batch
+            next_url = response.context["next_url"]
+            url = f"/laporan/{next_url}" if next_url else ""
+            assert page[0]  # the selector answers too
+        assert seen == [c.tracking_number for c in reversed(made)]
+
+    def test_public_page_shows_the_answer_not_for_a_confidential_report(
+        self, client: Client, reports: dict[str, Complaint]
+    ) -> None:
+        html = client.get(f"/lacak/{reports['answered'].tracking_number}/").content.decode()
+        assert "Puskesmas sudah kami tegur dan jadwal dipatuhi." in html
+        html = client.get(f"/lacak/{reports['confidential'].tracking_number}/").content.decode()
+        assert escape(SECRET_TITLE) not in html and escape(SECRET_TEXT) not in html
+        assert "dukung" not in html
+
+
+@pytest.mark.django_db
+class TestSupport:
+    def test_once_per_browser(self, client: Client, reports: dict[str, Complaint]) -> None:
+        number = reports["public"].tracking_number
+        assert client.post(f"/laporan/{number}/dukung/").status_code == 302
+        assert client.post(f"/laporan/{number}/dukung/").status_code == 302
+        complaint = Complaint.objects.get(pk=reports["public"].pk)
+        assert complaint.support_count == 1
+        assert Support.objects.filter(complaint=complaint).count() == 1
+        # Another browser counts.
+        assert Client().post(f"/laporan/{number}/dukung/").status_code == 302
+        assert Complaint.objects.get(pk=complaint.pk).support_count == 2
+        html = listed(client, "?order=support")
+        assert html.index(number) < html.index(reports["answered"].tracking_number)
+
+    def test_confidential_and_archived_cannot_be_supported(
+        self, client: Client, reports: dict[str, Complaint]
+    ) -> None:
+        for hidden in ("confidential", "archived"):
+            client.post(f"/laporan/{reports[hidden].tracking_number}/dukung/")
+            assert Complaint.objects.get(pk=reports[hidden].pk).support_count == 0
+        assert not Support.objects.exists()
+
+    def test_limited_per_address(self, reports: dict[str, Complaint], settings: Any) -> None:
+        settings.LAPOR_SUPPORT_RATE = "2/h"
+        number = reports["public"].tracking_number
+        answers = [Client().post(f"/laporan/{number}/dukung/").status_code for _ in range(3)]
+        assert answers == [302, 302, 429]
+        assert Complaint.objects.get(pk=reports["public"].pk).support_count == 2
+
+    def test_unknown_report_and_get(self, client: Client, reports: dict[str, Complaint]) -> None:
+        assert client.post("/laporan/ZZZZ-ZZZZ/dukung/").status_code == 404
+        assert (
+            client.get(f"/laporan/{reports['public'].tracking_number}/dukung/").status_code == 405
+        )
+
+
+@pytest.mark.django_db
+class TestAgencyPage:
+    def test_figures_leave_confidential_reports_out(
+        self, client: Client, reports: dict[str, Complaint], tree: dict[str, Agency]
+    ) -> None:
+        figures = selectors.agency_figures(tree["dinkes"], now=NOW + dt.timedelta(days=10))
+        # Handed to Dinkes: the public, the answered and the confidential report; counted: two.
+        assert figures.received == 2
+        assert figures.answered == 1
+        assert figures.median_days_to_answer == pytest.approx(2.0, abs=0.01)
+        response = client.get(f"/instansi/{tree['dinkes'].code}/")
+        assert response.status_code == 200
+        assert "Dinkes Samarinda" in response.content.decode()
+        assert client.get("/instansi/tidak-ada/").status_code == 404
