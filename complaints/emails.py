@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -65,3 +67,18 @@ def send_reporter_update(*, event: ComplaintEvent) -> None:
     message = EmailMultiAlternatives(subject, text, to=[address])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+ACTIVATION_SALT = "complaints.activate"
+ACTIVATION_MAX_AGE = 3 * 86400
+
+
+def send_activation_email(*, user: User) -> None:
+    """The link that confirms a citizen's address (valid for three days)."""
+    token = signing.dumps(user.pk, salt=ACTIVATION_SALT)
+    context = {
+        "url": settings.LAPOR_BASE_URL + reverse("complaints:activate", kwargs={"token": token})
+    }
+    subject = render_to_string("emails/activation_subject.txt", context).strip()
+    text = render_to_string("emails/activation_body.txt", context)
+    EmailMultiAlternatives(subject, text, to=[user.email]).send()

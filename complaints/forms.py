@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -191,3 +193,31 @@ CITIZEN_FORMS: dict[str, type[forms.Form]] = {
     "sanggah": DisputeForm,
     "nilai": RateForm,
 }
+
+
+class RegisterForm(forms.Form):
+    """A citizen account: an e-mail address (confirmed by a link) and a password."""
+
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(username__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail exists; log in instead."))
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                password_validation.validate_password(
+                    first, User(username=data.get("email", ""), email=data.get("email", ""))
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

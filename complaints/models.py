@@ -80,6 +80,15 @@ class Complaint(models.Model):
     # Raised by every change of state: a staff form carries the number it was drawn with, and
     # an action on a report that changed since is refused instead of overwriting the change.
     version = models.PositiveIntegerField(default=0)
+    # The citizen account it was filed from or claimed by (optional accounts): for "my
+    # reports" only; never shown to any agency.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_complaints",
+    )
     # Visitors who support (dukung) the report; a cache of its Support rows, for sorting.
     support_count = models.PositiveIntegerField(_("support"), default=0)
 

@@ -127,6 +127,7 @@ def submit_complaint(
     attachments: Sequence[UploadedFileLike] = (),
     ip_address: str | None = None,
     language: str = "id",
+    owner: User | None = None,
     now: dt.datetime,
 ) -> SubmissionReceipt:
     """File a citizen's report: the report, its reporter, its attachments, its first event and
@@ -190,6 +191,7 @@ def submit_complaint(
                     start=now, step=DeadlineSetting.Step.VERIFICATION, kind=kind
                 ),
                 moved_at=now,
+                owner=owner,
             )
             Reporter.objects.create(
                 complaint=complaint,
@@ -717,3 +719,51 @@ def support_complaint(*, complaint_id: int, supporter: str, now: dt.datetime) ->
         if created:
             Complaint.objects.filter(pk=complaint.pk).update(support_count=F("support_count") + 1)
         return created
+
+
+# --- optional citizen accounts ------------------------------------------------------------------
+
+
+def claim_complaint(*, complaint_id: int, user: User) -> Complaint:
+    """Add a report filed without an account to a citizen's "my reports" (the caller has
+    proved it holds the private link).
+
+    :raises ActionError: when another account holds it already.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        if complaint.owner_id not in (None, user.pk):
+            raise ActionError(_("This report belongs to another account."), conflict=True)
+        if complaint.owner_id is None:
+            complaint.owner = user
+            complaint.save(update_fields=["owner"])
+        return complaint
+
+
+def register_citizen(*, email: str, password: str) -> User:
+    """Create a citizen account, inactive until the address is confirmed; the confirmation
+    e-mail is sent after commit. The form has checked the address and the password."""
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=email.lower(), email=email.lower(), password=password, is_active=False
+        )
+        from complaints.tasks import send_activation_email_task
+
+        user_id = user.pk
+        transaction.on_commit(
+            lambda: send_activation_email_task.delay(user_id=user_id), robust=True
+        )
+        return user
+
+
+def activate_citizen(*, user_id: int) -> User:
+    """Confirm a citizen's address: the account can log in from now on.
+
+    :raises User.DoesNotExist: for an unknown account, or a staff account (never activated
+        by a citizen's link).
+    """
+    user = User.objects.get(pk=user_id, is_staff=False, officer__isnull=True)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from complaints import notifications, services
-from complaints.emails import send_receipt_email
+from complaints.emails import send_activation_email, send_receipt_email
 from complaints.models import Complaint
 
 
@@ -53,3 +53,13 @@ def relay_unsent_notifications_task() -> int:
 def complete_unanswered_reports_task() -> int:
     """Complete the answered reports whose citizen reply window has passed (beat)."""
     return services.complete_unanswered_reports(now=timezone.now())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def send_activation_email_task(*, user_id: int) -> None:
+    """E-mail a new citizen account the link that confirms its address."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=False).first()
+    if user is not None:
+        send_activation_email(user=user)

@@ -1,6 +1,7 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from complaints import views
+from complaints import account_views, views
 
 app_name = "complaints"
 
@@ -21,6 +22,16 @@ urlpatterns = [
         views.private_attachment,
         name="private-attachment",
     ),
+    re_path(rf"^lacak/{_TN}/{_KEY}/klaim/$", account_views.claim, name="claim"),
+    path("akun/daftar/", account_views.register, name="register"),
+    re_path(
+        r"^akun/aktifkan/(?P<token>[A-Za-z0-9_:.-]{10,200})/$",
+        account_views.activate,
+        name="activate",
+    ),
+    path("akun/masuk/", account_views.CitizenLoginView.as_view(), name="login"),
+    path("akun/keluar/", auth_views.LogoutView.as_view(next_page="home"), name="logout"),
+    path("akun/laporan/", account_views.my_reports, name="my-reports"),
     re_path(
         rf"^lacak/{_TN}/{_KEY}/(?P<action>balas|terima|sanggah|nilai)/$",
         views.private_action,

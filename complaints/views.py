@@ -84,6 +84,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 attachments=data["attachments"],
                 ip_address=client_ip(request),
                 language=translation.get_language() or settings.LANGUAGE_CODE,
+                owner=request.user if request.user.is_authenticated else None,
                 now=timezone.now(),
             )
         except ValidationError as exc:
