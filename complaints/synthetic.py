@@ -562,7 +562,7 @@ COLUMNS: dict[str, tuple[type[Model], list[str]]] = {
         Complaint,
         "id tracking_number access_key_hash kind title description category_id region_id "
         "incident_date is_anonymous is_confidential needs_inspection status language "
-        "submitted_at due_at current_agency_id routing_step moved_at version".split(),
+        "submitted_at due_at current_agency_id routing_step moved_at version support_count".split(),
     ),
     "reporters": (Reporter, "complaint_id name email phone ip_address".split()),
     "dispositions": (
@@ -1346,7 +1346,7 @@ def _complaint_row(
     return (
         r.id, number, hash_access_key(key), r.kind, title, description, r.category_id,
         r.region.code, incident, anonymous, confidential, False, r.status, language,
-        r.submitted_at, r.due_at, agency_id, r.step, r.moved_at, r.version,
+        r.submitted_at, r.due_at, agency_id, r.step, r.moved_at, r.version, 0,
     )  # fmt: skip
 
 
