@@ -10,28 +10,14 @@ from complaints.models import Complaint
 from routing.models import Agency
 
 
-def send_agency_notification(*, complaint_id: int, agency_id: int) -> None:
-    """Tell an agency's officers that a report is now theirs to handle (or to verify). Nothing
-    about the reporter is in it: not for an anonymous report, and not for any other either.
-    A report that has moved on since is not announced."""
-    complaint = (
-        Complaint.objects.select_related("category", "current_agency")
-        .filter(pk=complaint_id, current_agency_id=agency_id)
-        .first()
-    )
-    if complaint is None or complaint.current_agency is None:
-        return
+def send_agency_notification(*, complaint: Complaint) -> None:
+    """Tell the officers of the agency holding a report that it is now theirs to handle (or to
+    verify). Nothing about the reporter is in it: not for an anonymous report, and not for any
+    other either."""
     agency = complaint.current_agency
-    addresses = sorted(
-        {
-            email
-            for email in agency.officers.filter(user__is_active=True).values_list(
-                "user__email", flat=True
-            )
-            if email
-        }
-        | ({agency.email} if agency.email else set())
-    )
+    if agency is None:
+        return
+    addresses = _officer_addresses(agency)
     if not addresses:
         return
     with translation.override("id"):

@@ -442,3 +442,28 @@ class OverdueDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day}"
+
+
+class AgencyNotice(models.Model):
+    """The e-mail to an agency that a report is now in its hands: one per hand-over (the
+    report's version identifies it), so a task delivered twice sends it once."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agency notice")
+        verbose_name_plural = _("agency notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "agency", "version"], name="agency_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notice of {self.complaint_id} to {self.agency_id} at v{self.version}"

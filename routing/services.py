@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from lapor.lib.text import has_forbidden_characters
 from routing import selectors
 from routing.models import (
     Agency,
+    AgencyNotice,
     DeadlineBreach,
     DeadlineSetting,
     Disposition,
@@ -350,6 +351,35 @@ def notify_holder(complaint: Complaint) -> None:
 
     kwargs = {"complaint_id": complaint.pk, "agency_id": complaint.current_agency_id}
     transaction.on_commit(lambda: notify_agency_task.delay(**kwargs), robust=True)
+
+
+def notify_agency(*, complaint_id: int, agency_id: int, now: dt.datetime) -> bool:
+    """E-mail the officers of the agency a report was handed to, once per hand-over: a task
+    delivered twice finds the notice sent (the report's version names the hand-over). A report
+    that has moved on since is not announced. Returns whether an e-mail went out now."""
+    from routing.emails import send_agency_notification
+
+    with transaction.atomic():
+        complaint = (
+            Complaint.objects.select_related("category", "current_agency")
+            .filter(pk=complaint_id, current_agency_id=agency_id)
+            .first()
+        )
+        if complaint is None:
+            return False
+        key = {"complaint_id": complaint_id, "agency_id": agency_id, "version": complaint.version}
+        try:
+            with transaction.atomic():
+                AgencyNotice.objects.get_or_create(**key, defaults={"created_at": now})
+        except IntegrityError:  # created by a concurrent delivery, which holds it
+            pass
+        notice = AgencyNotice.objects.select_for_update().get(**key)
+        if notice.sent_at is not None:
+            return False
+        send_agency_notification(complaint=complaint)
+        notice.sent_at = now
+        notice.save(update_fields=["sent_at"])
+        return True
 
 
 def record_routing_failure(

@@ -11,7 +11,6 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from routing import services
-from routing.emails import send_agency_notification
 
 
 class RoutingTask(Task):
@@ -47,7 +46,7 @@ def route_complaint_task(*, complaint_id: int, step: int) -> None:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def notify_agency_task(*, complaint_id: int, agency_id: int) -> None:
-    send_agency_notification(complaint_id=complaint_id, agency_id=agency_id)
+    services.notify_agency(complaint_id=complaint_id, agency_id=agency_id, now=timezone.now())
 
 
 @shared_task
