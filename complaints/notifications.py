@@ -7,12 +7,14 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from complaints.models import ComplaintEvent, Notification, Reporter
 
 logger = logging.getLogger(__name__)
 
 Type = ComplaintEvent.Type
+RECEIPT_FALLBACK_AFTER = dt.timedelta(hours=6)
 
 # The steps that concern the reporter (the receipt is sent on its own, with the private link).
 REPORTER_EVENTS = frozenset(
@@ -49,6 +51,30 @@ def _publish_after_commit(notification_id: int) -> None:
     )
 
 
+def send_receipt(*, complaint_id: int, access_key: str, now: dt.datetime) -> bool:
+    """Send the receipt with the private link unless it was sent already (its notification
+    row, written with the report, is locked and marked); returns whether it was sent now."""
+    from complaints.emails import send_receipt_email
+
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("event__complaint__reporter")
+            .filter(
+                event__complaint_id=complaint_id,
+                event__type=ComplaintEvent.Type.SUBMITTED,
+                sent_at__isnull=True,
+            )
+            .first()
+        )
+        if notification is None:
+            return False
+        send_receipt_email(complaint=notification.event.complaint, access_key=access_key)
+        notification.sent_at = now
+        notification.save(update_fields=["sent_at"])
+        return True
+
+
 def send_reporter_notification(*, notification_id: int, now: dt.datetime) -> bool:
     """Send one queued e-mail unless it was sent already; returns whether it was sent now.
 
@@ -78,8 +104,17 @@ def relay_unsent_notifications(
     """Publish again the e-mails whose message was lost (broker down, worker killed)."""
     from complaints.tasks import send_reporter_notification_task
 
+    # A receipt waits much longer: its own task carries the private link, and a busy queue must
+    # not lose the link to a fallback that can only give the tracking number.
     ids = list(
-        Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - older_than)
+        Notification.objects.filter(sent_at__isnull=True)
+        .filter(
+            Q(created_at__lt=now - older_than) & ~Q(event__type=ComplaintEvent.Type.SUBMITTED)
+            | Q(
+                created_at__lt=now - RECEIPT_FALLBACK_AFTER,
+                event__type=ComplaintEvent.Type.SUBMITTED,
+            )
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

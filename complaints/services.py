@@ -30,6 +30,7 @@ from complaints.models import (
     Attachment,
     Complaint,
     ComplaintEvent,
+    Notification,
     Rating,
     Reporter,
     Response,
@@ -202,7 +203,7 @@ def submit_complaint(
             )
             for position, (original_name, clean) in enumerate(cleaned, start=1):
                 written.append(_save_attachment(complaint, clean, original_name, position, now))
-            ComplaintEvent.objects.create(
+            submitted = ComplaintEvent.objects.create(
                 complaint=complaint,
                 type=ComplaintEvent.Type.SUBMITTED,
                 from_status="",
@@ -210,6 +211,10 @@ def submit_complaint(
                 created_at=now,
                 data={"attachments": len(cleaned)},
             )
+            if reporter_email.strip():
+                # The receipt, sent once; if its message is lost, beat sends the tracking number
+                # without the private link (whose key exists only in that message).
+                Notification.objects.create(event=submitted, created_at=now)
             routing_services.enqueue_routing(complaint=complaint, now=now)
             if reporter_email.strip():
                 from complaints.tasks import send_receipt_email_task

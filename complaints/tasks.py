@@ -6,8 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from complaints import notifications, services
-from complaints.emails import send_activation_email, send_receipt_email
-from complaints.models import Complaint
+from complaints.emails import send_activation_email
 
 
 @shared_task(
@@ -17,15 +16,13 @@ from complaints.models import Complaint
     max_retries=5,
 )
 def send_receipt_email_task(*, complaint_id: int, access_key: str) -> None:
-    """E-mail the citizen their tracking number and private link.
+    """E-mail the citizen their tracking number and private link, once.
 
     The access key travels in this task's message because only its hash is stored; the message
-    lives in the broker until a worker takes it.
+    lives in the broker until a worker takes it. If it is lost, beat sends the tracking number
+    alone after ``notifications.RECEIPT_FALLBACK_AFTER``.
     """
-    complaint = Complaint.objects.select_related("reporter").filter(pk=complaint_id).first()
-    if complaint is None:
-        return
-    send_receipt_email(complaint=complaint, access_key=access_key)
+    notifications.send_receipt(complaint_id=complaint_id, access_key=access_key, now=timezone.now())
 
 
 @shared_task(

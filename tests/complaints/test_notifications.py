@@ -21,8 +21,10 @@ LATER = NOW + dt.timedelta(hours=2)
 
 
 def notified_types(complaint: Complaint) -> list[str]:
+    """The steps queued for the reporter, besides the receipt (sent by its own task)."""
     return list(
         Notification.objects.filter(event__complaint=complaint)
+        .exclude(event__type=ComplaintEvent.Type.SUBMITTED)
         .order_by("event__created_at", "event__pk")
         .values_list("event__type", flat=True)
     )
@@ -31,7 +33,9 @@ def notified_types(complaint: Complaint) -> list[str]:
 def deliver_all() -> int:
     return sum(
         1
-        for pk in Notification.objects.order_by("pk").values_list("pk", flat=True)
+        for pk in Notification.objects.exclude(event__type=ComplaintEvent.Type.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
         if notifications.send_reporter_notification(notification_id=pk, now=LATER)
     )
 
@@ -123,7 +127,9 @@ class TestReporterNotifications:
         self, tree: dict[str, Agency], submit: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         complaint = route_fully(submit().complaint)
-        (lost,) = Notification.objects.filter(event__complaint=complaint)
+        (lost,) = Notification.objects.filter(
+            event__complaint=complaint, event__type=ComplaintEvent.Type.DISPOSED
+        )
         published: list[dict[str, Any]] = []
         monkeypatch.setattr(
             send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
@@ -147,3 +153,38 @@ class TestReporterNotifications:
         published.clear()
         assert relay_unsent_notifications_task.run() == 0
         assert published == []
+
+
+@pytest.mark.django_db
+class TestReceipt:
+    def test_sent_once_and_a_lost_one_falls_back_late(
+        self, submit: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from complaints.tasks import send_receipt_email_task
+
+        receipt = submit()
+        send_receipt_email_task(complaint_id=receipt.complaint.pk, access_key=receipt.access_key)
+        send_receipt_email_task(complaint_id=receipt.complaint.pk, access_key=receipt.access_key)
+        assert len(mail.outbox) == 1
+        assert receipt.access_key in mail.outbox[0].body
+        lost = submit()
+        (row,) = Notification.objects.filter(event__complaint=lost.complaint)
+        assert row.event.type == ComplaintEvent.Type.SUBMITTED
+        published: list[dict[str, Any]] = []
+        monkeypatch.setattr(
+            send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
+        )
+        # A busy queue is not a lost message: no fallback for hours.
+        assert (
+            notifications.relay_unsent_notifications(
+                now=row.created_at + dt.timedelta(hours=1), older_than=dt.timedelta(minutes=5)
+            )
+            == 0
+        )
+        assert (
+            notifications.relay_unsent_notifications(
+                now=row.created_at + dt.timedelta(hours=7), older_than=dt.timedelta(minutes=5)
+            )
+            == 1
+        )
+        assert published == [{"notification_id": row.pk}]
