@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -21,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import selectors, services
+from complaints.citizen_actions import CitizenAction, perform_citizen_action
 from complaints.emails import private_link_path
 from complaints.models import NOTE_MAX_LENGTH, Attachment, Complaint
 from complaints.serializers import (
@@ -33,7 +31,6 @@ from complaints.serializers import (
 from complaints.views import attachment_response
 from lapor.client import client_ip, submission_wait_seconds
 from lapor.lib.actions import ActionError
-from routing import services as routing_services
 from routing.filters import RegionFilter
 from routing.models import Category, Region
 from routing.serializers import RegionSerializer
@@ -179,14 +176,21 @@ class CitizenEmptyInput(serializers.Serializer):
 
 
 def _citizen_action(
-    request: Request, tracking_number: str, act: Callable[[Complaint, dict[str, Any]], object]
+    request: Request,
+    tracking_number: str,
+    action: CitizenAction,
+    input_class: type[serializers.Serializer],
 ) -> Response:
     """Through the access key only: 404 without it, 409 when the report moved on."""
     complaint, private = _complaint_for(request, tracking_number)
     if not private:
         raise Http404
+    given = input_class(data=request.data)
+    given.is_valid(raise_exception=True)
     try:
-        act(complaint, request.data)
+        perform_citizen_action(
+            action, complaint_id=complaint.pk, data=dict(given.validated_data), now=timezone.now()
+        )
     except ActionError as exc:
         code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
         return Response({"detail": exc.message}, status=code)
@@ -195,12 +199,6 @@ def _citizen_action(
     complaint.refresh_from_db()
     context = {"request": request, "private": True}
     return Response(ComplaintPrivateSerializer(complaint, context=context).data)
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    given = serializer_class(data=data)
-    given.is_valid(raise_exception=True)
-    return dict(given.validated_data)
 
 
 _CITIZEN_RESPONSES = {
@@ -221,13 +219,7 @@ class ComplaintReplyApi(APIView):
         summary="Reply to the answer (back to the agency)",
     )
     def post(self, request: Request, tracking_number: str) -> Response:
-        return _citizen_action(
-            request,
-            tracking_number,
-            lambda c, d: services.reply_to_answer(
-                complaint_id=c.pk, text=_validated(CitizenReplyInput, d)["text"], now=timezone.now()
-            ),
-        )
+        return _citizen_action(request, tracking_number, CitizenAction.REPLY, CitizenReplyInput)
 
 
 class ComplaintAcceptApi(APIView):
@@ -238,11 +230,7 @@ class ComplaintAcceptApi(APIView):
         summary="Accept the answer (COMPLETED)",
     )
     def post(self, request: Request, tracking_number: str) -> Response:
-        return _citizen_action(
-            request,
-            tracking_number,
-            lambda c, d: services.accept_answer(complaint_id=c.pk, now=timezone.now()),
-        )
+        return _citizen_action(request, tracking_number, CitizenAction.ACCEPT, CitizenEmptyInput)
 
 
 class ComplaintDisputeApi(APIView):
@@ -253,15 +241,7 @@ class ComplaintDisputeApi(APIView):
         summary="Dispute the answer (to the coordinator above the agency)",
     )
     def post(self, request: Request, tracking_number: str) -> Response:
-        return _citizen_action(
-            request,
-            tracking_number,
-            lambda c, d: routing_services.dispute_answer(
-                complaint_id=c.pk,
-                reason=_validated(CitizenDisputeInput, d)["reason"],
-                now=timezone.now(),
-            ),
-        )
+        return _citizen_action(request, tracking_number, CitizenAction.DISPUTE, CitizenDisputeInput)
 
 
 class ComplaintRateApi(APIView):
@@ -272,13 +252,4 @@ class ComplaintRateApi(APIView):
         summary="Rate the handling of the latest answer, 1 to 5, once",
     )
     def post(self, request: Request, tracking_number: str) -> Response:
-        def act(c: Complaint, d: Any) -> object:
-            given = _validated(CitizenRateInput, d)
-            return services.rate_answer(
-                complaint_id=c.pk,
-                score=given["score"],
-                comment=given["comment"],
-                now=timezone.now(),
-            )
-
-        return _citizen_action(request, tracking_number, act)
+        return _citizen_action(request, tracking_number, CitizenAction.RATE, CitizenRateInput)

@@ -16,6 +16,14 @@ from complaints.selectors import search_complaints
 from routing.models import Category
 
 
+def in_region(queryset: QuerySet[Complaint], value: str) -> QuerySet[Complaint]:
+    """Reports in a Kemendagri region (64, 64.72, 64.72.01) or anywhere inside it."""
+    code = value.strip().rstrip(".")
+    if not code:
+        return queryset
+    return queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+
+
 class StaffComplaintFilter(django_filters.FilterSet):
     """Without ``status``, only open reports are listed (what someone still has to act on)."""
 
@@ -66,10 +74,7 @@ class StaffComplaintFilter(django_filters.FilterSet):
     def filter_region(
         self, queryset: QuerySet[Complaint], name: str, value: str
     ) -> QuerySet[Complaint]:
-        code = value.strip().rstrip(".")
-        if not code:
-            return queryset
-        return queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+        return in_region(queryset, value)
 
     def _day_start(self, day: dt.date) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -126,10 +131,7 @@ class PublicComplaintFilter(django_filters.FilterSet):
     def filter_region(
         self, queryset: QuerySet[Complaint], name: str, value: str
     ) -> QuerySet[Complaint]:
-        code = value.strip().rstrip(".")
-        if not code:
-            return queryset
-        return queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+        return in_region(queryset, value)
 
     def filter_search(
         self, queryset: QuerySet[Complaint], name: str, value: str

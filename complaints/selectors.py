@@ -191,23 +191,37 @@ class KeysetPage:
     previous_cursor: str | None
 
 
+def _pack_cursor(value: object, pk: int) -> str:
+    """An opaque cursor for a keyset position (a datetime or a number, then the id)."""
+    text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+    return base64.urlsafe_b64encode(f"{text}|{pk}".encode()).decode().rstrip("=")
+
+
+def _unpack_cursor(cursor: str, *, moment: bool) -> tuple[object, int] | None:
+    """The position in a cursor (an aware datetime or a number, then the id), or None for one
+    that cannot be read."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        text, _sep, pk = raw.partition("|")
+        if not moment:
+            return int(text), int(pk)
+        when = dt.datetime.fromisoformat(text)
+        return (when, int(pk)) if when.tzinfo is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def _encode_cursor(complaint: Complaint) -> str:
-    assert complaint.due_at is not None
-    raw = f"{complaint.due_at.isoformat()}|{complaint.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return _pack_cursor(complaint.due_at, complaint.pk)
 
 
 def _decode_cursor(cursor: str) -> tuple[object, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, _sep, pk = raw.partition("|")
-        moment = dt.datetime.fromisoformat(when)
-        if moment.tzinfo is None:
-            return None
-        # Compared in raw SQL: in the form the database stores (SQLite compares text).
-        return connection.ops.adapt_datetimefield_value(moment), int(pk)
-    except (ValueError, UnicodeDecodeError):
+    """The inbox position, with its datetime in the form the database stores: it is compared
+    in raw SQL (SQLite compares text)."""
+    position = _unpack_cursor(cursor, moment=True)
+    if position is None:
         return None
+    return connection.ops.adapt_datetimefield_value(position[0]), position[1]
 
 
 _AFTER = '("complaints_complaint"."due_at", "complaints_complaint"."id") > (%s, %s)'
@@ -326,31 +340,14 @@ def public_page(
     the next page (None at the end). A cursor that cannot be read gives the first page."""
     key = _PUBLIC_KEYS[order]
     ordered = reports.order_by(f"-{key}", "-pk")
-    position = _decode_public_cursor(after, order) if after else None
+    position = _unpack_cursor(after, moment=order == PublicOrder.NEWEST) if after else None
     if position is not None:
         value, pk = position
         ordered = ordered.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "pk__lt": pk}))
     rows = list(ordered[: size + 1])
     items = rows[:size]
-    following = None
-    if len(rows) > size:
-        last = items[-1]
-        value = getattr(last, key)
-        raw = f"{value.isoformat() if isinstance(value, dt.datetime) else value}|{last.pk}"
-        following = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    following = _pack_cursor(getattr(items[-1], key), items[-1].pk) if len(rows) > size else None
     return items, following
-
-
-def _decode_public_cursor(cursor: str, order: PublicOrder) -> tuple[object, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        value, _sep, pk = raw.partition("|")
-        if order == PublicOrder.NEWEST:
-            moment = dt.datetime.fromisoformat(value)
-            return (moment, int(pk)) if moment.tzinfo is not None else None
-        return int(value), int(pk)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, services
+from complaints.citizen_actions import URL_WORDS, perform_citizen_action
 from complaints.emails import private_link_path
 from complaints.filters import PublicComplaintFilter
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
@@ -25,7 +26,6 @@ from complaints.models import Attachment, Complaint, Rating
 from lapor.client import client_ip, submission_wait_seconds
 from lapor.lib.actions import ActionError
 from lapor.lib.ratelimit import hit, parse_rate
-from routing import services as routing_services
 from routing.models import Agency
 
 RECEIPT_COOKIE = "lapor_receipt"
@@ -241,24 +241,13 @@ def private_action(
     form = CITIZEN_FORMS[action](request.POST, auto_id=f"id_{action}_%s")
     if not form.is_valid():
         return _private_page(request, complaint, access_key, bound={action: form}, status=400)
-    data, now = form.cleaned_data, timezone.now()
     try:
-        if action == "balas":
-            services.reply_to_answer(complaint_id=complaint.pk, text=data["text"], now=now)
-            message = _("Your reply was sent to the agency.")
-        elif action == "terima":
-            services.accept_answer(complaint_id=complaint.pk, now=now)
-            message = _("Thank you. Your report is completed.")
-        elif action == "sanggah":
-            routing_services.dispute_answer(
-                complaint_id=complaint.pk, reason=data["reason"], now=now
-            )
-            message = _("Your objection was sent to the coordinator above the agency.")
-        else:
-            services.rate_answer(
-                complaint_id=complaint.pk, score=data["score"], comment=data["comment"], now=now
-            )
-            message = _("Thank you for your rating.")
+        message = perform_citizen_action(
+            URL_WORDS[action],
+            complaint_id=complaint.pk,
+            data=form.cleaned_data,
+            now=timezone.now(),
+        )
     except ActionError as exc:
         messages.error(request, exc.message)
         complaint.refresh_from_db()

@@ -29,18 +29,16 @@ def visible_reporter(complaint: Complaint) -> Reporter | None:
 def report_data(
     user: AbstractBaseUser, agency: Agency, complaint: Complaint, now: dt.datetime
 ) -> dict[str, Any]:
-    attachments = list(complaint.attachments.order_by("position"))
-    responses = list(complaint.responses.select_related("agency").order_by("created_at", "pk"))
-    for response in responses:
-        response.files = [a for a in attachments if a.response_id == response.pk]  # type: ignore[attr-defined]
     return {
         "agency": agency,
         "complaint": complaint,
         "now": now,
         "overdue": complaint.is_overdue(now),
         "reporter": visible_reporter(complaint),
-        "attachments": [a for a in attachments if a.response_id is None],
-        "responses": responses,
+        "attachments": list(
+            complaint.attachments.filter(response__isnull=True).order_by("position")
+        ),
+        "responses": selectors.response_list(complaint),
         "events": list(complaint.events.select_related("actor").order_by("created_at", "pk")),
         "dispositions": list(
             Disposition.objects.filter(complaint=complaint)

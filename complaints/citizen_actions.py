@@ -1,0 +1,52 @@
+"""The citizen's reactions to an answer, as the private page and the API both take them: each
+calls its one service and says what happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from complaints import services
+from routing import services as routing_services
+
+
+class CitizenAction(StrEnum):
+    REPLY = "reply"
+    ACCEPT = "accept"
+    DISPUTE = "dispute"
+    RATE = "rate"
+
+
+# The words of the private page's URLs.
+URL_WORDS = {
+    "balas": CitizenAction.REPLY,
+    "terima": CitizenAction.ACCEPT,
+    "sanggah": CitizenAction.DISPUTE,
+    "nilai": CitizenAction.RATE,
+}
+
+
+def perform_citizen_action(
+    action: CitizenAction, *, complaint_id: int, data: dict[str, Any], now: dt.datetime
+) -> str:
+    """Call the service of ``action`` with validated input; returns the message to show.
+
+    :raises ActionError: from the service (the report moved on, rated already).
+    :raises ValidationError: from the service, per field.
+    """
+    if action == CitizenAction.REPLY:
+        services.reply_to_answer(complaint_id=complaint_id, text=data["text"], now=now)
+        return _("Your reply was sent to the agency.")
+    if action == CitizenAction.ACCEPT:
+        services.accept_answer(complaint_id=complaint_id, now=now)
+        return _("Thank you. Your report is completed.")
+    if action == CitizenAction.DISPUTE:
+        routing_services.dispute_answer(complaint_id=complaint_id, reason=data["reason"], now=now)
+        return _("Your objection was sent to the coordinator above the agency.")
+    services.rate_answer(
+        complaint_id=complaint_id, score=data["score"], comment=data.get("comment", ""), now=now
+    )
+    return _("Thank you for your rating.")
