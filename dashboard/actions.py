@@ -40,6 +40,13 @@ def agency_choices(action: Action, agency: Agency) -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("level", "name")
 
 
+def action_form(action: Action, agency: Agency, *args: Any, **kwargs: Any) -> django_forms.Form:
+    """The form of ``action`` for this agency (with the agencies it may name), bound or not."""
+    if action in (Action.DISPOSE, Action.TRANSFER):
+        kwargs["agencies"] = agency_choices(action, agency)
+    return FORMS[action](*args, auto_id=f"id_{action}_%s", **kwargs)
+
+
 def perform(
     action: Action, *, complaint: Complaint, agency: Agency, user: User, data: dict[str, Any]
 ) -> str | Reporter:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from complaints import selectors
 from complaints.models import AnswerTemplate, Complaint, Reporter
 from complaints.selectors import Action
-from dashboard.actions import FORMS, agency_choices
+from dashboard.actions import action_form
 from routing.models import Agency, Disposition, TransferRequest
 
 
@@ -69,12 +69,7 @@ def complaint_context(
         if bound and action in bound:
             action_forms[key] = bound[action]
             continue
-        kwargs: dict[str, Any] = {}
-        if action in (Action.DISPOSE, Action.TRANSFER):
-            kwargs["agencies"] = agency_choices(action, agency)
-        action_forms[key] = FORMS[action](
-            initial={"version": complaint.version}, auto_id=f"id_{action}_%s", **kwargs
-        )
+        action_forms[key] = action_form(action, agency, initial={"version": complaint.version})
     data["forms"] = action_forms
     data["answer_templates"] = (
         AnswerTemplate.objects.filter(is_active=True)

@@ -28,7 +28,7 @@ from complaints.filters import StaffComplaintFilter
 from complaints.models import Attachment, Complaint
 from complaints.selectors import Action, Scope
 from complaints.views import attachment_response
-from dashboard.actions import FORMS, perform
+from dashboard.actions import action_form, perform
 from dashboard.context import complaint_context
 from lapor.lib.actions import ActionError
 from routing.models import Agency
@@ -184,9 +184,7 @@ def complaint_action(request: HttpRequest, tracking_number: str, action: str) ->
     agency: Agency = request.agency  # type: ignore[attr-defined]
     if name not in selectors.staff_actions(request.user, agency, complaint):
         raise PermissionDenied(_("You cannot do this on this report."))
-    form = FORMS[name](
-        request.POST, request.FILES, auto_id=f"id_{name}_%s", **_form_kwargs(name, agency)
-    )
+    form = action_form(name, agency, request.POST, request.FILES)
     if not form.is_valid():
         return _redisplay(request, complaint, {name: form}, status=400)
     try:
@@ -212,14 +210,6 @@ def complaint_action(request: HttpRequest, tracking_number: str, action: str) ->
     if not selectors.complaints_visible_to(request.user).filter(pk=complaint.pk).exists():
         return redirect("dashboard:inbox")
     return redirect("dashboard:complaint", tracking_number=complaint.tracking_number)
-
-
-def _form_kwargs(name: Action, agency: Agency) -> dict[str, Any]:
-    if name in (Action.DISPOSE, Action.TRANSFER):
-        from dashboard.actions import agency_choices
-
-        return {"agencies": agency_choices(name, agency)}
-    return {}
 
 
 def _redisplay(
