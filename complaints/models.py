@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -103,7 +104,12 @@ class Complaint(models.Model):
                 condition=models.Q(status="SUBMITTED"),
                 name="complaint_routing_moved",
             ),
-            models.Index(fields=["current_agency", "status"], name="complaint_holder_status"),
+            # The recaps count every report by holder and state from this index alone.
+            models.Index(
+                fields=["current_agency", "status"],
+                include=["submitted_at", "due_at"],
+                name="complaint_holder_status",
+            ),
             # Staff inboxes: open reports by deadline, per holder (an OPD) and overall (a
             # coordinator's subtree), walked by keyset (due_at, id).
             # ``status`` is carried along (PostgreSQL INCLUDE) so that an inbox's counts per
@@ -257,8 +263,40 @@ class Attachment(models.Model):
         return self.content_type.startswith("image/")
 
 
+class ComplaintEventManager(models.Manager["ComplaintEvent"]):
+    def record(
+        self,
+        complaint: Complaint,
+        *,
+        type: str,
+        from_status: str,
+        created_at: dt.datetime,
+        actor: Any = None,
+        is_public: bool = True,
+        data: dict[str, Any] | None = None,
+    ) -> ComplaintEvent:
+        """Append an event that keeps the report's state *after* it (status, holder, deadline),
+        so the state as of any moment is the last event before it (what the recaps read)."""
+        return self.create(
+            complaint=complaint,
+            type=type,
+            from_status=from_status,
+            to_status=complaint.status,
+            holder_id=complaint.current_agency_id,
+            due_at=complaint.due_at,
+            actor=actor,
+            is_public=is_public,
+            data=data or {},
+            created_at=created_at,
+        )
+
+
 class ComplaintEvent(models.Model):
-    """One row of a report's append-only history: who did what, when, from which state to which."""
+    """One row of a report's append-only history: who did what, when, from which state to which.
+
+    ``to_status``, ``holder`` and ``due_at`` are the report's state after the event: the state
+    as of a moment is the last event at or before it.
+    """
 
     class Type(models.TextChoices):
         SUBMITTED = "SUBMITTED", _("Report received")
@@ -295,15 +333,30 @@ class ComplaintEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    holder = models.ForeignKey(
+        "routing.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
     # Shown on the public timeline; internal events (notes, identity reveals) are not.
     is_public = models.BooleanField(default=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
+    objects = ComplaintEventManager()
+
     class Meta:
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
-        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_time")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
+            # Recaps read the events of a period, and which reports changed after a cut-off.
+            models.Index(fields=["created_at"], name="event_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.type}"

@@ -203,11 +203,10 @@ def submit_complaint(
             )
             for position, (original_name, clean) in enumerate(cleaned, start=1):
                 written.append(_save_attachment(complaint, clean, original_name, position, now))
-            submitted = ComplaintEvent.objects.create(
-                complaint=complaint,
+            submitted = ComplaintEvent.objects.record(
+                complaint,
                 type=ComplaintEvent.Type.SUBMITTED,
                 from_status="",
-                to_status=Complaint.Status.SUBMITTED,
                 created_at=now,
                 data={"attachments": len(cleaned)},
             )
@@ -312,11 +311,10 @@ def _event(
     data: dict[str, object] | None = None,
 ) -> ComplaintEvent:
     agency_data = {"agency_id": agency.pk, "agency_name": agency.name} if agency else {}
-    event = ComplaintEvent.objects.create(
-        complaint=complaint,
+    event = ComplaintEvent.objects.record(
+        complaint,
         type=type,
         from_status=previous_status,
-        to_status=complaint.status,
         actor=actor,
         is_public=is_public,
         created_at=now,

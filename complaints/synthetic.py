@@ -44,6 +44,8 @@ from complaints.models import (
     TITLE_MAX_LENGTH,
     Complaint,
     ComplaintEvent,
+    Dispute,
+    Rating,
     Reporter,
     Response,
 )
@@ -313,6 +315,11 @@ TRANSFER_REASONS = (
     "Objek laporan adalah aset provinsi, bukan aset kota.",
     "Urusan ini menjadi tugas instansi vertikal, bukan pemerintah daerah.",
 )
+DISPUTE_REASONS = (
+    "Jawaban tidak sesuai dengan kondisi di lapangan; masalahnya masih terjadi.",
+    "Sudah lewat dari waktu yang dijanjikan tetapi belum ada perbaikan.",
+    "Jawaban hanya menyalin aturan, tidak menjawab pertanyaan saya.",
+)
 PASS_UP_REASONS = (
     "Tidak ada perangkat daerah di wilayah kami yang berwenang atas urusan ini.",
     "Menyangkut kewenangan provinsi.",
@@ -360,6 +367,9 @@ P_ARCHIVE = 0.07
 P_TRANSFER = 0.04
 P_ANSWER_WITHOUT_ACKNOWLEDGING = 0.10
 P_NOTE = 0.08
+P_ACCEPT = 0.35  # the citizen accepts the answer within the reply window (else it auto-completes)
+P_DISPUTE = 0.04  # the citizen disputes the answer: the coordinator above answers again
+P_RATE = 0.30  # the citizen rates an answer they accepted
 # fmt: on
 
 
@@ -554,6 +564,8 @@ class _Batch:
     transfers: list[tuple[Any, ...]] = field(default_factory=list)
     breaches: list[tuple[Any, ...]] = field(default_factory=list)
     responses: list[tuple[Any, ...]] = field(default_factory=list)
+    disputes: list[tuple[Any, ...]] = field(default_factory=list)
+    ratings: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 # Column order of the tuples above; rows without an id get theirs from the table.
@@ -577,12 +589,15 @@ COLUMNS: dict[str, tuple[type[Model], list[str]]] = {
     ),
     "breaches": (DeadlineBreach, "disposition_id complaint_id agency_id due_at created_at".split()),
     "responses": (Response, "id complaint_id agency_id author_id text created_at".split()),
+    "disputes": (Dispute, "complaint_id response_id agency_id reason created_at".split()),
+    "ratings": (Rating, "complaint_id response_id agency_id score comment created_at".split()),
     "events": (
         ComplaintEvent,
-        "complaint_id type from_status to_status actor_id is_public data created_at".split(),
+        "complaint_id type from_status to_status holder_id due_at actor_id is_public data "
+        "created_at".split(),
     ),
 }
-JSON_COLUMNS = {"events": 6}
+JSON_COLUMNS = {"events": 8}
 
 
 # --- one report's life -------------------------------------------------------------------------
@@ -600,6 +615,7 @@ class _Report:
         "kind",
         "missed_by",
         "moved_at",
+        "response",
         "regency_code",
         "region",
         "returned",
@@ -631,6 +647,7 @@ class _Report:
         self.transfer_id: int | None = None  # the open transfer request
         self.suggested: Agency | None = None
         self.missed_by: Agency | None = None  # the last agency escalated away from
+        self.response: tuple[int, Agency] | None = None  # the last answer and who gave it
 
 
 class _Walker:
@@ -660,7 +677,11 @@ class _Walker:
         payload = {"agency_id": agency.id, "agency_name": agency.name} if agency else {}
         if data:
             payload.update(data)
-        self.batch.events.append((r.id, type, previous, r.status, actor, is_public, payload, at))
+        # The state after the event, as ``ComplaintEvent.objects.record`` keeps it.
+        holder = r.agency.id if r.agency else None
+        self.batch.events.append(
+            (r.id, type, previous, r.status, holder, r.due_at, actor, is_public, payload, at)
+        )
 
     def _record(
         self,
@@ -851,6 +872,7 @@ class _Walker:
         actor = self._officer(agency)
         pk = self.ids.next("responses")
         self.batch.responses.append((pk, r.id, agency.id, actor, self._answer(at), at))
+        r.response = (pk, agency)
         previous = r.status
         r.status = Status.RESPONDED
         r.due_at = self.world.due(at, Step.CITIZEN_REPLY, r.kind)
@@ -914,10 +936,9 @@ class _Walker:
                 next_at = self._coordinator_turn(r, at)
             elif r.status in (Status.DISPOSED, Status.IN_PROGRESS):
                 next_at = self._agency_turn(r, at)
+            elif r.status == Status.RESPONDED:
+                next_at = self._citizen_turn(r, at)
             else:
-                if r.status == Status.RESPONDED and r.due_at < now:
-                    r.status = Status.COMPLETED  # the reply window passed: done
-                    r.version += 1
                 return
             if next_at is None:
                 return
@@ -989,6 +1010,69 @@ class _Walker:
         else:
             self.dispose(r, self._pick(r, candidates), acted)
         return acted
+
+    def _citizen_turn(self, r: _Report, at: dt.datetime) -> dt.datetime | None:
+        """The citizen reads the answer: accepts it (and may rate it), disputes it, or says
+        nothing and beat completes it once the reply window (``due_at``) has passed."""
+        rng = self.rng
+        assert r.response is not None
+        response_id, answered_by = r.response
+        reacted = at + dt.timedelta(hours=rng.expovariate(1 / 30))
+        choice = rng.random()
+        if choice < P_DISPUTE + P_ACCEPT and reacted < r.due_at:
+            if reacted >= self.now:
+                return None
+            if choice < P_DISPUTE:
+                self.dispute(r, response_id, answered_by, reacted)
+                return reacted
+            self.complete(r, Event.COMPLETED, answered_by, reacted)
+            if rng.random() < P_RATE:
+                rated = reacted + dt.timedelta(minutes=rng.uniform(1, 30))
+                if rated < self.now:
+                    self.rate(r, response_id, answered_by, rated)
+            return None
+        swept = r.due_at + dt.timedelta(seconds=rng.uniform(1, SWEEP_EVERY.total_seconds()))
+        if swept < self.now:
+            self.complete(r, Event.AUTO_COMPLETED, answered_by, swept)
+        return None
+
+    def complete(self, r: _Report, event: str, answered_by: Agency, at: dt.datetime) -> None:
+        """``complaints.services._complete``: the deadline stays as it was."""
+        previous = r.status
+        r.status = Status.COMPLETED
+        r.version += 1
+        self._event(r, event, previous, at, agency=answered_by)
+
+    def rate(self, r: _Report, response_id: int, answered_by: Agency, at: dt.datetime) -> None:
+        score = self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 5, 4))[0]
+        self.batch.ratings.append((r.id, response_id, answered_by.id, score, "", at))
+        self._event(
+            r,
+            Event.RATED,
+            r.status,
+            at,
+            agency=answered_by,
+            data={"score": score, "response_id": response_id},
+        )
+
+    def dispute(self, r: _Report, response_id: int, answered_by: Agency, at: dt.datetime) -> None:
+        """``routing.services.dispute_answer``: to the coordinator above the agency that
+        answered, IN_PROGRESS, counted against that agency."""
+        reason = self.rng.choice(DISPUTE_REASONS)
+        self.batch.disputes.append((r.id, response_id, answered_by.id, reason, at))
+        parent = answered_by.parent_id
+        coordinator = self.world.agencies[parent] if parent is not None else answered_by
+        self._record(
+            r,
+            kind=Disposition.Kind.DISPUTE,
+            event=Event.DISPUTED,
+            to=coordinator,
+            source=r.agency,
+            status=Status.IN_PROGRESS,
+            due_at=self.world.due(at, Step.VERIFICATION, r.kind),
+            at=at,
+            data={"reason": reason, "disputed_agency": answered_by.name},
+        )
 
     def _candidates(self, r: _Report, coordinator: Agency) -> list[Agency]:
         """The OPDs a coordinator would hand this report to: its own, and those of the

@@ -187,11 +187,10 @@ def _record(
     complaint.save(
         update_fields=["current_agency", "routing_step", "status", "due_at", "moved_at", "version"]
     )
-    event = ComplaintEvent.objects.create(
-        complaint=complaint,
+    event = ComplaintEvent.objects.record(
+        complaint,
         type=event_type,
         from_status=previous_status,
-        to_status=status,
         actor=actor,
         created_at=now,
         data={
@@ -326,11 +325,10 @@ def _wait_for_verification(complaint: Complaint, holder: Agency, now: dt.datetim
         complaint.due_at = selectors.due_at(start=now, step=Step.VERIFICATION, kind=complaint.kind)
     complaint.version += 1
     complaint.save(update_fields=["current_agency", "status", "moved_at", "due_at", "version"])
-    ComplaintEvent.objects.create(
-        complaint=complaint,
+    ComplaintEvent.objects.record(
+        complaint,
         type=ComplaintEvent.Type.AWAITING_VERIFICATION,
         from_status=previous_status,
-        to_status=complaint.status,
         created_at=now,
         data={"agency_id": holder.pk, "agency_name": holder.name},
     )
@@ -613,11 +611,10 @@ def archive_complaint(
         TransferRequest.objects.filter(complaint=complaint, decided_at__isnull=True).update(
             decided_at=now
         )
-        event = ComplaintEvent.objects.create(
-            complaint=complaint,
+        event = ComplaintEvent.objects.record(
+            complaint,
             type=ComplaintEvent.Type.ARCHIVED,
             from_status=previous,
-            to_status=Status.ARCHIVED,
             actor=actor,
             created_at=now,
             data={

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +24,8 @@ from complaints.models import (
     TITLE_MIN_LENGTH,
     Complaint,
     ComplaintEvent,
+    Dispute,
+    Rating,
     Reporter,
     Response,
 )
@@ -101,12 +103,23 @@ class TestGeneratedReports:
             assert (events[0].from_status, events[0].to_status) == ("", Status.SUBMITTED)
             for before, after in itertools.pairwise(events):
                 assert after.from_status == before.to_status, (complaint, after.type)
-            # Completion has no event yet: an answered report completes when the reply window
-            # passes, and only its status says so.
-            expected = (
-                Status.RESPONDED if complaint.status == Status.COMPLETED else complaint.status
-            )
-            assert events[-1].to_status == expected
+            last = events[-1]
+            assert last.to_status == complaint.status
+            # Every event keeps the state after it, as the services record it.
+            assert last.holder_id == complaint.current_agency_id
+            assert last.due_at == complaint.due_at
+
+    def test_answers_are_completed_rated_and_disputed(self, rows: Rows) -> None:
+        kinds = Counter(e.type for events in rows.events.values() for e in events)
+        assert kinds[Event.COMPLETED] and kinds[Event.AUTO_COMPLETED] and kinds[Event.RATED]
+        assert kinds[Event.DISPUTED]
+        for pk, complaint in rows.complaints.items():
+            types = [e.type for e in rows.events[pk]]
+            if complaint.status == Status.COMPLETED:
+                assert types[-1] in (Event.COMPLETED, Event.AUTO_COMPLETED, Event.RATED)
+            if Event.RATED in types:
+                assert Rating.objects.filter(complaint_id=pk).count() == types.count(Event.RATED)
+            assert Dispute.objects.filter(complaint_id=pk).count() == types.count(Event.DISPUTED)
 
     def test_events_follow_one_another_in_time(self, rows: Rows) -> None:
         for pk, complaint in rows.complaints.items():
@@ -138,14 +151,14 @@ class TestGeneratedReports:
 
     def test_version_counts_the_changes(self, rows: Rows) -> None:
         for pk, complaint in rows.complaints.items():
-            changes = [e for e in rows.events[pk] if e.type not in (Event.SUBMITTED, Event.NOTE)]
-            completed = 1 if complaint.status == Status.COMPLETED else 0
-            assert complaint.version == len(changes) + completed
+            unchanged = (Event.SUBMITTED, Event.NOTE, Event.RATED)
+            changes = [e for e in rows.events[pk] if e.type not in unchanged]
+            assert complaint.version == len(changes)
 
     def test_moved_at_is_the_last_move(self, rows: Rows) -> None:
         moves = {
             Event.ROUTED, Event.DISPOSED, Event.AWAITING_VERIFICATION, Event.ESCALATED,
-            Event.TRANSFER_REQUESTED, Event.PASSED_UP, Event.SUBMITTED,
+            Event.TRANSFER_REQUESTED, Event.PASSED_UP, Event.SUBMITTED, Event.DISPUTED,
         }  # fmt: skip
         for pk, complaint in rows.complaints.items():
             last_move = [e for e in rows.events[pk] if e.type in moves][-1]
