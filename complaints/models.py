@@ -384,7 +384,11 @@ class Response(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        indexes = [models.Index(fields=["complaint", "created_at"], name="response_complaint_time")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="response_complaint_time"),
+            # The recaps read the answers of a month.
+            models.Index(fields=["created_at"], name="response_time"),
+        ]
 
     def __str__(self) -> str:
         return f"answer to {self.complaint_id}"

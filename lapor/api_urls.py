@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from complaints import api
 from dashboard import api as staff_api
+from reports import api as reports_api
 
 app_name = "api"
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("regions/", api.RegionListApi.as_view(), name="region-list"),
     path("staff/complaints/", staff_api.StaffInboxApi.as_view(), name="staff-inbox"),
+    path("reports/monthly/", reports_api.MonthlyRecapApi.as_view(), name="reports-monthly"),
     re_path(
         rf"^staff/complaints/{_TN}/$",
         staff_api.StaffComplaintDetailApi.as_view(),

@@ -59,6 +59,12 @@ app.conf.beat_schedule = {
         "task": "routing.tasks.queue_overdue_digests_task",
         "schedule": crontab(minute=0, hour=os.environ.get("LAPOR_DIGEST_HOURS", "7-17")),
     },
+    # On the 1st, just after midnight in Jakarta: last month's recaps, then each coordinator's
+    # e-mail (a repeated run rebuilds the same figures and sends nobody a second e-mail).
+    "monthly-recap": {
+        "task": "reports.tasks.build_previous_month_recap_task",
+        "schedule": crontab(minute=30, hour=0, day_of_month=1),
+    },
     # Answered reports the citizen left without a word for the reply window: completed.
     "complete-unanswered": {
         "task": "complaints.tasks.complete_unanswered_reports_task",

@@ -333,6 +333,8 @@ LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
 # Supports (dukungan) per client address, over all reports.
 LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
+# Quarterly evaluation: a regency/city that received fewer reports in the quarter is not ranked.
+LAPOR_EVALUATION_MIN_REPORTS = env.int("LAPOR_EVALUATION_MIN_REPORTS", default=20)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: trust none).
 LAPOR_TRUSTED_PROXY_COUNT = env.int("LAPOR_TRUSTED_PROXY_COUNT", default=0)
 # Routing: outbox rows older than this are published by beat (their request could not);

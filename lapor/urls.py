@@ -8,6 +8,7 @@ urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("", include("complaints.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("lapor.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,1 +1,187 @@
-"""Monthly recaps and quarterly evaluations live here (issue: recaps); nothing yet."""
+"""Monthly recaps (rekap bulanan): the figures of one month, frozen per agency and per region."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The figures a recap row adds up; a region's row is the sum of its agencies' rows.
+COUNTS = (
+    "received",
+    "held",
+    "answered",
+    "in_process",
+    "unanswered",
+    "completed",
+    "archived",
+    "overdue",
+    "escalations",
+    "transfers",
+    "disputes",
+    "first_answers",
+    "answered_on_time",
+    "rating_sum",
+    "rating_count",
+)
+
+
+def merge_histograms(histograms: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Add histograms of working days (``{"3": 12}``: 12 first answers after 3 working days)."""
+    merged: dict[str, int] = {}
+    for histogram in histograms:
+        for days, count in histogram.items():
+            merged[days] = merged.get(days, 0) + count
+    return merged
+
+
+def histogram_percentile(histogram: Mapping[str, int], share: float) -> int | None:
+    """The smallest number of working days within which ``share`` of the first answers came
+    (the nearest-rank percentile: 0.5 is the median), or None without answers."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = max(1, math.ceil(round(share * total, 9)))
+    seen = 0
+    for days in sorted(histogram, key=int):
+        seen += histogram[days]
+        if seen >= rank:
+            return int(days)
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+class MonthlyRecap(models.Model):
+    """One agency's, region's or the nation's figures for one calendar month (Asia/Jakarta),
+    as of the end of that month. Built only by ``reports.services.build_monthly_recap``."""
+
+    class Level(models.TextChoices):
+        NATION = "NATION", _("nation")
+        PROVINCE = "PROVINCE", _("province")
+        REGENCY = "REGENCY", _("regency/city")
+        AGENCY = "AGENCY", _("agency")
+
+    month = models.DateField(_("month"))  # its first day
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    region = models.ForeignKey(
+        "routing.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "routing.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="recaps"
+    )
+    # The row it is shown under: the region above an agency or a region (None: the nation).
+    parent_region = models.ForeignKey(
+        "routing.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+
+    received = models.PositiveIntegerField(_("received"), default=0)
+    held = models.PositiveIntegerField(_("held"), default=0)
+    answered = models.PositiveIntegerField(_("answered"), default=0)
+    in_process = models.PositiveIntegerField(_("in process"), default=0)
+    unanswered = models.PositiveIntegerField(_("no response"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    archived = models.PositiveIntegerField(_("archived"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    escalations = models.PositiveIntegerField(_("escalations"), default=0)
+    transfers = models.PositiveIntegerField(_("transfers"), default=0)
+    disputes = models.PositiveIntegerField(_("disputes"), default=0)
+    first_answers = models.PositiveIntegerField(_("first answers"), default=0)
+    answered_on_time = models.PositiveIntegerField(_("answered on time"), default=0)
+    # {"<working days>": <first answers>}: exact medians and percentiles for any sum of rows.
+    answer_days = models.JSONField(default=dict, blank=True)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("monthly recap")
+        verbose_name_plural = _("monthly recaps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "agency"],
+                condition=models.Q(level="AGENCY"),
+                name="recap_one_per_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "region"],
+                condition=models.Q(level__in=["PROVINCE", "REGENCY"]),
+                name="recap_one_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["month"], condition=models.Q(level="NATION"), name="recap_one_nation"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(level="AGENCY", agency__isnull=False, region__isnull=True)
+                    | models.Q(level="NATION", agency__isnull=True, region__isnull=True)
+                    | models.Q(
+                        level__in=["PROVINCE", "REGENCY"], agency__isnull=True, region__isnull=False
+                    )
+                ),
+                name="recap_scope_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    held=models.F("answered")
+                    + models.F("in_process")
+                    + models.F("unanswered")
+                    + models.F("completed")
+                    + models.F("archived")
+                ),
+                name="recap_held_is_the_sum_of_states",
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "parent_region"], name="recap_month_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.name}"
+
+    @property
+    def code(self) -> str:
+        """The region's Kemendagri code, the agency's code, or ``""`` for the nation."""
+        if self.agency_id is not None:
+            return self.agency.code
+        return self.region_id or ""
+
+    @property
+    def median_days(self) -> int | None:
+        return histogram_percentile(self.answer_days, 0.5)
+
+    @property
+    def p90_days(self) -> int | None:
+        return histogram_percentile(self.answer_days, 0.9)
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.answered_on_time / self.first_answers if self.first_answers else None
+
+    @property
+    def average_rating(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
+
+
+class RecapEmail(models.Model):
+    """A coordinator's recap e-mail of a month: at most one, even if its task runs twice."""
+
+    month = models.DateField()
+    agency = models.ForeignKey("routing.Agency", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recap e-mail")
+        verbose_name_plural = _("recap e-mails")
+        constraints = [models.UniqueConstraint(fields=["month", "agency"], name="recap_email_once")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} → {self.agency_id}"
+
+
+def month_bounds(month: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``month`` and of the month after it, in ``tz``."""
+    start = dt.datetime.combine(month.replace(day=1), dt.time(0), tzinfo=tz)
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, dt.datetime.combine(following, dt.time(0), tzinfo=tz)

@@ -17,7 +17,7 @@ def send_agency_notification(*, complaint: Complaint) -> None:
     agency = complaint.current_agency
     if agency is None:
         return
-    addresses = _officer_addresses(agency)
+    addresses = officer_addresses(agency)
     if not addresses:
         return
     with translation.override("id"):
@@ -30,7 +30,7 @@ def send_agency_notification(*, complaint: Complaint) -> None:
     message.send()
 
 
-def _officer_addresses(agency: Agency) -> list[str]:
+def officer_addresses(agency: Agency) -> list[str]:
     return sorted(
         {
             email
@@ -45,7 +45,7 @@ def _officer_addresses(agency: Agency) -> list[str]:
 
 def send_overdue_digest_email(*, agency: Agency, complaints: list[Complaint], day: dt.date) -> None:
     """The day's list of reports an agency holds past their deadline (no reporter in it)."""
-    addresses = _officer_addresses(agency)
+    addresses = officer_addresses(agency)
     if not addresses:
         return
     with translation.override("id"):

@@ -369,6 +369,8 @@ class DeadlineBreach(models.Model):
     class Meta:
         verbose_name = _("missed deadline")
         verbose_name_plural = _("missed deadlines")
+        # The recaps count the escalations of a month.
+        indexes = [models.Index(fields=["created_at"], name="breach_time")]
 
     def __str__(self) -> str:
         return f"{self.agency_id} missed {self.due_at:%Y-%m-%d} on {self.complaint_id}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from lapor.lib.workdays import add_working_days
+from lapor.lib.workdays import WorkingDayCounter, add_working_days
 from routing.models import Agency, CalendarException, DeadlineSetting, RoutingRule
 
 # Administrators' calendar exceptions, deadline settings, agencies and rules are read at most this
@@ -84,6 +84,17 @@ def due_at(*, start: dt.datetime, step: str, kind: str = "") -> dt.datetime:
         extra_working_days=settings.extra_working_days,
     )
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local.tzinfo)
+
+
+def working_day_counter(first: dt.date, last: dt.date) -> WorkingDayCounter:
+    """Working days between dates in ``first``..``last``, with the administrators' calendar."""
+    settings = _settings()
+    return WorkingDayCounter(
+        first,
+        last,
+        extra_days_off=settings.days_off,
+        extra_working_days=settings.extra_working_days,
+    )
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,40 @@ def add_working_days(
         ):
             remaining -= 1
     return day
+
+
+class WorkingDayCounter:
+    """Counts working days between dates of one span quickly (one pass over the span, then a
+    subtraction per question), for figures over many reports at once."""
+
+    def __init__(
+        self,
+        first: dt.date,
+        last: dt.date,
+        *,
+        extra_days_off: Collection[dt.date] = (),
+        extra_working_days: Collection[dt.date] = (),
+    ) -> None:
+        self.first = first
+        self.last = last
+        # _upto[i]: working days in (first, first + i].
+        self._upto = [0]
+        day = first
+        while day < last:
+            day += dt.timedelta(days=1)
+            working = is_working_day(
+                day, extra_days_off=extra_days_off, extra_working_days=extra_working_days
+            )
+            self._upto.append(self._upto[-1] + working)
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 for the same day or
+        when ``end`` comes first).
+
+        :raises ValueError: for a date outside the span the counter was built for.
+        """
+        if not (self.first <= start <= self.last and self.first <= end <= self.last):
+            raise ValueError(f"{start}..{end} is outside {self.first}..{self.last}")
+        if end <= start:
+            return 0
+        return self._upto[(end - self.first).days] - self._upto[(start - self.first).days]

@@ -1,0 +1,332 @@
+"""Building the monthly recaps from the event log, as of the end of the month.
+
+Every event keeps the report's state after it (status, holder, deadline), and the report row
+caches its last event. So the state of a report at the cut-off is its row, unless it has an
+event after the cut-off; then it is its last event before the cut-off. A month rebuilt later
+therefore gives the same figures, whatever happened since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+
+from complaints.models import (
+    DEADLINE_STATUSES,
+    Complaint,
+    ComplaintEvent,
+    Dispute,
+    Rating,
+    Response,
+)
+from reports.models import COUNTS, MonthlyRecap, RecapEmail, merge_histograms, month_bounds
+from routing import selectors as routing_selectors
+from routing.models import Agency, DeadlineBreach, Disposition, Region, TransferRequest
+
+Status = Complaint.Status
+
+# Which figure a report's state at the cut-off counts in; the five add up to ``held``.
+STATE_FIGURE = {
+    Status.SUBMITTED: "unanswered",  # handed on by rules, nobody acted yet
+    Status.AWAITING_VERIFICATION: "unanswered",
+    Status.DISPOSED: "unanswered",
+    Status.IN_PROGRESS: "in_process",
+    Status.RESPONDED: "answered",
+    Status.COMPLETED: "completed",
+    Status.ARCHIVED: "archived",
+}
+STEPS = ("states", "answers", "flows", "save")
+
+
+@dataclass
+class _Figures:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    answer_days: dict[str, int] = field(default_factory=dict)
+
+    def add_state(self, status: str, *, received: bool, overdue: bool, sign: int = 1) -> None:
+        self.counts["held"] += sign
+        self.counts[STATE_FIGURE[status]] += sign
+        self.counts["received"] += sign * received
+        self.counts["overdue"] += sign * (overdue and status in DEADLINE_STATUSES)
+
+
+def build_monthly_recap(
+    *,
+    month: dt.date,
+    now: dt.datetime,
+    progress: Callable[[str], None] | None = None,
+) -> list[MonthlyRecap]:
+    """Compute ``month``'s figures for every agency, regency/city, province and the nation, and
+    replace that month's rows with them (in one transaction). ``progress`` hears each step
+    of ``STEPS`` when it is done.
+
+    :raises ValueError: for a month that has not ended by ``now``.
+    """
+    start, cut = month_bounds(month, timezone.get_default_timezone())
+    if cut > now:
+        raise ValueError("a month can be recapped only after it has ended")
+    report = progress or (lambda step: None)
+    figures: defaultdict[int, _Figures] = defaultdict(_Figures)
+    _count_states(figures, start, cut)
+    report("states")
+    _count_first_answers(figures, start, cut)
+    report("answers")
+    _count_flows(figures, start, cut)
+    report("flows")
+    rows = _rows(month.replace(day=1), figures, now)
+    with transaction.atomic():
+        MonthlyRecap.objects.filter(month=month.replace(day=1)).delete()
+        MonthlyRecap.objects.bulk_create(rows, batch_size=500)
+    report("save")
+    return rows
+
+
+def _count_states(
+    figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
+) -> None:
+    """Reports held at the cut-off, by holder and state: every report's present state (one pass
+    over an index), then, for the reports changed since, their present state taken back out
+    and their state at the cut-off (the last event before it) put in."""
+    present = (
+        Complaint.objects.filter(submitted_at__lt=cut, current_agency__isnull=False)
+        .values("current_agency_id", "status")
+        .annotate(
+            held=Count("pk"),
+            received=Count("pk", filter=Q(submitted_at__gte=start)),
+            late=Count("pk", filter=Q(due_at__lt=cut)),
+        )
+        .order_by()
+    )
+    for row in present:
+        f = figures[row["current_agency_id"]]
+        f.counts["held"] += row["held"]
+        f.counts[STATE_FIGURE[row["status"]]] += row["held"]
+        f.counts["received"] += row["received"]
+        if row["status"] in DEADLINE_STATUSES:
+            f.counts["overdue"] += row["late"]
+
+    last = ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), created_at__lt=cut).order_by(
+        "-created_at", "-pk"
+    )
+    changed = (
+        Complaint.objects.filter(
+            submitted_at__lt=cut,
+            pk__in=ComplaintEvent.objects.filter(created_at__gte=cut).values("complaint_id"),
+        )
+        .annotate(
+            then_status=Subquery(last.values("to_status")[:1]),
+            then_holder=Subquery(last.values("holder_id")[:1]),
+            then_due_at=Subquery(last.values("due_at")[:1]),
+        )
+        .values_list(
+            "current_agency_id",
+            "status",
+            "due_at",
+            "submitted_at",
+            "then_status",
+            "then_holder",
+            "then_due_at",
+        )
+    )
+    for holder, status, due_at, submitted_at, then_status, then_holder, then_due_at in changed:
+        received = submitted_at >= start
+        if holder is not None:
+            late = due_at is not None and due_at < cut
+            figures[holder].add_state(status, received=received, overdue=late, sign=-1)
+        if then_holder is not None:
+            then_late = then_due_at is not None and then_due_at < cut
+            figures[then_holder].add_state(then_status, received=received, overdue=then_late)
+
+
+def _count_first_answers(
+    figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
+) -> None:
+    """Each report's first answer given in the month, counted for the agency that gave it:
+    working days from the hand-over to that agency, and whether it beat the deadline in
+    force just before it."""
+    earlier = Response.objects.filter(complaint_id=OuterRef("complaint_id")).filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    handed = Disposition.objects.filter(
+        complaint_id=OuterRef("complaint_id"),
+        to_agency_id=OuterRef("agency_id"),
+        created_at__lte=OuterRef("created_at"),
+    ).order_by("-created_at", "-sequence")
+    before = ComplaintEvent.objects.filter(
+        complaint_id=OuterRef("complaint_id"), created_at__lt=OuterRef("created_at")
+    ).order_by("-created_at", "-pk")
+    answers = list(
+        Response.objects.filter(created_at__gte=start, created_at__lt=cut)
+        .exclude(Exists(earlier))
+        .annotate(
+            handed_at=Subquery(handed.values("created_at")[:1]),
+            deadline=Subquery(before.values("due_at")[:1]),
+        )
+        .values_list("agency_id", "created_at", "handed_at", "deadline", "complaint__submitted_at")
+    )
+    if not answers:
+        return
+    local = timezone.localtime
+    first_day = min(local(handed or submitted).date() for _, _, handed, _, submitted in answers)
+    counter = routing_selectors.working_day_counter(first_day, local(cut).date())
+    for agency_id, answered_at, handed_at, deadline, submitted_at in answers:
+        f = figures[agency_id]
+        days = counter.between(local(handed_at or submitted_at).date(), local(answered_at).date())
+        f.answer_days[str(days)] = f.answer_days.get(str(days), 0) + 1
+        f.counts["first_answers"] += 1
+        f.counts["answered_on_time"] += deadline is not None and answered_at <= deadline
+
+
+def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime) -> None:
+    """Escalations (deadlines missed), transfers asked for, disputes and ratings in the month,
+    each counted against the agency it concerns."""
+    in_month = Q(created_at__gte=start, created_at__lt=cut)
+    for model, agency_field, figure in (
+        (DeadlineBreach, "agency_id", "escalations"),
+        (TransferRequest, "from_agency_id", "transfers"),
+        (Dispute, "agency_id", "disputes"),
+    ):
+        for agency_id, count in (
+            model.objects.filter(in_month)
+            .values(agency_field)
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list(agency_field, "n")
+        ):
+            figures[agency_id].counts[figure] += count
+    for agency_id, total, count in (
+        Rating.objects.filter(in_month)
+        .values("agency_id")
+        .annotate(total=Sum("score"), n=Count("pk"))
+        .order_by()
+        .values_list("agency_id", "total", "n")
+    ):
+        figures[agency_id].counts["rating_sum"] += total
+        figures[agency_id].counts["rating_count"] += count
+
+
+def _regions_of(region: Region | None, regions: dict[str, Region]) -> tuple[str | None, str | None]:
+    """(province code, regency/city code) of an agency's region; a district counts for its
+    regency/city."""
+    if region is None:
+        return None, None
+    if region.level == Region.Level.PROVINCE:
+        return region.code, None
+    while region.level > Region.Level.REGENCY and region.parent_id is not None:
+        region = regions[region.parent_id]
+    return region.code.split(".")[0], region.code
+
+
+def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> list[MonthlyRecap]:
+    """A row per agency (active, or with figures), per regency/city and province that has
+    agencies, and for the nation; a region's row is the sum of the rows of its agencies."""
+    agencies = [
+        a
+        for a in Agency.objects.select_related("region").order_by("pk")
+        if a.is_active or a.pk in figures
+    ]
+    wanted = {a.region_id for a in agencies if a.region_id}
+    regions: dict[str, Region] = {}
+    while wanted - regions.keys():
+        for region in Region.objects.filter(code__in=wanted - regions.keys()):
+            regions[region.code] = region
+            if region.parent_id:
+                wanted.add(region.parent_id)
+    totals: defaultdict[str | None, list[_Figures]] = defaultdict(list)  # region code, None: nation
+    rows = []
+    for agency in agencies:
+        f = figures.get(agency.pk, _Figures())
+        province, regency = _regions_of(agency.region, regions)
+        for code in {None, province, regency}:
+            totals[code].append(f)
+        rows.append(
+            MonthlyRecap(
+                month=month,
+                level=MonthlyRecap.Level.AGENCY,
+                agency=agency,
+                parent_region_id=regency or province,
+                name=agency.name,
+                answer_days=f.answer_days,
+                built_at=now,
+                **f.counts,
+            )
+        )
+    for code, parts in totals.items():
+        counts = {name: sum(p.counts[name] for p in parts) for name in COUNTS}
+        days = merge_histograms(p.answer_days for p in parts)
+        if code is None:
+            level, region, parent = MonthlyRecap.Level.NATION, None, None
+        else:
+            region = regions[code]
+            is_province = region.level == Region.Level.PROVINCE
+            level = MonthlyRecap.Level.PROVINCE if is_province else MonthlyRecap.Level.REGENCY
+            parent = None if is_province else code.split(".")[0]
+        rows.append(
+            MonthlyRecap(
+                month=month,
+                level=level,
+                region=region,
+                parent_region_id=parent,
+                name=region.name if region else "Indonesia",
+                answer_days=days,
+                built_at=now,
+                **counts,
+            )
+        )
+    return rows
+
+
+# --- the coordinators' e-mail -------------------------------------------------------------------
+
+
+def queue_recap_emails(*, month: dt.date, now: dt.datetime) -> int:
+    """Queue, once per coordinator and month, the e-mail of its region's recap (the national
+    coordinator's: the nation's), and publish those not sent yet; returns how many."""
+    from reports.tasks import send_recap_email_task
+
+    month = month.replace(day=1)
+    for agency_id in (
+        Agency.objects.coordinators().filter(is_active=True).values_list("pk", flat=True)
+    ):
+        RecapEmail.objects.get_or_create(
+            month=month, agency_id=agency_id, defaults={"created_at": now}
+        )
+    unsent = list(
+        RecapEmail.objects.filter(month=month, sent_at__isnull=True).values_list("pk", flat=True)
+    )
+    for email_id in unsent:
+        transaction.on_commit(
+            lambda email_id=email_id: send_recap_email_task.delay(email_id=email_id), robust=True
+        )
+    return len(unsent)
+
+
+def send_recap_email(*, email_id: int, now: dt.datetime) -> bool:
+    """Send one coordinator its recap unless it was sent already; returns whether it was sent
+    now. Only figures and names of agencies and regions are in it."""
+    from reports.emails import send_recap_email_message
+    from reports.selectors import recap_table
+
+    with transaction.atomic():
+        email = (
+            RecapEmail.objects.select_for_update(of=("self",))
+            .select_related("agency__region")
+            .filter(pk=email_id, sent_at__isnull=True)
+            .first()
+        )
+        if email is None:
+            return False
+        agency = email.agency
+        region = None if agency.level == Agency.Level.NATIONAL else agency.region
+        table = recap_table(email.month, region)
+        sent = table.total is not None and send_recap_email_message(agency=agency, table=table)
+        email.sent_at = now
+        email.save(update_fields=["sent_at"])
+        return sent
