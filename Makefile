@@ -29,7 +29,7 @@ migrate: setup
 
 seed: migrate
 	$(BIN)/python manage.py load_regions
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --history 3000
 
 run: seed
 	./scripts/run_embedded.sh

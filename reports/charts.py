@@ -98,13 +98,14 @@ def trend_chart(trend: Sequence[tuple[dt.date, MonthlyRecap | None]]) -> Chart:
     chart = Chart(_("The last 12 months"), 640, 260)
     left, top, bottom = 50.0, 30.0, 215.0
     plot_w = chart.width - left - 10
-    # At least 4, so that each of the four gridlines has a whole number.
-    peak = _nice_max(max((getattr(r, k) for _, r in trend if r for k, _ in series), default=4))
-    peak = max(peak, 4)
+    # Four gridlines a round, whole step apart.
+    highest = max((getattr(r, k) for _, r in trend if r for k, _ in series), default=0)
+    step = _nice_max(-(-highest // 4))
+    peak = 4 * step
     for i in range(5):
         y = bottom - (bottom - top) * i / 4
         chart.shapes.append(Line(left, y, chart.width - 10, y))
-        chart.shapes.append(Text(left - 4, y + 3, f"{peak * i // 4:,}".replace(",", "."), "end", 8))
+        chart.shapes.append(Text(left - 4, y + 3, f"{step * i:,}".replace(",", "."), "end", 8))
     slot = plot_w / max(1, len(trend))
     bar = slot * 0.8 / len(series)
     for index, (month, row) in enumerate(trend):

@@ -16,4 +16,5 @@ def test_schema_validates_without_warnings() -> None:
     paths = schema["paths"]
     assert "/api/v1/staff/complaints/" in paths
     assert "/api/v1/staff/complaints/{tracking_number}/answer/" in paths
+    assert "/api/v1/reports/monthly/" in paths
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])

@@ -4,17 +4,22 @@ few reports. Safe to run again."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from complaints.models import AnswerTemplate, Complaint
 from complaints.services import submit_complaint
+from complaints.synthetic import generate_complaints
+from reports.selectors import shift_month
+from reports.services import build_monthly_recap
 from routing.hierarchy import DEMO_OFFICERS, DEMO_PASSWORD, seed_demo_hierarchy
 from routing.models import Category, Officer, Region
 
+DEMO_HISTORY_SEED = 20261129
 DEMO_REPORTS = [
     {
         "kind": Complaint.Kind.COMPLAINT,
@@ -82,7 +87,16 @@ class Command(BaseCommand):
         "(only if there are no reports yet)."
     )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=0,
+            help="also N synthetic reports over the last two years, and the last 12 months' "
+            "recaps built from them (first run only)",
+        )
+
+    def handle(self, *args: object, **options: Any) -> None:
         User = get_user_model()
         admin, created = User.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
@@ -116,6 +130,17 @@ class Command(BaseCommand):
                     now=now,
                 )
                 self.stdout.write(f"Demo report {receipt.complaint.tracking_number}")
+        if options["history"] > 0:
+            self._seed_history(options["history"], now)
+
+    def _seed_history(self, count: int, now: dt.datetime) -> None:
+        """Synthetic reports walked through the demo hierarchy, then the recaps of the 12 months
+        before this one, so that the recap pages have something to show."""
+        generate_complaints(count=count, seed=DEMO_HISTORY_SEED, now=now)
+        this_month = timezone.localdate(now).replace(day=1)
+        for back in range(12, 0, -1):
+            build_monthly_recap(month=shift_month(this_month, -back), now=now)
+        self.stdout.write(f"Demo history: {count} synthetic reports, recaps of the last 12 months.")
 
     def _seed_answer_templates(self) -> None:
         if AnswerTemplate.objects.exists():
