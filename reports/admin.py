@@ -1,0 +1,38 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from reports.models import MonthlyRecap, RecapEmail
+
+
+@admin.register(MonthlyRecap)
+class MonthlyRecapAdmin(admin.ModelAdmin[MonthlyRecap]):
+    """View only: rows are built by ``manage.py build_recap`` and beat, never edited by hand."""
+
+    list_display = ("month", "level", "name", "received", "held", "unanswered", "overdue")
+    list_filter = ("month", "level")
+    search_fields = ("name",)
+    ordering = ("-month", "level", "name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RecapEmail)
+class RecapEmailAdmin(admin.ModelAdmin[RecapEmail]):
+    list_display = ("month", "agency", "created_at", "sent_at")
+    list_filter = ("month",)
+    ordering = ("-month", "agency__name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

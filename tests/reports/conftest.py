@@ -1,0 +1,336 @@
+"""A province of recaps to read: Kaltim with four regencies/cities, November 2026 built.
+
+Reports are filed and handled through the real services with injected times, then October and
+November 2026 are built on 5 January 2027. What each region holds at the end of November:
+
+* Kota Samarinda (64.72): Dinkes holds six reports (one of October, untouched; one completed
+  and rated 4; one answered; one in process; two untouched): three of six followed up.
+* Kota Balikpapan (64.71) and Kota Bontang (64.74): their Dinkes each answered the two reports
+  of 4 November on 6 November: the same figures, so the same score.
+* Kabupaten Kutai Kartanegara (64.02): one report waiting in its coordinator's queue; with a
+  minimum of two reports it is not ranked.
+* Kaltim itself: Disdik has one report in process (overdue), Diskominfo Kaltim archived one.
+* The national coordinator: one report from Jakarta in its queue.
+
+One Samarinda report carries the reporter below, whose name, e-mail and phone must never show
+in a recap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone, translation
+
+from complaints import services as complaint_services
+from complaints.models import Complaint
+from reports.models import MonthlyRecap
+from reports.services import build_monthly_recap
+from routing import services as routing_services
+from routing.models import Agency, Category, Officer, Region, RoutingRule
+from tests.factories import route_fully
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+BUILT_AT = dt.datetime(2027, 1, 5, 9, 0, tzinfo=WIB)
+PASSWORD = "kata-sandi-rekap-2026"
+MIN_REPORTS = 2
+
+REPORTER_NAME = "Zulkarnain Rahasiawan"
+REPORTER_EMAIL = "zulkarnain.rahasia@example.id"
+REPORTER_PHONE = "0813 7777 4242"
+REPORTER_VALUES = (REPORTER_NAME, REPORTER_EMAIL, REPORTER_PHONE, "081377774242")
+
+ANSWER = "Layanan puskesmas sudah kami benahi; jam buka kembali sampai pukul 14.00."
+
+# Names a spreadsheet would run as a formula, and one with markup.
+FORMULA_NAMES = ('=HYPERLINK("http://x")', "+1", "-2", "@x")
+HTML_NAME = "<b>x</b>"
+
+Agencies = dict[str, Agency]
+
+
+def at(month: int, day: int, hour: int = 9, minute: int = 0, *, year: int = 2026) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=WIB)
+
+
+def recap_rows(month: dt.date, region: str | None) -> list[MonthlyRecap]:
+    """The rows under ``region`` (None: the nation) in the order of the page: regions first,
+    then agencies, each by name. Written out here, not taken from the selector under test."""
+    rows = list(
+        MonthlyRecap.objects.filter(month=month, parent_region_id=region)
+        .exclude(level=MonthlyRecap.Level.NATION)
+        .select_related("agency")
+    )
+    return sorted(rows, key=lambda r: (r.level == MonthlyRecap.Level.AGENCY, r.name, r.pk))
+
+
+def own_row(month: dt.date, region: str | None) -> MonthlyRecap:
+    if region is None:
+        return MonthlyRecap.objects.get(month=month, level=MonthlyRecap.Level.NATION)
+    return MonthlyRecap.objects.get(
+        month=month, region_id=region, level__in=[MonthlyRecap.Level.PROVINCE, "REGENCY"]
+    )
+
+
+def in_indonesian(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` with the language the pages use by default."""
+    with translation.override("id"):
+        return function(*args)
+
+
+# --- the province ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def agencies(tree: Agencies) -> Agencies:
+    """The ``tree`` fixture plus Balikpapan and Bontang (a coordinator and a Dinkes each) and
+    Kutai Kartanegara (a coordinator, no OPD), with health reports routed to each Dinkes."""
+    kaltim = tree["kaltim"]
+    health = Category.objects.get(code="kesehatan")
+    added: Agencies = {}
+    for key, code, name, region in (
+        ("balikpapan", "bpp", "Diskominfo Balikpapan", "64.71"),
+        ("bontang", "btg", "Diskominfo Bontang", "64.74"),
+        ("kukar", "kukar", "Diskominfo Kutai Kartanegara", "64.02"),
+    ):
+        added[key] = Agency.objects.create(
+            code=code, name=name, level="REGENCY", region_id=region, parent=kaltim
+        )
+    for key, code, name, parent in (
+        ("dinkes_bpp", "dinkes-bpp", "Dinkes Balikpapan", added["balikpapan"]),
+        ("dinkes_btg", "dinkes-btg", "Dinkes Bontang", added["bontang"]),
+    ):
+        added[key] = Agency.objects.create(
+            code=code, name=name, level="OPD", region_id=parent.region_id, parent=parent
+        )
+        RoutingRule.objects.create(
+            category=health,
+            level="REGENCY",
+            region_id=parent.region_id,
+            target="AGENCY",
+            agency=added[key],
+        )
+    return {**tree, **added}
+
+
+@dataclass
+class Filer:
+    submit: Callable[..., Any]
+
+    def __call__(
+        self,
+        when: dt.datetime,
+        *,
+        category: str = "kesehatan",
+        region: str = "64.72.01",
+        **fields: Any,
+    ) -> Complaint:
+        """File a report at ``when`` and route it down at once."""
+        complaint = self.submit(
+            now=when,
+            category=Category.objects.get(code=category),
+            region=Region.objects.get(code=region),
+            incident_date=timezone.localdate(when),
+            **fields,
+        ).complaint
+        return route_fully(complaint, when)
+
+
+def acknowledge(complaint: Complaint, agency: Agency, now: dt.datetime) -> None:
+    complaint_services.acknowledge_complaint(
+        complaint_id=complaint.pk, agency=agency, actor=None, now=now
+    )
+
+
+def answer(complaint: Complaint, agency: Agency, now: dt.datetime) -> None:
+    complaint_services.respond_to_complaint(
+        complaint_id=complaint.pk, agency=agency, text=ANSWER, actor=None, now=now
+    )
+
+
+@pytest.fixture
+def file(submit: Callable[..., Any]) -> Filer:
+    return Filer(submit)
+
+
+@pytest.fixture
+def scenario(agencies: Agencies, file: Filer, settings: Any) -> dict[str, Complaint]:
+    """The reports of October and November 2026 (see the module docstring); nothing built."""
+    settings.LAPOR_EVALUATION_MIN_REPORTS = MIN_REPORTS
+    a = agencies
+    r: dict[str, Complaint] = {}
+    r["october"] = file(at(10, 20))
+    r["completed"] = file(at(11, 2))
+    acknowledge(r["completed"], a["dinkes"], at(11, 2, 14))
+    answer(r["completed"], a["dinkes"], at(11, 6, 10))
+    complaint_services.accept_answer(complaint_id=r["completed"].pk, now=at(11, 9))
+    complaint_services.rate_answer(complaint_id=r["completed"].pk, score=4, comment="", now=at(11, 9))
+    r["answered"] = file(at(11, 3))
+    answer(r["answered"], a["dinkes"], at(11, 5, 10))
+    r["in_process"] = file(at(11, 16))
+    acknowledge(r["in_process"], a["dinkes"], at(11, 17))
+    r["secret"] = file(
+        at(11, 25),
+        reporter_name=REPORTER_NAME,
+        reporter_email=REPORTER_EMAIL,
+        reporter_phone=REPORTER_PHONE,
+    )
+    r["untouched"] = file(at(11, 26))
+    for city, region, opd in (("bpp", "64.71.01", "dinkes_bpp"), ("btg", "64.74.01", "dinkes_btg")):
+        for n in (1, 2):
+            r[f"{city}{n}"] = file(at(11, 4), region=region)
+            answer(r[f"{city}{n}"], a[opd], at(11, 6, 10))
+    r["kukar"] = file(at(11, 12), region="64.02.01")
+    r["disdik"] = file(at(11, 2), category="pendidikan")
+    acknowledge(r["disdik"], a["disdik"], at(11, 3))
+    r["archived"] = file(at(11, 10), category="sosial")
+    routing_services.archive_complaint(
+        complaint_id=r["archived"].pk,
+        coordinator=a["kaltim"],
+        reason="Laporan ganda, sudah ditangani.",
+        actor=None,
+        now=at(11, 11),
+    )
+    r["jakarta"] = file(at(11, 20), region="31.71.01")
+    return r
+
+
+@pytest.fixture
+def built(scenario: dict[str, Complaint]) -> dict[str, Complaint]:
+    """The scenario with October and November 2026 built on 5 January 2027."""
+    build_monthly_recap(month=OCT, now=BUILT_AT)
+    build_monthly_recap(month=NOV, now=BUILT_AT)
+    return scenario
+
+
+@pytest.fixture
+def odd_names(built: dict[str, Complaint], agencies: Agencies) -> list[Agency]:
+    """OPDs of Samarinda named like formulas and with markup; November built again."""
+    odd = [
+        Agency.objects.create(
+            code=f"odd-{n}",
+            name=name,
+            level="OPD",
+            region_id="64.72",
+            parent=agencies["samarinda"],
+        )
+        for n, name in enumerate((*FORMULA_NAMES, HTML_NAME))
+    ]
+    build_monthly_recap(month=NOV, now=BUILT_AT)
+    return odd
+
+
+# --- who asks ----------------------------------------------------------------------------------
+
+# Role → the agency key of ``agencies`` whose officer asks (None: logged in, no agency).
+ROLE_AGENCY = {
+    "plain": None,
+    "closed": "closed",
+    "dinkes": "dinkes",
+    "samarinda": "samarinda",
+    "balikpapan": "balikpapan",
+    "kaltim": "kaltim",
+    "national": "national",
+}
+
+
+def make_user(username: str, agency: Agency | None, email: str = "") -> User:
+    user = User.objects.create_user(username, email or f"{username}@example.test", PASSWORD)
+    if agency is not None:
+        Officer.objects.create(user=user, agency=agency)
+    return user
+
+
+@pytest.fixture
+def user_for(agencies: Agencies) -> Callable[[str], User | None]:
+    """The user of a role (None for "anonymous"); "closed" is an officer of a coordinator that
+    is no longer active."""
+
+    def _user(role: str) -> User | None:
+        if role == "anonymous":
+            return None
+        key = ROLE_AGENCY[role]
+        if key == "closed" and "closed" not in agencies:
+            agencies["closed"] = Agency.objects.create(
+                code="paser",
+                name="Diskominfo Paser",
+                level="REGENCY",
+                region_id="64.01",
+                parent=agencies["kaltim"],
+                is_active=False,
+            )
+        return make_user(f"{role}-officer", agencies[key] if key else None)
+
+    return _user
+
+
+@pytest.fixture
+def client_for(user_for: Callable[[str], User | None]) -> Callable[[str], Client]:
+    """A browser session of a role."""
+
+    def _client(role: str) -> Client:
+        client = Client()
+        user = user_for(role)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _client
+
+
+# --- reading pages -----------------------------------------------------------------------------
+
+
+class _Tables(HTMLParser):
+    """The text of each table's rows: ``tables[class] = [[cell, ...], ...]`` (head, body and
+    foot alike), and the ``href`` of the first link in each row's first cell."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: dict[str, list[list[str]]] = {}
+        self.links: dict[str, list[str]] = {}
+        self._stack: list[str] = []
+        self._row: list[str] | None = None
+        self._link = ""
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._stack.append(dict(attrs).get("class") or "")
+            self.tables.setdefault(self._stack[-1], [])
+            self.links.setdefault(self._stack[-1], [])
+        elif tag == "tr" and self._stack:
+            self._row, self._link = [], ""
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "a" and self._row is not None and not self._row and self._cell is not None:
+            self._link = dict(attrs).get("href") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._stack:
+            self._stack.pop()
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._stack:
+            self.tables[self._stack[-1]].append(self._row)
+            self.links[self._stack[-1]].append(self._link)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def page_tables(html: str) -> _Tables:
+    parser = _Tables()
+    parser.feed(html)
+    return parser
