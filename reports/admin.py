@@ -7,7 +7,7 @@ from reports.models import MonthlyRecap, RecapEmail
 
 
 @admin.register(MonthlyRecap)
-class MonthlyRecapAdmin(admin.ModelAdmin[MonthlyRecap]):
+class MonthlyRecapAdmin(admin.ModelAdmin):
     """View only: rows are built by ``manage.py build_recap`` and beat, never edited by hand."""
 
     list_display = ("month", "level", "name", "received", "held", "unanswered", "overdue")
@@ -26,7 +26,7 @@ class MonthlyRecapAdmin(admin.ModelAdmin[MonthlyRecap]):
 
 
 @admin.register(RecapEmail)
-class RecapEmailAdmin(admin.ModelAdmin[RecapEmail]):
+class RecapEmailAdmin(admin.ModelAdmin):
     list_display = ("month", "agency", "created_at", "sent_at")
     list_filter = ("month",)
     ordering = ("-month", "agency__name")
