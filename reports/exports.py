@@ -81,7 +81,7 @@ def evaluation_rows(evaluations: Sequence[Evaluation]) -> tuple[list[str], Rows]
             e.disputes,
             round(e.average_rating, 2) if e.average_rating is not None else None,
             e.score,
-            _("yes") if e.half_followed_up else _("no"),
+            None if e.follow_up_rate is None else _("yes") if e.half_followed_up else _("no"),
         ]
         for e in evaluations
     ]

@@ -550,9 +550,8 @@ class TestEscalation:
         build(NOV, now=at(12, 1, 1))
         before = frozen(NOV)
         expected_november = {
-            "dinkes-smd": figures(
-                held=2, received=2, unanswered=2, overdue=1, escalations=1
-            ),  # late, fresh; early's breach
+            # Holds late (overdue) and fresh; early's breach of 12 Nov.
+            "dinkes-smd": figures(held=2, received=2, unanswered=2, overdue=1, escalations=1),
             "smd": figures(held=1, received=1, unanswered=1, overdue=1),  # early
         }
         assert_month(NOV, expected_november)
@@ -673,10 +672,10 @@ class TestFirstAnswers:
     @pytest.mark.xfail(
         strict=True,
         reason=(
-            "the deadline 'just before the answer' is read from events strictly earlier in "
-            "time (created_at < answer), so an event at the same instant as the answer (here "
-            "the acknowledgement that set the completion deadline) is skipped and the older "
-            "first-response deadline is used"
+            "reports.services._count_first_answers reads the deadline in force from the last "
+            "event with created_at < the answer's created_at, so an event at the same instant "
+            "but before the answer (here the acknowledgement that set the completion deadline) "
+            "is skipped and the older first-response deadline is used: counted late"
         ),
     )
     def test_a_deadline_set_at_the_same_instant_as_the_answer_is_the_one_in_force(
