@@ -81,6 +81,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         {
             "row": row,
             "cells": display_row(row),
+            "states": [display(getattr(row, key), "count") for key in charts.STATE_KEYS],
             "url": _query(month=f"{month:%Y-%m}", region=row.region_id) if row.region_id else "",
         }
         for row in table.rows
