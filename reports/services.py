@@ -159,12 +159,25 @@ def _count_first_answers(
         to_agency_id=OuterRef("agency_id"),
         created_at__lte=OuterRef("created_at"),
     ).order_by("-created_at", "-sequence")
-    before = ComplaintEvent.objects.filter(
-        complaint_id=OuterRef("complaint_id"), created_at__lt=OuterRef("created_at")
-    ).order_by("-created_at", "-pk")
+    # The answer's own event, and the deadline of the event before it: an acknowledgement
+    # written at the same instant as the answer still counts as before it.
+    answered = ComplaintEvent.objects.filter(
+        complaint_id=OuterRef("complaint_id"),
+        created_at=OuterRef("created_at"),
+        type=ComplaintEvent.Type.RESPONDED,
+    ).order_by("pk")
+    before = (
+        ComplaintEvent.objects.filter(complaint_id=OuterRef("complaint_id"))
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("event_id"))
+        )
+        .order_by("-created_at", "-pk")
+    )
     answers = list(
         Response.objects.filter(created_at__gte=start, created_at__lt=cut)
         .exclude(Exists(earlier))
+        .annotate(event_id=Subquery(answered.values("pk")[:1]))
         .annotate(
             handed_at=Subquery(handed.values("created_at")[:1]),
             deadline=Subquery(before.values("due_at")[:1]),

@@ -669,15 +669,6 @@ class TestFirstAnswers:
         assert (dinkes_row.median_days, dinkes_row.p90_days) == (7, 7)
         assert dinkes_row.on_time_share == pytest.approx(2 / 3)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "reports.services._count_first_answers reads the deadline in force from the last "
-            "event with created_at < the answer's created_at, so an event at the same instant "
-            "but before the answer (here the acknowledgement that set the completion deadline) "
-            "is skipped and the older first-response deadline is used: counted late"
-        ),
-    )
     def test_a_deadline_set_at_the_same_instant_as_the_answer_is_the_one_in_force(
         self, tree: Tree, submit: Submit
     ) -> None:
