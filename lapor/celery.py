@@ -16,6 +16,30 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 app.autodiscover_tasks()
 
+# E-mail has its own queue, so that a burst of mail never holds up routing: production runs a
+# worker per queue (docker-compose.yml); ``make run``'s one worker takes both.
+MAIL_TASKS = frozenset(
+    {
+        "complaints.tasks.send_receipt_email_task",
+        "complaints.tasks.send_reporter_notification_task",
+        "complaints.tasks.send_activation_email_task",
+        "routing.tasks.notify_agency_task",
+        "routing.tasks.send_overdue_digest_task",
+        "reports.tasks.send_recap_email_task",
+    }
+)
+
+
+def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> Any:
+    if name in MAIL_TASKS:
+        from django.conf import settings
+
+        return {"queue": settings.LAPOR_MAIL_QUEUE}
+    return None
+
+
+app.conf.task_routes = (route_task,)
+
 
 @task_postrun.connect
 def _release_database_connections(task: Any = None, **kwargs: object) -> None:

@@ -141,6 +141,8 @@ if not REDIS_URL:
         _folder.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
+# E-mail tasks go to their own queue (lapor/celery.py), consumed by a worker of their own.
+LAPOR_MAIL_QUEUE = env.str("LAPOR_MAIL_QUEUE", default="mail")
 # Publishing from a request gives up quickly when the broker is down: the outbox and the sweeper
 # publish later what could not be published now.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

@@ -17,7 +17,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$BIN/celery" -A lapor worker --loglevel=INFO --concurrency=1 >var/log/worker.log 2>&1 &
+# One worker takes routing (queue celery) and e-mail (queue mail); production runs one per queue.
+"$BIN/celery" -A lapor worker -Q celery,mail --loglevel=INFO --concurrency=1 >var/log/worker.log 2>&1 &
 pids+=($!)
 "$BIN/celery" -A lapor beat --loglevel=INFO >var/log/beat.log 2>&1 &
 pids+=($!)

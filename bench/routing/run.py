@@ -62,6 +62,7 @@ CELERY = ROOT / ".venv" / "bin" / "celery"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lapor_bench_routing"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 QUEUE = "celery"
+MAIL_QUEUE = "mail"
 OPD_NAME = "Dinas Kesehatan Kota Samarinda"  # kesehatan in 64.72.01, three steps down
 TARGETS = {"reports_per_s": 300.0, "steady_p95_ms": 2000.0}
 SEED = "from routing.hierarchy import seed_demo_hierarchy; seed_demo_hierarchy()"
@@ -89,8 +90,16 @@ class Worker:
     """One worker node, started and stopped by its PID; consumption switched off and on with
     remote control (cancel_consumer/add_consumer) from a bare Celery app on the same broker."""
 
-    def __init__(self, env: dict[str, str], concurrency: int, log: Path) -> None:
-        self.node = f"bench-routing-{os.getpid()}@{socket.gethostname()}"
+    def __init__(
+        self,
+        env: dict[str, str],
+        concurrency: int,
+        log: Path,
+        queue: str = QUEUE,
+        name: str = "bench-routing",
+    ) -> None:
+        self.node = f"{name}-{os.getpid()}@{socket.gethostname()}"
+        self.queue = queue
         self.concurrency = concurrency
         self.log = log
         self.env = env
@@ -103,7 +112,7 @@ class Worker:
         return self.process.pid
 
     def start(self, timeout: float = 60) -> None:
-        command = [str(CELERY), "-A", "lapor", "worker", "--pool=prefork"]
+        command = [str(CELERY), "-A", "lapor", "worker", "--pool=prefork", "-Q", self.queue]
         command += [f"--concurrency={self.concurrency}", "--loglevel=WARNING", "-n", self.node]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -129,7 +138,7 @@ class Worker:
 
     def consume(self, on: bool) -> None:
         command = self.control.add_consumer if on else self.control.cancel_consumer
-        replies = command(QUEUE, destination=[self.node], reply=True, timeout=5)
+        replies = command(self.queue, destination=[self.node], reply=True, timeout=5)
         if not replies:
             raise BenchError(f"worker did not confirm {'add' if on else 'cancel'}_consumer")
 
@@ -226,7 +235,7 @@ class Db:
 def wait_queue_empty(broker: redis.Redis, timeout: float = 120) -> None:
     """Until the queue and the unacked set are empty (the OPD e-mail tasks of the last run)."""
     deadline = time.monotonic() + timeout
-    while broker.llen(QUEUE) or broker.zcard("unacked_index"):
+    while broker.llen(QUEUE) or broker.llen(MAIL_QUEUE) or broker.zcard("unacked_index"):
         if time.monotonic() > deadline:
             raise BenchError(f"the queue did not drain within {timeout:.0f} s")
         time.sleep(0.25)
@@ -236,7 +245,7 @@ def wait_queue_empty(broker: redis.Redis, timeout: float = 120) -> None:
 
 
 def throughput_run(
-    count: int, env: dict[str, str], worker: Worker, db: Db, broker: redis.Redis
+    count: int, env: dict[str, str], worker: Worker, mail: Worker, db: Db, broker: redis.Redis
 ) -> dict[str, Any]:
     """File ``count`` reports and publish their first steps while the worker does not consume;
     then let it consume and time until all are DISPOSED."""
@@ -254,7 +263,7 @@ def throughput_run(
     first, last = batch["first_id"], batch["last_id"]
     if not batch["outbox_rows"] == batch["published"] == broker.llen(QUEUE) == count:
         raise BenchError(f"expected {count} steps in the queue: {batch}, {broker.llen(QUEUE)}")
-    with cpu_split({"celery": worker.pid}) as cpu:
+    with cpu_split({"celery": worker.pid, "mail": mail.pid}) as cpu:
         started = time.time()
         worker.consume(True)
         polled = db.wait_disposed(first, last, timeout=max(120.0, count / 5))
@@ -269,7 +278,9 @@ def throughput_run(
         "cpu_s": cpu,
         "celery_cpu_ms": cpu["celery"] / count * 1000,
         "other_cpu_ms": cpu["other"] / count * 1000,
-        "busy_cores": (cpu["celery"] + cpu["other"] + cpu["load_generator"]) / cpu["wall"],
+        "mail_cpu_ms": cpu["mail"] / count * 1000,
+        "busy_cores": (cpu["celery"] + cpu["mail"] + cpu["other"] + cpu["load_generator"])
+        / cpu["wall"],
         "create_s": batch["create_s"],
         "relay_s": batch["relay_s"],
         "checks": checks,
@@ -277,7 +288,12 @@ def throughput_run(
 
 
 def steady_run(
-    args: argparse.Namespace, env: dict[str, str], worker: Worker, db: Db, workdir: Path
+    args: argparse.Namespace,
+    env: dict[str, str],
+    worker: Worker,
+    mail: Worker,
+    db: Db,
+    workdir: Path,
 ) -> dict[str, Any]:
     """Submit through the API at a steady open-loop rate with the worker consuming; latency of
     each report from its submission to its OPD, from the database."""
@@ -291,7 +307,7 @@ def steady_run(
             run_steady(target, port, args.steady_rate, 3)  # warm-up, not counted
             db.wait_disposed(1, db.last_id(), timeout=60)
             first = db.last_id() + 1
-            with cpu_split({"gunicorn": master, "celery": worker.pid}) as cpu:
+            with cpu_split({"gunicorn": master, "celery": worker.pid, "mail": mail.pid}) as cpu:
                 http = run_steady(target, port, args.steady_rate, args.steady_seconds)
                 last = db.last_id()
                 drain = db.wait_disposed(first, last, timeout=300)
@@ -328,15 +344,19 @@ def bench(args: argparse.Namespace, env: dict[str, str], database_url: str) -> d
     broker = redis.Redis.from_url(REDIS_URL)
     with tempfile.TemporaryDirectory(prefix="lapor-bench-routing-") as tmp:
         worker = Worker(env, args.concurrency, Path(tmp) / "celery.log")
+        # E-mail on its own queue and worker, as in production (docker-compose.yml).
+        mail = Worker(env, 1, Path(tmp) / "mail.log", queue=MAIL_QUEUE, name="bench-mail")
         print(f"Starting celery worker {worker.node} (prefork, {args.concurrency} processes)")
+        print(f"Starting celery worker {mail.node} for the mail queue (1 process)")
         try:
             worker.start()
+            mail.start()
             db = Db(database_url)
             print(f"  warm-up: {args.warmup_reports} reports", flush=True)
-            throughput_run(args.warmup_reports, env, worker, db, broker)
+            throughput_run(args.warmup_reports, env, worker, mail, db, broker)
             runs = []
             for i in range(args.repeats):
-                run = throughput_run(args.reports, env, worker, db, broker)
+                run = throughput_run(args.reports, env, worker, mail, db, broker)
                 print(
                     f"  throughput #{i + 1}: {run['reports']} reports in {run['seconds']:.2f} s = "
                     f"{run['reports_per_s']:.1f}/s (filed in {run['create_s']:.1f} s, "
@@ -346,7 +366,7 @@ def bench(args: argparse.Namespace, env: dict[str, str], database_url: str) -> d
                 runs.append(run)
             wait_queue_empty(broker)
             print(f"  steady: {args.steady_rate:g}/s for {args.steady_seconds:g} s", flush=True)
-            steady = steady_run(args, env, worker, db, Path(tmp))
+            steady = steady_run(args, env, worker, mail, db, Path(tmp))
             print(
                 f"  steady: p50 {steady['p50_ms']:.0f} ms, p95 {steady['p95_ms']:.0f} ms submit "
                 "to OPD",
@@ -360,6 +380,7 @@ def bench(args: argparse.Namespace, env: dict[str, str], database_url: str) -> d
             raise
         finally:
             worker.stop()
+            mail.stop()
     return summarize(args, runs, steady, workers_alive)
 
 
@@ -431,6 +452,7 @@ def print_report(summary: dict[str, Any]) -> None:
     cpu = steady["cpu_ms"]
     print(
         f"  CPU ms per report: gunicorn {cpu['gunicorn']:.2f}, celery {cpu['celery']:.2f}, "
+        f"mail worker {cpu['mail']:.2f}, "
         f"pg+redis+other {cpu['other']:.2f}, load generator {cpu['load_generator']:.2f}; "
         f"busy cores {steady['busy_cores']:.2f}"
     )

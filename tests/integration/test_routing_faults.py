@@ -117,6 +117,8 @@ class Stack:
                 "-A",
                 "lapor",
                 "worker",
+                "-Q",
+                "celery,mail",
                 "--concurrency=2",
                 "--without-gossip",
                 "--without-mingle",

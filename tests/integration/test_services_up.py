@@ -9,9 +9,9 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
@@ -91,7 +91,10 @@ class TestOnRedis:
 @pytest.mark.usefixtures("regions", "categories")
 class TestWithRealWorker:
     def test_receipt_email_is_sent_by_a_worker_process(
-        self, client: Client, tmp_path: Path
+        self,
+        client: Client,
+        tmp_path: Path,
+        settings: Any,
     ) -> None:
         """File a report through the API; a real `celery worker` process takes the task from
         Redis and writes the e-mail (file backend) with the private link."""
@@ -109,7 +112,9 @@ class TestWithRealWorker:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "LAPOR_MAIL_QUEUE": f"{queue}-mail",
         }
+        settings.LAPOR_MAIL_QUEUE = f"{queue}-mail"
         from lapor.celery import app
 
         app.conf.task_default_queue = queue
@@ -124,7 +129,7 @@ class TestWithRealWorker:
                 "--pool=solo",
                 "--concurrency=1",
                 "-Q",
-                queue,
+                f"{queue},{queue}-mail",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
