@@ -1,12 +1,18 @@
-"""What the benches share: the throwaway database, gunicorn, and memory and CPU read from /proc.
+"""What the benches share: the throwaway database and its demo reports, gunicorn, a staff
+member's browser, and memory and CPU read from /proc.
 
 The benches run as scripts (``python bench/<name>/run.py``) and put this folder on ``sys.path``.
 """
 
 from __future__ import annotations
 
+import ast
+import http.client
+import http.cookies
 import os
+import re
 import resource
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,12 +24,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 RESULTS_DIR = ROOT / "bench" / "results"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+REQUEST_TIMEOUT_S = 30.0
 
 
 class BenchError(RuntimeError):
@@ -48,6 +56,167 @@ def recreate_database(database_url: str, *, drop_only: bool = False) -> None:
         )
         if not drop_only:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def demo_password() -> str:
+    """``routing.hierarchy.DEMO_PASSWORD``, read from the source: importing it needs Django."""
+    source = (ROOT / "routing" / "hierarchy.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DEMO_PASSWORD" for t in node.targets
+        ):
+            return str(ast.literal_eval(node.value))
+    raise BenchError("DEMO_PASSWORD not found in routing/hierarchy.py")
+
+
+def bench_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment of the app's processes: production settings (DEBUG off, a random
+    ``SECRET_KEY``) on the bench's database and Redis database, e-mail sent nowhere."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lapor.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def report_count(database_url: str) -> int | None:
+    """Reports in the bench database, or None when it does not exist or has no schema."""
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM complaints_complaint").fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row else None
+
+
+def fill(
+    env: dict[str, str],
+    database_url: str,
+    *,
+    count: int,
+    seed: int,
+    reuse: bool,
+    reuse_maintenance: str = "ANALYZE",
+) -> dict[str, Any]:
+    """A database with the demo hierarchy and ``count`` reports: the one there when ``reuse``
+    finds it filled (migrations applied, then ``reuse_maintenance``: ``ANALYZE`` or ``VACUUM
+    ANALYZE``), else a new one (``generate_complaints``, then ``VACUUM ANALYZE``)."""
+    if reuse_maintenance not in {"ANALYZE", "VACUUM ANALYZE"}:
+        raise BenchError(f"unknown maintenance {reuse_maintenance!r}")
+    existing = report_count(database_url) if reuse else None
+    if existing is not None and existing >= count:
+        print(f"  reusing the database: {existing} reports already there", flush=True)
+        manage(env, "migrate", "--noinput")
+        seconds = timed_sql(database_url, reuse_maintenance)
+        if reuse_maintenance != "ANALYZE":
+            print(f"  {reuse_maintenance} in {seconds:.0f} s", flush=True)
+        key = reuse_maintenance.lower().replace(" ", "_") + "_s"
+        return {"reused": True, "reports": existing, key: seconds}
+    if existing is not None:
+        print(f"  {existing} reports in the database, fewer than {count}: filling anew")
+    recreate_database(database_url)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_regions")
+    manage(env, "seed_demo")
+    print(f"  manage.py generate_complaints --count {count} --seed {seed}", flush=True)
+    started = time.monotonic()
+    generated = subprocess.run(
+        [
+            str(PYTHON),
+            "manage.py",
+            "generate_complaints",
+            f"--count={count}",
+            f"--seed={seed}",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=max(1800.0, count / 100),
+    )
+    seconds = time.monotonic() - started
+    if generated.returncode:
+        raise BenchError(f"generate_complaints failed:\n{generated.stderr[-3000:]}")
+    print(f"  generated in {seconds:.0f} s: {generated.stdout.strip()}", flush=True)
+    vacuum = timed_sql(database_url, "VACUUM ANALYZE")
+    print(f"  VACUUM ANALYZE in {vacuum:.0f} s", flush=True)
+    return {
+        "reused": False,
+        "reports": report_count(database_url),
+        "generate_s": seconds,
+        "generate_output": generated.stdout.strip(),
+        "vacuum_analyze_s": vacuum,
+    }
+
+
+def timed_sql(database_url: str, statement: str) -> float:
+    """Seconds one statement (a constant of a bench, such as ``ANALYZE``) took."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]  # a constant of the caller
+    return time.monotonic() - started
+
+
+def database_facts(database_url: str) -> dict[str, Any]:
+    """Sizes of the database and its largest tables and indexes, and row counts."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        size = conn.execute(
+            "SELECT pg_database_size(current_database()), "
+            "pg_size_pretty(pg_database_size(current_database()))"
+        ).fetchone()
+        tables = conn.execute(
+            """SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid),
+                      pg_size_pretty(pg_total_relation_size(c.oid)),
+                      pg_size_pretty(pg_indexes_size(c.oid))
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND c.relkind = 'r'
+               ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 8"""
+        ).fetchall()
+    assert size is not None
+    return {
+        "bytes": int(size[0]),
+        "pretty": size[1],
+        "tables": [
+            {"table": t[0], "rows": int(t[1]), "bytes": int(t[2]), "total": t[3], "indexes": t[4]}
+            for t in tables
+        ],
+    }
+
+
+def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
+    """Execution time, the indexes used, the tables read sequentially and the top node."""
+    indexes: list[str] = []
+    seq_scans: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if "Index Name" in node:
+            indexes.append(f"{node['Node Type']} {node['Index Name']}")
+        if node["Node Type"] == "Seq Scan":
+            seq_scans.append(f"{node['Relation Name']} (rows {node.get('Actual Rows')})")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan["Plan"])
+    return {
+        "execution_ms": plan["Execution Time"],
+        "top": plan["Plan"]["Node Type"],
+        "indexes": indexes,
+        "seq_scans": seq_scans,
+    }
 
 
 def flush_redis(redis_url: str) -> None:
@@ -144,6 +313,60 @@ def git_dirty_files() -> list[str]:
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT MET"
+
+
+# --- A staff member's browser ----------------------------------------------------------------
+
+
+class Browser:
+    """One staff member's browser: cookies, the login form, one request at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+
+    def request(
+        self, method: str, path: str, body: str | None = None
+    ) -> tuple[int, str, dict[str, str], float]:
+        """(status, body, headers, milliseconds from sending to the last byte)."""
+        headers = {"Host": f"127.0.0.1:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # gunicorn's sync workers close the connection after each answer; http.client opens
+        # a new one for the next request, and that connect is part of what a browser waits for.
+        started = time.perf_counter()
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        ms = (time.perf_counter() - started) * 1000
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie(header)
+            for name, morsel in cookie.items():
+                self.cookies[name] = morsel.value
+        return response.status, data.decode("utf-8", "replace"), dict(response.headers), ms
+
+    def get(self, path: str) -> tuple[int, str, float]:
+        status, body, _headers, ms = self.request("GET", path)
+        return status, body, ms
+
+    def login(self, username: str, password: str) -> None:
+        """Through the real form: GET for the CSRF cookie and token, POST, expect a redirect."""
+        status, page, _ms = self.get("/dashboard/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise BenchError(f"GET /dashboard/login/ answered {status} without a CSRF token")
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": token[1]}
+        status, body, headers, _ms = self.request(
+            "POST", "/dashboard/login/", urllib.parse.urlencode(form)
+        )
+        if status != 302:
+            raise BenchError(f"login of {username} answered {status}, not a redirect: {body[:300]}")
+        status, _page, _ms = self.get(headers.get("Location", "/dashboard/"))
+        if status != 200:
+            raise BenchError(f"after the login of {username}, the inbox answered {status}")
 
 
 # --- /proc -----------------------------------------------------------------------------------

@@ -13,14 +13,10 @@ Every request goes to 127.0.0.1 only; every phase is bounded. See README.md.
 from __future__ import annotations
 
 import argparse
-import ast
 import html
-import http.client
-import http.cookies
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -40,12 +36,18 @@ from common import (
     RESULTS_DIR,
     ROOT,
     BenchError,
+    Browser,
+    bench_env,
+    database_facts,
+    demo_password,
+    fill,
     flush_redis,
     free_port,
     git_dirty_files,
     git_head,
     gunicorn,
     manage,
+    plan_summary,
     recreate_database,
     verdict,
 )
@@ -59,126 +61,9 @@ SEARCH_WORD = "puskesmas"  # in the health texts of complaints.synthetic, so it 
 # username, the category its filter uses, whether it has the subtree scope
 USERS = (("dinkes.samarinda", "kesehatan", False), ("kaltim", "infrastruktur", True))
 DEEP_PAGES = 20
-REQUEST_TIMEOUT_S = 30.0
-
-
-def demo_password() -> str:
-    """``routing.hierarchy.DEMO_PASSWORD``, read from the source: importing it needs Django."""
-    source = (ROOT / "routing" / "hierarchy.py").read_text()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "DEMO_PASSWORD" for t in node.targets
-        ):
-            return str(ast.literal_eval(node.value))
-    raise BenchError("DEMO_PASSWORD not found in routing/hierarchy.py")
-
-
-def bench_env(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lapor.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_COOKIES": "0",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 # --- The database ----------------------------------------------------------------------------
-
-
-def report_count(database_url: str) -> int | None:
-    """Reports in the bench database, or None when it does not exist or has no schema."""
-    try:
-        with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
-            row = conn.execute("SELECT count(*) FROM complaints_complaint").fetchone()
-    except psycopg.Error:
-        return None
-    return int(row[0]) if row else None
-
-
-def fill(args: argparse.Namespace, env: dict[str, str], database_url: str) -> dict[str, Any]:
-    """A database with the demo hierarchy and ``args.count`` reports: the one there when
-    ``--reuse`` finds it filled (migrations applied, statistics refreshed), else a new one."""
-    existing = report_count(database_url) if args.reuse else None
-    if existing is not None and existing >= args.count:
-        print(f"  reusing the database: {existing} reports already there", flush=True)
-        manage(env, "migrate", "--noinput")
-        seconds = _sql(database_url, "ANALYZE")
-        return {"reused": True, "reports": existing, "analyze_s": seconds}
-    if existing is not None:
-        print(f"  {existing} reports in the database, fewer than {args.count}: filling anew")
-    recreate_database(database_url)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_regions")
-    manage(env, "seed_demo")
-    print(f"  manage.py generate_complaints --count {args.count} --seed {args.seed}", flush=True)
-    started = time.monotonic()
-    generated = subprocess.run(
-        [
-            str(PYTHON),
-            "manage.py",
-            "generate_complaints",
-            f"--count={args.count}",
-            f"--seed={args.seed}",
-            "--no-progress",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=max(1800.0, args.count / 100),
-    )
-    seconds = time.monotonic() - started
-    if generated.returncode:
-        raise BenchError(f"generate_complaints failed:\n{generated.stderr[-3000:]}")
-    print(f"  generated in {seconds:.0f} s: {generated.stdout.strip()}", flush=True)
-    vacuum = _sql(database_url, "VACUUM ANALYZE")
-    print(f"  VACUUM ANALYZE in {vacuum:.0f} s", flush=True)
-    return {
-        "reused": False,
-        "reports": report_count(database_url),
-        "generate_s": seconds,
-        "generate_output": generated.stdout.strip(),
-        "vacuum_analyze_s": vacuum,
-    }
-
-
-def _sql(database_url: str, statement: str) -> float:
-    started = time.monotonic()
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]  # a constant of this file
-    return time.monotonic() - started
-
-
-def database_facts(database_url: str) -> dict[str, Any]:
-    """Sizes of the database and its largest tables and indexes, and row counts."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        size = conn.execute(
-            "SELECT pg_database_size(current_database()), "
-            "pg_size_pretty(pg_database_size(current_database()))"
-        ).fetchone()
-        tables = conn.execute(
-            """SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid),
-                      pg_size_pretty(pg_total_relation_size(c.oid)),
-                      pg_size_pretty(pg_indexes_size(c.oid))
-               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-               WHERE n.nspname = 'public' AND c.relkind = 'r'
-               ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 8"""
-        ).fetchall()
-    assert size is not None
-    return {
-        "bytes": int(size[0]),
-        "pretty": size[1],
-        "tables": [
-            {"table": t[0], "rows": int(t[1]), "bytes": int(t[2]), "total": t[3], "indexes": t[4]}
-            for t in tables
-        ],
-    }
 
 
 def pick_reports(database_url: str, username: str, count: int) -> list[str]:
@@ -202,57 +87,6 @@ def pick_reports(database_url: str, username: str, count: int) -> list[str]:
 
 
 # --- The client ------------------------------------------------------------------------------
-
-
-class Browser:
-    """One staff member's browser: cookies, the login form, one request at a time."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
-
-    def request(
-        self, method: str, path: str, body: str | None = None
-    ) -> tuple[int, str, dict[str, str], float]:
-        """(status, body, headers, milliseconds from sending to the last byte)."""
-        headers = {"Host": f"127.0.0.1:{self.port}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        # gunicorn's sync workers close the connection after each answer; http.client opens
-        # a new one for the next request, and that connect is part of what a browser waits for.
-        started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        ms = (time.perf_counter() - started) * 1000
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = http.cookies.SimpleCookie(header)
-            for name, morsel in cookie.items():
-                self.cookies[name] = morsel.value
-        return response.status, data.decode("utf-8", "replace"), dict(response.headers), ms
-
-    def get(self, path: str) -> tuple[int, str, float]:
-        status, body, _headers, ms = self.request("GET", path)
-        return status, body, ms
-
-    def login(self, username: str, password: str) -> None:
-        """Through the real form: GET for the CSRF cookie and token, POST, expect a redirect."""
-        status, page, _ms = self.get("/dashboard/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or token is None:
-            raise BenchError(f"GET /dashboard/login/ answered {status} without a CSRF token")
-        form = {"username": username, "password": password, "csrfmiddlewaretoken": token[1]}
-        status, body, headers, _ms = self.request(
-            "POST", "/dashboard/login/", urllib.parse.urlencode(form)
-        )
-        if status != 302:
-            raise BenchError(f"login of {username} answered {status}, not a redirect: {body[:300]}")
-        status, _page, _ms = self.get(headers.get("Location", "/dashboard/"))
-        if status != 200:
-            raise BenchError(f"after the login of {username}, the inbox answered {status}")
 
 
 NEXT_LINK = re.compile(r'<a href="([^"]+)" rel="next"|<a rel="next" href="([^"]+)"')
@@ -397,28 +231,6 @@ def explain_helper(spec_path: str) -> None:
     print(json.dumps(out))
 
 
-def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
-    """Execution time, the indexes used, the tables read sequentially and the top node."""
-    indexes: list[str] = []
-    seq_scans: list[str] = []
-
-    def walk(node: dict[str, Any]) -> None:
-        if "Index Name" in node:
-            indexes.append(f"{node['Node Type']} {node['Index Name']}")
-        if node["Node Type"] == "Seq Scan":
-            seq_scans.append(f"{node['Relation Name']} (rows {node.get('Actual Rows')})")
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan["Plan"])
-    return {
-        "execution_ms": plan["Execution Time"],
-        "top": plan["Plan"]["Node Type"],
-        "indexes": indexes,
-        "seq_scans": seq_scans,
-    }
-
-
 # --- The run ---------------------------------------------------------------------------------
 
 
@@ -530,7 +342,7 @@ def main() -> int:
     database_url = os.environ.get("BENCH_DASHBOARD_DATABASE_URL", DEFAULT_DATABASE_URL)
     where = urllib.parse.urlsplit(database_url)
     print(f"Preparing database {where.path.lstrip('/')} on {where.hostname}", flush=True)
-    env = bench_env(database_url)
+    env = bench_env(database_url, REDIS_URL)
     keep = args.keep or args.reuse or args.fill_only
     summary: dict[str, Any] = {
         "when": time.strftime("%Y%m%d-%H%M%S"),
@@ -541,7 +353,9 @@ def main() -> int:
     try:
         flush_redis(REDIS_URL)
         manage(env, "collectstatic", "--noinput")  # DEBUG off: pages need the manifest
-        summary["fill"] = fill(args, env, database_url)
+        summary["fill"] = fill(
+            env, database_url, count=args.count, seed=args.seed, reuse=args.reuse
+        )
         summary["database"] = database_facts(database_url)
         print(f"  database size {summary['database']['pretty']}", flush=True)
         if args.fill_only:
