@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from complaints.models import (
@@ -42,6 +42,7 @@ STATE_FIGURE = {
     Status.ARCHIVED: "archived",
 }
 STEPS = ("states", "answers", "flows", "save")
+CHUNK = 2000  # ids per query (SQLite allows 32,766 parameters)
 
 
 @dataclass
@@ -111,14 +112,32 @@ def _count_states(
         if row["status"] in DEADLINE_STATUSES:
             f.counts["overdue"] += row["late"]
 
+    # The reports with an event after the cut-off (from the events' time index alone), then
+    # their rows and last events before the cut-off, a chunk of ids at a time: each an index
+    # lookup, never a pass over the whole table.
+    changed_ids = sorted(
+        set(
+            ComplaintEvent.objects.filter(created_at__gte=cut)
+            .order_by()
+            .values_list("complaint_id", flat=True)
+        )
+    )
     last = ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), created_at__lt=cut).order_by(
         "-created_at", "-pk"
     )
+    for chunk in range(0, len(changed_ids), CHUNK):
+        _count_changed(figures, start, cut, last, changed_ids[chunk : chunk + CHUNK])
+
+
+def _count_changed(
+    figures: defaultdict[int, _Figures],
+    start: dt.datetime,
+    cut: dt.datetime,
+    last: QuerySet[ComplaintEvent],
+    ids: list[int],
+) -> None:
     changed = (
-        Complaint.objects.filter(
-            submitted_at__lt=cut,
-            pk__in=ComplaintEvent.objects.filter(created_at__gte=cut).values("complaint_id"),
-        )
+        Complaint.objects.filter(pk__in=ids, submitted_at__lt=cut)
         .annotate(
             then_status=Subquery(last.values("to_status")[:1]),
             then_holder=Subquery(last.values("holder_id")[:1]),
