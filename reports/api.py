@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -114,11 +115,11 @@ class MonthlyRecapApi(StaffApi):
         if month is None:
             built = selectors.built_months()
             if not built:
-                raise exceptions.NotFound("No month has a recap yet.")
+                raise exceptions.NotFound(_("No month has a recap yet."))
             month = built[0]
         table = selectors.recap_table(month, region)
         if table.total is None:
-            raise exceptions.NotFound("This month has no recap yet.")
+            raise exceptions.NotFound(_("This month has no recap yet."))
         return Response(
             {
                 "month": f"{month:%Y-%m}",

@@ -166,6 +166,11 @@ def states_chart(rows: Sequence[MonthlyRecap]) -> Chart:
     return chart
 
 
+def states_charts(rows: Sequence[MonthlyRecap], per_chart: int = 20) -> list[Chart]:
+    """The states chart cut into charts of at most ``per_chart`` rows (one fits a PDF page)."""
+    return [states_chart(rows[i : i + per_chart]) for i in range(0, len(rows), per_chart)]
+
+
 def to_svg(chart: Chart) -> SafeString:
     """The chart as an inline SVG element (every text escaped)."""
     parts = [

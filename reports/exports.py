@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -25,7 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from lapor.lib.spreadsheet import safe_cell
 from reports.charts import Chart, Line, Rect, Text
-from reports.figures import FIGURES, row_values
+from reports.figures import FIGURES, display_row, row_values
 from reports.selectors import Evaluation, RecapTable
 
 Rows = list[list[Any]]
@@ -42,11 +42,11 @@ def recap_rows(table: RecapTable, *, compact: bool = False) -> tuple[list[str], 
     header = [*names, *(str(f.label) for f in FIGURES)]
     rows = []
     for row in [*table.rows, *([table.total] if table.total else [])]:
+        if compact:  # the PDF: each figure written as the page writes it
+            rows.append([f"{row.name} ({row.code})" if row.code else row.name, *display_row(row)])
+            continue
         values = row_values(row)
-        if compact:
-            first = [f"{row.name} ({row.code})" if row.code else row.name]
-        else:
-            first = [row.name, row.get_level_display(), row.code]
+        first = [row.name, row.get_level_display(), row.code]
         rows.append([*first, *(values[f.key] for f in FIGURES)])
     return header, rows
 
@@ -254,9 +254,8 @@ def _escape(text: str) -> str:
 
 
 def _cell_text(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return _escape(str(value))
+    """A cell as the page writes it: numbers in the active language's format."""
+    return _escape(str(localize(value)))
 
 
 def recap_period(table: RecapTable) -> str:

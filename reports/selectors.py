@@ -46,7 +46,14 @@ def recap_scope_for(user: object) -> RecapScope | None:
     """The part of the recaps ``user`` may read: a coordinator's officer reads its own region
     (the national coordinator's reads all); anyone else none."""
     agency = complaint_selectors.staff_agency(user)  # type: ignore[arg-type]
-    if agency is None or not agency.is_coordinator:
+    return recap_scope_of(agency) if agency is not None else None
+
+
+def recap_scope_of(agency: Agency) -> RecapScope | None:
+    """The part of the recaps an agency's officers read (and its recap e-mail carries): the
+    nation for the national coordinator, a coordinator's own region, none for an OPD or a
+    coordinator without a region."""
+    if not agency.is_active or not agency.is_coordinator:
         return None
     if agency.level == Agency.Level.NATIONAL:
         return RecapScope(agency, None)

@@ -344,7 +344,7 @@ def send_recap_email(*, email_id: int, now: dt.datetime) -> bool:
     """Send one coordinator its recap unless it was sent already; returns whether it was sent
     now. Only figures and names of agencies and regions are in it."""
     from reports.emails import send_recap_email_message
-    from reports.selectors import recap_table
+    from reports.selectors import recap_scope_of, recap_table
 
     with transaction.atomic():
         email = (
@@ -355,10 +355,13 @@ def send_recap_email(*, email_id: int, now: dt.datetime) -> bool:
         )
         if email is None:
             return False
-        agency = email.agency
-        region = None if agency.level == Agency.Level.NATIONAL else agency.region
-        table = recap_table(email.month, region)
-        sent = table.total is not None and send_recap_email_message(agency=agency, table=table)
+        scope = recap_scope_of(email.agency)  # the pages' rule: no region, no recap
+        table = recap_table(email.month, scope.region) if scope is not None else None
+        sent = (
+            table is not None
+            and table.total is not None
+            and send_recap_email_message(agency=email.agency, table=table)
+        )
         email.sent_at = now
         email.save(update_fields=["sent_at"])
         return sent

@@ -147,10 +147,7 @@ def monthly_export(request: HttpRequest, kind: str) -> HttpResponse:
             period=exports.recap_period(table),
             header=header,
             rows=rows,
-            charts=[
-                charts.trend_chart(trend),
-                *([charts.states_chart(table.rows)] if table.rows else []),
-            ],
+            charts=[charts.trend_chart(trend), *charts.states_charts(table.rows)],
             notes=[(str(f.label), str(f.definition)) for f in FIGURES],
         )
     return _download(body, kind, name)

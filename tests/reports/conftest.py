@@ -18,7 +18,9 @@ in a recap.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -28,6 +30,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone, translation
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from complaints import services as complaint_services
 from complaints.models import Complaint
@@ -63,13 +67,14 @@ def at(month: int, day: int, hour: int = 9, minute: int = 0, *, year: int = 2026
 
 def recap_rows(month: dt.date, region: str | None) -> list[MonthlyRecap]:
     """The rows under ``region`` (None: the nation) in the order of the page: regions first,
-    then agencies, each by name. Written out here, not taken from the selector under test."""
-    rows = list(
-        MonthlyRecap.objects.filter(month=month, parent_region_id=region)
-        .exclude(level=MonthlyRecap.Level.NATION)
-        .select_related("agency")
+    then agencies, each by name (in the database's collation). Written out here, not taken from
+    the selector under test."""
+    under = MonthlyRecap.objects.filter(month=month, parent_region_id=region).select_related(
+        "agency"
     )
-    return sorted(rows, key=lambda r: (r.level == MonthlyRecap.Level.AGENCY, r.name, r.pk))
+    regions = under.filter(level__in=[MonthlyRecap.Level.PROVINCE, MonthlyRecap.Level.REGENCY])
+    agencies = under.filter(level=MonthlyRecap.Level.AGENCY)
+    return [*regions.order_by("name", "pk"), *agencies.order_by("name", "pk")]
 
 
 def own_row(month: dt.date, region: str | None) -> MonthlyRecap:
@@ -172,7 +177,9 @@ def scenario(agencies: Agencies, file: Filer, settings: Any) -> dict[str, Compla
     acknowledge(r["completed"], a["dinkes"], at(11, 2, 14))
     answer(r["completed"], a["dinkes"], at(11, 6, 10))
     complaint_services.accept_answer(complaint_id=r["completed"].pk, now=at(11, 9))
-    complaint_services.rate_answer(complaint_id=r["completed"].pk, score=4, comment="", now=at(11, 9))
+    complaint_services.rate_answer(
+        complaint_id=r["completed"].pk, score=4, comment="", now=at(11, 9)
+    )
     r["answered"] = file(at(11, 3))
     answer(r["answered"], a["dinkes"], at(11, 5, 10))
     r["in_process"] = file(at(11, 16))
@@ -334,3 +341,26 @@ def page_tables(html: str) -> _Tables:
     parser = _Tables()
     parser.feed(html)
     return parser
+
+
+# --- reading exports ---------------------------------------------------------------------------
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    """The rows of a CSV export, which starts with a byte order mark."""
+    assert content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(content.decode()[1:])))
+
+
+def xlsx_sheet(content: bytes) -> Any:
+    return load_workbook(io.BytesIO(content)).active
+
+
+def xlsx_rows(content: bytes) -> list[list[Any]]:
+    return [list(row) for row in xlsx_sheet(content).iter_rows(values_only=True)]
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """The text of each page of a PDF."""
+    assert content.startswith(b"%PDF-")
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]

@@ -1,0 +1,447 @@
+"""The coordinators' recap e-mail (queued once, sent once), the beat task that builds last month,
+the ``build_recap`` command and the beat schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext
+
+from complaints.models import Complaint
+from reports import tasks
+from reports.figures import FIGURES
+from reports.models import MonthlyRecap, RecapEmail
+from reports.services import build_monthly_recap, queue_recap_emails, send_recap_email
+from reports.templatetags.recap import recap_lines
+from routing.models import Agency
+from tests.reports.conftest import (
+    BUILT_AT,
+    HTML_NAME,
+    NOV,
+    OCT,
+    REPORTER_VALUES,
+    WIB,
+    Agencies,
+    in_indonesian,
+    make_user,
+    own_row,
+    recap_rows,
+)
+
+pytestmark = pytest.mark.django_db
+
+Built = dict[str, Complaint]
+SENT_AT = dt.datetime(2027, 1, 5, 9, 5, tzinfo=WIB)
+
+# Who reads each coordinator's e-mail; Bontang has no address at all.
+ADDRESSES = {
+    "nasional": ["pusat@example.go.id"],
+    "kaltim": ["diskominfo@kaltimprov.go.id", "rekap.kaltim@example.go.id"],
+    "smd": ["rekap.smd@example.go.id"],
+    "bpp": ["rekap.bpp@example.go.id"],
+    "kukar": ["kominfo@kukarkab.go.id"],
+}
+REGION_OF = {"nasional": None, "kaltim": "64", "smd": "64.72", "bpp": "64.71", "kukar": "64.02"}
+OPD_ADDRESS = "dinkes.smd@example.go.id"
+
+
+@pytest.fixture
+def addresses(built: Built, agencies: Agencies) -> Agencies:
+    """Officers with e-mail addresses (one of them of an OPD), and agency mailboxes."""
+    make_user("pusat", agencies["national"], "pusat@example.go.id")
+    make_user("rekap-kaltim", agencies["kaltim"], "rekap.kaltim@example.go.id")
+    Agency.objects.filter(code="kaltim").update(email="diskominfo@kaltimprov.go.id")
+    make_user("rekap-smd", agencies["samarinda"], "rekap.smd@example.go.id")
+    make_user("rekap-bpp", agencies["balikpapan"], "rekap.bpp@example.go.id")
+    Agency.objects.filter(code="kukar").update(email="kominfo@kukarkab.go.id")
+    make_user("dinkes-smd", agencies["dinkes"], OPD_ADDRESS)
+    return agencies
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """What is handed to the broker: the keyword arguments of each ``send_recap_email_task``."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(tasks.send_recap_email_task, "delay", lambda **kw: sent.append(kw))
+    yield sent
+
+
+def queue(month: dt.date, now: dt.datetime, capture: Any) -> int:
+    with capture(execute=True):
+        return queue_recap_emails(month=month, now=now)
+
+
+def message_for(code: str) -> mail.EmailMessage:
+    (message,) = [m for m in mail.outbox if m.bcc == ADDRESSES[code]]
+    return message
+
+
+class TestRecapEmails:
+    def test_each_coordinator_with_an_address_gets_one_email_of_its_region(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
+        emails = RecapEmail.objects.filter(month=NOV)
+        assert sorted(e.agency.code for e in emails) == sorted(
+            ["nasional", "kaltim", "smd", "bpp", "btg", "kukar"]
+        )
+        assert sorted(p["email_id"] for p in published) == sorted(e.pk for e in emails)
+
+        sent = {e.agency.code: send_recap_email(email_id=e.pk, now=SENT_AT) for e in emails}
+        assert sent == {code: code != "btg" for code in sent}  # Bontang: nowhere to send
+        assert {e.sent_at for e in RecapEmail.objects.filter(month=NOV)} == {SENT_AT}
+        assert sorted(m.bcc for m in mail.outbox) == sorted(ADDRESSES.values())
+        # The OPD's officer has an address, and gets nothing.
+        assert User.objects.filter(email=OPD_ADDRESS, officer__agency__code="dinkes-smd").exists()
+        for message in mail.outbox:
+            assert message.to == []
+            assert OPD_ADDRESS not in message.recipients()
+
+    @pytest.mark.parametrize("code", list(ADDRESSES))
+    def test_the_email_holds_the_regions_figures_and_a_link(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+        code: str,
+    ) -> None:
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        email = RecapEmail.objects.get(month=NOV, agency__code=code)
+        assert send_recap_email(email_id=email.pk, now=SENT_AT) is True
+        message = message_for(code)
+        region = REGION_OF[code]
+        total, rows = own_row(NOV, region), recap_rows(NOV, region)
+        subject = in_indonesian(gettext, "Monthly recap %(month)s: %(name)s")
+        assert message.subject == subject % {"month": "November 2026", "name": total.name}
+        link = f"{settings.LAPOR_BASE_URL}/reports/?month=2026-11&region={region or ''}"
+        assert link in message.body
+        assert in_indonesian(recap_lines, total) in message.body
+        for row in rows:
+            assert f"\n{row.name}\n{in_indonesian(recap_lines, row)}\n" in message.body
+        html, kind = message.alternatives[0]
+        assert kind == "text/html"
+        assert link.replace("&", "&amp;") in html
+        assert all(f"<td>{row.name}</td>" in html for row in rows)
+
+    def test_a_regency_reads_only_its_own_agencies(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        for email in RecapEmail.objects.filter(month=NOV):
+            send_recap_email(email_id=email.pk, now=SENT_AT)
+        samarinda = message_for("smd").body
+        assert "Dinkes Samarinda" in samarinda
+        for elsewhere in ("Balikpapan", "Bontang", "Disdik Kaltim", "Nasional"):
+            assert elsewhere not in samarinda
+        # 5 received, 6 held: the figures of Kota Samarinda, not of the province (12, 13).
+        received, held = (in_indonesian(str, f.label) for f in FIGURES[:2])
+        assert f"  {received}: 5\n  {held}: 6\n" in samarinda
+
+    def test_no_reporter_in_any_email(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        for email in RecapEmail.objects.filter(month=NOV):
+            send_recap_email(email_id=email.pk, now=SENT_AT)
+        assert len(mail.outbox) == 5
+        for message in mail.outbox:
+            text = message.subject + message.body + message.alternatives[0][0]
+            for value in REPORTER_VALUES:
+                assert value not in text
+
+    def test_queued_and_sent_twice_nothing_more(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        ids = [p["email_id"] for p in published]
+        for email_id in ids:
+            send_recap_email(email_id=email_id, now=SENT_AT)
+        assert len(mail.outbox) == 5
+
+        published.clear()
+        later = SENT_AT + dt.timedelta(hours=1)
+        assert queue(NOV, later, django_capture_on_commit_callbacks) == 0
+        assert published == []
+        assert [send_recap_email(email_id=i, now=later) for i in ids] == [False] * 6
+        # A repeated delivery of the task changes nothing either.
+        assert [tasks.send_recap_email_task(email_id=i) for i in ids] == [False] * 6
+        assert len(mail.outbox) == 5
+        assert RecapEmail.objects.filter(month=NOV).count() == 6
+        assert {e.sent_at for e in RecapEmail.objects.filter(month=NOV)} == {SENT_AT}
+
+    def test_queued_twice_before_sending_each_is_sent_once(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
+        assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
+        assert len(published) == 12
+        for kwargs in published:
+            tasks.send_recap_email_task(**kwargs)
+        assert len(mail.outbox) == 5
+        assert RecapEmail.objects.filter(month=NOV).count() == 6
+
+    def test_nothing_is_published_before_commit(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            queue_recap_emails(month=NOV, now=BUILT_AT)
+            assert published == []
+        assert len(callbacks) == 6
+        assert published == []
+
+    def test_opds_and_closed_coordinators_get_none(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        Agency.objects.filter(code="bpp").update(is_active=False)
+        assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 5
+        codes = set(RecapEmail.objects.filter(month=NOV).values_list("agency__code", flat=True))
+        assert codes == {"nasional", "kaltim", "smd", "btg", "kukar"}
+
+    def test_names_with_markup_are_escaped_in_the_html_part(
+        self,
+        odd_names: list[Agency],
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        email = RecapEmail.objects.get(month=NOV, agency__code="smd")
+        send_recap_email(email_id=email.pk, now=SENT_AT)
+        message = message_for("smd")
+        html = message.alternatives[0][0]
+        assert HTML_NAME not in html
+        assert f"<td>{escape(HTML_NAME)}</td>" in html
+        assert f"\n{HTML_NAME}\n" in message.body  # plain text: as it is
+
+    def test_a_coordinator_without_a_region_is_not_sent_the_nations_figures(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        stray = Agency.objects.create(
+            code="tanpa-wilayah",
+            name="Diskominfo Tanpa Wilayah",
+            level="REGENCY",
+            region=None,
+            parent=addresses["kaltim"],
+        )
+        user = make_user("stray", stray, "stray@example.go.id")
+        page = Client()
+        page.force_login(user)
+        assert page.get("/reports/", {"month": "2026-11"}).status_code == 403
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        for kwargs in published:
+            send_recap_email(**kwargs, now=SENT_AT)
+        assert [m.subject for m in mail.outbox if "stray@example.go.id" in m.bcc] == []
+
+    def test_each_month_is_its_own_email(
+        self,
+        addresses: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        queue(OCT, BUILT_AT, django_capture_on_commit_callbacks)
+        for kwargs in published:
+            send_recap_email(**kwargs, now=SENT_AT)
+        assert len(mail.outbox) == 10
+        assert {m.subject.split(":")[0] for m in mail.outbox} == {
+            in_indonesian(gettext, "Monthly recap %(month)s: %(name)s").split(":")[0]
+            % {"month": month}
+            for month in ("Oktober 2026", "November 2026")
+        }
+
+
+# --- the beat task -----------------------------------------------------------------------------
+
+
+class TestBuildPreviousMonthTask:
+    def test_on_the_first_in_jakarta_builds_last_month_and_queues_the_emails(
+        self,
+        scenario: Built,
+        agencies: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # 00:30 on 1 December in Jakarta is still 30 November in UTC.
+        now = dt.datetime(2026, 12, 1, 0, 30, tzinfo=WIB)
+        monkeypatch.setattr(timezone, "now", lambda: now)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.build_previous_month_recap_task() == 6
+        rows = MonthlyRecap.objects.filter(month=NOV)
+        assert rows.count() == 17
+        assert set(rows.values_list("built_at", flat=True)) == {now}
+        assert not MonthlyRecap.objects.exclude(month=NOV).exists()
+        assert own_row(NOV, "64.72").held == 6
+        assert sorted(p["email_id"] for p in published) == sorted(
+            RecapEmail.objects.filter(month=NOV).values_list("pk", flat=True)
+        )
+
+    def test_run_again_rebuilds_the_same_figures_and_queues_nothing_sent(
+        self,
+        scenario: Built,
+        agencies: Agencies,
+        published: list[dict[str, Any]],
+        django_capture_on_commit_callbacks: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        make_user("rekap-smd", agencies["samarinda"], "rekap.smd@example.go.id")
+        now = dt.datetime(2026, 12, 1, 0, 30, tzinfo=WIB)
+        monkeypatch.setattr(timezone, "now", lambda: now)
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.build_previous_month_recap_task()
+        first = frozen(NOV)
+        for kwargs in published:
+            tasks.send_recap_email_task(**kwargs)
+        assert len(mail.outbox) == 1
+        published.clear()
+
+        monkeypatch.setattr(timezone, "now", lambda: now + dt.timedelta(minutes=5))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.build_previous_month_recap_task() == 0
+        assert published == []
+        assert frozen(NOV) == first
+        assert len(mail.outbox) == 1
+
+
+FROZEN = [f.attname for f in MonthlyRecap._meta.concrete_fields if f.name not in ("id", "built_at")]
+
+
+def frozen(month: dt.date) -> list[dict[str, Any]]:
+    """A month's saved rows but for their ids and build time, in a fixed order."""
+    return sorted(
+        MonthlyRecap.objects.filter(month=month).values(*FROZEN),
+        key=lambda r: (r["level"], r["agency_id"] or 0, r["region_id"] or ""),
+    )
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def build_recap(*args: str) -> str:
+    out = io.StringIO()
+    call_command("build_recap", *args, "--no-progress", stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dt.datetime]]:
+    """The command's clock: it reads the last time put in the list."""
+    clock = [BUILT_AT]
+    monkeypatch.setattr(timezone, "now", lambda: clock[-1])
+    yield clock
+
+
+class TestBuildRecapCommand:
+    def test_builds_the_month_and_prints_a_summary(
+        self, scenario: Built, frozen_now: list[dt.datetime]
+    ) -> None:
+        output = build_recap("--month", "2026-11")
+        assert re.fullmatch(
+            r"2026-11: 17 rows in \d+\.\d s; nation: 13 received, 14 held, "
+            r"5 without response, 4 overdue\n",
+            output,
+        ), output
+        assert set(MonthlyRecap.objects.filter(month=NOV).values_list("built_at", flat=True)) == {
+            BUILT_AT
+        }
+        nation = own_row(NOV, None)
+        assert (nation.received, nation.held, nation.unanswered, nation.overdue) == (13, 14, 5, 4)
+
+    def test_rebuilding_gives_identical_rows(
+        self, scenario: Built, frozen_now: list[dt.datetime]
+    ) -> None:
+        first_output = build_recap("--month", "2026-11")
+        first = frozen(NOV)
+        frozen_now.append(BUILT_AT + dt.timedelta(days=40))
+        second_output = build_recap("--month", "2026-11")
+        assert frozen(NOV) == first
+        assert MonthlyRecap.objects.filter(month=NOV).count() == 17
+        assert first_output.split(" rows")[0] == second_output.split(" rows")[0]
+        assert set(MonthlyRecap.objects.filter(month=NOV).values_list("built_at", flat=True)) == {
+            frozen_now[-1]
+        }
+
+    def test_matches_the_service(self, scenario: Built, frozen_now: list[dt.datetime]) -> None:
+        build_monthly_recap(month=NOV, now=BUILT_AT)
+        by_service = frozen(NOV)
+        build_recap("--month", "2026-11")
+        assert frozen(NOV) == by_service
+
+    @pytest.mark.parametrize("month", ["2026-13", "2026/11", "11-2026", "next", "2026-11-01"])
+    def test_a_malformed_month_is_refused_with_the_format(
+        self, agencies: Agencies, frozen_now: list[dt.datetime], month: str
+    ) -> None:
+        with pytest.raises(CommandError) as error:
+            build_recap("--month", month)
+        assert str(error.value) == gettext("Give the month as YYYY-MM, for example 2026-10.")
+        assert not MonthlyRecap.objects.exists()
+
+    def test_a_month_not_ended_is_refused_and_nothing_written(
+        self, scenario: Built, frozen_now: list[dt.datetime]
+    ) -> None:
+        frozen_now.append(dt.datetime(2026, 11, 30, 23, 59, tzinfo=WIB))
+        with pytest.raises(CommandError, match="only after it has ended"):
+            build_recap("--month", "2026-11")
+        assert not MonthlyRecap.objects.exists()
+
+    def test_the_month_is_required(self, agencies: Agencies) -> None:
+        with pytest.raises(CommandError, match="--month"):
+            build_recap()
+
+
+# --- the schedule ------------------------------------------------------------------------------
+
+
+class TestBeatSchedule:
+    def test_the_monthly_recap_runs_on_the_first_just_after_midnight_in_jakarta(self) -> None:
+        from lapor.celery import app
+
+        entry = app.conf.beat_schedule["monthly-recap"]
+        assert entry["task"] == tasks.build_previous_month_recap_task.name
+        assert entry["task"] == "reports.tasks.build_previous_month_recap_task"
+        schedule = entry["schedule"]
+        assert schedule.day_of_month == {1}
+        assert schedule.month_of_year == set(range(1, 13))
+        assert (schedule.hour, schedule.minute) == ({0}, {30})
+        assert app.conf.timezone == "Asia/Jakarta"
+
+    def test_the_recap_email_goes_to_the_mail_queue(self) -> None:
+        from lapor.celery import MAIL_TASKS
+
+        assert tasks.send_recap_email_task.name in MAIL_TASKS
