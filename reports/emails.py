@@ -5,14 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from reports.figures import FIGURES
 from reports.selectors import RecapTable
-from routing.emails import officer_addresses
+from routing.emails import officer_addresses, send_staff_email
 from routing.models import Agency
 
 
@@ -25,17 +22,14 @@ def send_recap_email_message(*, agency: Agency, table: RecapTable) -> bool:
     query = urlencode(
         {"month": f"{table.month:%Y-%m}", "region": table.region.code if table.region else ""}
     )
-    with translation.override("id"):
-        context = {
+    send_staff_email(
+        addresses=addresses,
+        template="recap",
+        context={
             "agency": agency,
             "table": table,
             "figures": FIGURES,
             "url": f"{settings.LAPOR_BASE_URL}{reverse('reports:monthly')}?{query}",
-        }
-        subject = render_to_string("emails/recap_subject.txt", context).strip()
-        text = render_to_string("emails/recap_body.txt", context)
-        html = render_to_string("emails/recap_body.html", context)
-    message = EmailMultiAlternatives(subject, text, bcc=addresses)
-    message.attach_alternative(html, "text/html")
-    message.send()
+        },
+    )
     return True

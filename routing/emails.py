@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -20,11 +21,20 @@ def send_agency_notification(*, complaint: Complaint) -> None:
     addresses = officer_addresses(agency)
     if not addresses:
         return
+    send_staff_email(
+        addresses=addresses,
+        template="agency_notification",
+        context={"complaint": complaint, "agency": agency},
+    )
+
+
+def send_staff_email(*, addresses: list[str], template: str, context: dict[str, Any]) -> None:
+    """An e-mail to staff, in Indonesian, from ``emails/<template>_{subject.txt,body.txt,
+    body.html}``; the addresses in Bcc, so that officers do not see each other's."""
     with translation.override("id"):
-        context = {"complaint": complaint, "agency": agency}
-        subject = render_to_string("emails/agency_notification_subject.txt", context).strip()
-        text = render_to_string("emails/agency_notification_body.txt", context)
-        html = render_to_string("emails/agency_notification_body.html", context)
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{template}_body.txt", context)
+        html = render_to_string(f"emails/{template}_body.html", context)
     message = EmailMultiAlternatives(subject, text, bcc=addresses)
     message.attach_alternative(html, "text/html")
     message.send()
@@ -48,11 +58,8 @@ def send_overdue_digest_email(*, agency: Agency, complaints: list[Complaint], da
     addresses = officer_addresses(agency)
     if not addresses:
         return
-    with translation.override("id"):
-        context = {"agency": agency, "complaints": complaints, "day": day}
-        subject = render_to_string("emails/overdue_digest_subject.txt", context).strip()
-        text = render_to_string("emails/overdue_digest_body.txt", context)
-        html = render_to_string("emails/overdue_digest_body.html", context)
-    message = EmailMultiAlternatives(subject, text, bcc=addresses)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_staff_email(
+        addresses=addresses,
+        template="overdue_digest",
+        context={"agency": agency, "complaints": complaints, "day": day},
+    )
