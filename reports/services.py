@@ -116,11 +116,10 @@ def _count_states(
     # their rows and last events before the cut-off, a chunk of ids at a time: each an index
     # lookup, never a pass over the whole table.
     changed_ids = sorted(
-        set(
-            ComplaintEvent.objects.filter(created_at__gte=cut)
-            .order_by()
-            .values_list("complaint_id", flat=True)
-        )
+        ComplaintEvent.objects.filter(created_at__gte=cut)
+        .order_by()
+        .values_list("complaint_id", flat=True)
+        .distinct()
     )
     last = ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), created_at__lt=cut).order_by(
         "-created_at", "-pk"
