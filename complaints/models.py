@@ -355,7 +355,7 @@ class ComplaintEvent(models.Model):
         indexes = [
             models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
             # Recaps read the events of a period, and which reports changed after a cut-off.
-            models.Index(fields=["created_at"], include=["complaint"], name="event_time"),
+            models.Index(fields=["created_at"], include=["complaint", "type"], name="event_time"),
         ]
 
     def __str__(self) -> str:

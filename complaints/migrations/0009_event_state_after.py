@@ -34,6 +34,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='complaintevent',
-            index=models.Index(fields=['created_at'], include=('complaint',), name='event_time'),
+            index=models.Index(fields=['created_at'], include=('complaint', 'type'), name='event_time'),
         ),
     ]
