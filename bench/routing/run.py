@@ -97,9 +97,11 @@ class Worker:
         log: Path,
         queue: str = QUEUE,
         name: str = "bench-routing",
+        niceness: int = 0,
     ) -> None:
         self.node = f"{name}-{os.getpid()}@{socket.gethostname()}"
         self.queue = queue
+        self.niceness = niceness
         self.concurrency = concurrency
         self.log = log
         self.env = env
@@ -112,7 +114,8 @@ class Worker:
         return self.process.pid
 
     def start(self, timeout: float = 60) -> None:
-        command = [str(CELERY), "-A", "lapor", "worker", "--pool=prefork", "-Q", self.queue]
+        command = ["nice", "-n", str(self.niceness)] if self.niceness else []
+        command += [str(CELERY), "-A", "lapor", "worker", "--pool=prefork", "-Q", self.queue]
         command += [f"--concurrency={self.concurrency}", "--loglevel=WARNING", "-n", self.node]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -345,9 +348,11 @@ def bench(args: argparse.Namespace, env: dict[str, str], database_url: str) -> d
     with tempfile.TemporaryDirectory(prefix="lapor-bench-routing-") as tmp:
         worker = Worker(env, args.concurrency, Path(tmp) / "celery.log")
         # E-mail on its own queue and worker, as in production (docker-compose.yml).
-        mail = Worker(env, 1, Path(tmp) / "mail.log", queue=MAIL_QUEUE, name="bench-mail")
+        mail = Worker(
+            env, 1, Path(tmp) / "mail.log", queue=MAIL_QUEUE, name="bench-mail", niceness=10
+        )
         print(f"Starting celery worker {worker.node} (prefork, {args.concurrency} processes)")
-        print(f"Starting celery worker {mail.node} for the mail queue (1 process)")
+        print(f"Starting celery worker {mail.node} for the mail queue (1 process, nice 10)")
         try:
             worker.start()
             mail.start()
