@@ -112,11 +112,9 @@ class MonthlyRecapApi(StaffApi):
             )
         except PermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from error
+        month = month or selectors.newest_month()
         if month is None:
-            built = selectors.built_months()
-            if not built:
-                raise exceptions.NotFound(_("No month has a recap yet."))
-            month = built[0]
+            raise exceptions.NotFound(_("No month has a recap yet."))
         table = selectors.recap_table(month, region)
         if table.total is None:
             raise exceptions.NotFound(_("This month has no recap yet."))

@@ -112,6 +112,12 @@ def built_months() -> list[dt.date]:
     )
 
 
+def newest_month() -> dt.date | None:
+    """The newest month that has recaps, or None before the first is built."""
+    built = built_months()
+    return built[0] if built else None
+
+
 def shift_month(month: dt.date, months: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)

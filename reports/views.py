@@ -44,9 +44,9 @@ def _month(request: HttpRequest) -> dt.date:
     value = request.GET.get("month", "")
     if value:
         return selectors.parse_month(value)
-    built = selectors.built_months()
-    if built:
-        return built[0]
+    newest = selectors.newest_month()
+    if newest is not None:
+        return newest
     return selectors.shift_month(timezone.localdate().replace(day=1), -1)
 
 
