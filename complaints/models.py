@@ -98,7 +98,8 @@ class Complaint(models.Model):
         verbose_name_plural = _("reports")
         indexes = [
             models.Index(fields=["status", "due_at"], name="complaint_status_due"),
-            models.Index(fields=["-submitted_at"], name="complaint_submitted"),
+            # ``id`` carried along: the recaps read the reports received in a month from it alone.
+            models.Index(fields=["-submitted_at"], include=["id"], name="complaint_submitted"),
             models.Index(
                 fields=["moved_at"],
                 condition=models.Q(status="SUBMITTED"),
@@ -269,18 +270,41 @@ class ComplaintEventManager(models.Manager["ComplaintEvent"]):
         complaint: Complaint,
         *,
         type: str,
-        from_status: str,
         created_at: dt.datetime,
         actor: Any = None,
         is_public: bool = True,
         data: dict[str, Any] | None = None,
     ) -> ComplaintEvent:
-        """Append an event that keeps the report's state *after* it (status, holder, deadline),
-        so the state as of any moment is the last event before it (what the recaps read)."""
+        """Append an event that keeps the report's state before it (the previous event's state
+        after it) and after it (status, holder, deadline: the report row as saved).
+
+        So the state as of any moment is the last event before it, and the changes since a
+        moment add up from the events after it alone (what the recaps read). Call it with the
+        report locked, after saving it. An event is never dated before the report's previous
+        one: the time order of a report's events is the order they were written in.
+        """
+        before: tuple[str, int | None, dt.datetime | None, dt.datetime | None] = (
+            "",
+            None,
+            None,
+            None,
+        )
+        if type != ComplaintEvent.Type.SUBMITTED:  # the first event: nothing before it
+            before = (
+                self.filter(complaint=complaint)
+                .order_by("-pk")
+                .values_list("to_status", "holder_id", "due_at", "created_at")
+                .first()
+            ) or before
+        from_status, from_holder_id, from_due_at, previous_at = before
+        if previous_at is not None and previous_at > created_at:
+            created_at = previous_at
         return self.create(
             complaint=complaint,
             type=type,
             from_status=from_status,
+            from_holder_id=from_holder_id,
+            from_due_at=from_due_at,
             to_status=complaint.status,
             holder_id=complaint.current_agency_id,
             due_at=complaint.due_at,
@@ -295,7 +319,8 @@ class ComplaintEvent(models.Model):
     """One row of a report's append-only history: who did what, when, from which state to which.
 
     ``to_status``, ``holder`` and ``due_at`` are the report's state after the event: the state
-    as of a moment is the last event at or before it.
+    as of a moment is the last event at or before it. ``from_status``, ``from_holder`` and
+    ``from_due_at`` are the state before it, always the previous event's state after it.
     """
 
     class Type(models.TextChoices):
@@ -342,6 +367,15 @@ class ComplaintEvent(models.Model):
         db_index=False,
     )
     due_at = models.DateTimeField(null=True, blank=True)
+    from_holder = models.ForeignKey(
+        "routing.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    from_due_at = models.DateTimeField(null=True, blank=True)
     # Shown on the public timeline; internal events (notes, identity reveals) are not.
     is_public = models.BooleanField(default=True)
     data = models.JSONField(default=dict, blank=True)
@@ -354,8 +388,20 @@ class ComplaintEvent(models.Model):
         verbose_name_plural = _("report events")
         indexes = [
             models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
-            # Recaps read the events of a period, and which reports changed after a cut-off.
-            models.Index(fields=["created_at"], include=["complaint", "type"], name="event_time"),
+            # The recaps add up the changes since a cut-off from this index alone.
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "complaint",
+                    "from_status",
+                    "from_holder",
+                    "from_due_at",
+                    "to_status",
+                    "holder",
+                    "due_at",
+                ],
+                name="event_time",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -380,14 +426,31 @@ class Response(models.Model):
     )
     text = models.TextField(_("answer"), max_length=DESCRIPTION_MAX_LENGTH)
     created_at = models.DateTimeField()
+    # Facts of the moment it was given, for the recaps: whether it is the report's first answer,
+    # when the report reached the answering agency (its last hand-over there, or submission),
+    # and the deadline in force just before it.
+    is_first = models.BooleanField(default=False)
+    handed_at = models.DateTimeField(null=True, blank=True)
+    due_at_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         indexes = [
             models.Index(fields=["complaint", "created_at"], name="response_complaint_time"),
-            # The recaps read the answers of a month.
-            models.Index(fields=["created_at"], name="response_time"),
+            # The recaps read the first answers of a month from this index alone.
+            models.Index(
+                fields=["created_at"],
+                include=["agency", "handed_at", "due_at_before"],
+                condition=models.Q(is_first=True),
+                name="response_first_time",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_first=False) | models.Q(handed_at__isnull=False),
+                name="response_first_handed",
+            )
         ]
 
     def __str__(self) -> str:

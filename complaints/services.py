@@ -206,7 +206,6 @@ def submit_complaint(
             submitted = ComplaintEvent.objects.record(
                 complaint,
                 type=ComplaintEvent.Type.SUBMITTED,
-                from_status="",
                 created_at=now,
                 data={"attachments": len(cleaned)},
             )
@@ -303,7 +302,6 @@ def _event(
     complaint: Complaint,
     *,
     type: str,
-    previous_status: str,
     actor: User | None,
     now: dt.datetime,
     agency: Agency | None = None,
@@ -314,7 +312,6 @@ def _event(
     event = ComplaintEvent.objects.record(
         complaint,
         type=type,
-        from_status=previous_status,
         actor=actor,
         is_public=is_public,
         created_at=now,
@@ -336,7 +333,6 @@ def _change_status(
     data: dict[str, object] | None = None,
 ) -> None:
     """Move a locked report to ``status`` with its new deadline, and write the event."""
-    previous = complaint.status
     complaint.status = status
     complaint.due_at = due_at
     complaint.version += 1
@@ -344,7 +340,6 @@ def _change_status(
     _event(
         complaint,
         type=event_type,
-        previous_status=previous,
         actor=actor,
         now=now,
         agency=agency,
@@ -426,8 +421,23 @@ def respond_to_complaint(
             complaint = _lock_held(
                 complaint_id, agency, [Status.DISPOSED, Status.IN_PROGRESS], expected_version
             )
+            handed_at = (
+                Disposition.objects.filter(
+                    complaint=complaint, to_agency=agency, created_at__lte=now
+                )
+                .order_by("-created_at", "-sequence")
+                .values_list("created_at", flat=True)
+                .first()
+            )
             response = Response.objects.create(
-                complaint=complaint, agency=agency, author=actor, text=text.strip(), created_at=now
+                complaint=complaint,
+                agency=agency,
+                author=actor,
+                text=text.strip(),
+                created_at=now,
+                is_first=not complaint.responses.exists(),
+                handed_at=handed_at or complaint.submitted_at,
+                due_at_before=complaint.due_at,
             )
             first = (complaint.attachments.aggregate(m=Max("position"))["m"] or 0) + 1
             for position, (original_name, clean) in enumerate(cleaned, start=first):
@@ -470,7 +480,6 @@ def add_internal_note(
         return _event(
             complaint,
             type=ComplaintEvent.Type.NOTE,
-            previous_status=complaint.status,
             actor=actor,
             now=now,
             agency=agency,
@@ -512,7 +521,6 @@ def raise_privacy(
         _event(
             complaint,
             type=ComplaintEvent.Type.PRIVACY_RAISED,
-            previous_status=complaint.status,
             actor=actor,
             now=now,
             agency=coordinator,
@@ -538,7 +546,6 @@ def reveal_reporter(*, complaint_id: int, actor: User, reason: str, now: dt.date
         _event(
             complaint,
             type=ComplaintEvent.Type.IDENTITY_REVEALED,
-            previous_status=complaint.status,
             actor=actor,
             now=now,
             is_public=False,
@@ -620,14 +627,12 @@ def accept_answer(*, complaint_id: int, now: dt.datetime) -> Complaint:
 
 
 def _complete(complaint: Complaint, event_type: str, agency: Agency, now: dt.datetime) -> None:
-    previous = complaint.status
     complaint.status = Status.COMPLETED
     complaint.version += 1
     complaint.save(update_fields=["status", "version"])
     _event(
         complaint,
         type=event_type,
-        previous_status=previous,
         actor=None,
         now=now,
         agency=agency,
@@ -695,7 +700,6 @@ def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime
         _event(
             complaint,
             type=ComplaintEvent.Type.RATED,
-            previous_status=complaint.status,
             actor=None,
             now=now,
             data={"score": score, "response_id": response.pk},

@@ -588,16 +588,19 @@ COLUMNS: dict[str, tuple[type[Model], list[str]]] = {
         "decided_at".split(),
     ),
     "breaches": (DeadlineBreach, "disposition_id complaint_id agency_id due_at created_at".split()),
-    "responses": (Response, "id complaint_id agency_id author_id text created_at".split()),
+    "responses": (
+        Response,
+        "id complaint_id agency_id author_id text created_at is_first handed_at due_at_before".split(),
+    ),
     "disputes": (Dispute, "complaint_id response_id agency_id reason created_at".split()),
     "ratings": (Rating, "complaint_id response_id agency_id score comment created_at".split()),
     "events": (
         ComplaintEvent,
-        "complaint_id type from_status to_status holder_id due_at actor_id is_public data "
-        "created_at".split(),
+        "complaint_id type from_status from_holder_id from_due_at to_status holder_id due_at "
+        "actor_id is_public data created_at".split(),
     ),
 }
-JSON_COLUMNS = {"events": 8}
+JSON_COLUMNS = {"events": 10}
 
 
 # --- one report's life -------------------------------------------------------------------------
@@ -620,6 +623,7 @@ class _Report:
         "response",
         "returned",
         "stalled",
+        "state",
         "status",
         "step",
         "submitted_at",
@@ -648,6 +652,8 @@ class _Report:
         self.suggested: Agency | None = None
         self.missed_by: Agency | None = None  # the last agency escalated away from
         self.response: tuple[int, Agency] | None = None  # the last answer and who gave it
+        # The state after its last event (status, holder id, deadline): none before the first.
+        self.state: tuple[str, int | None, dt.datetime | None] = ("", None, None)
 
 
 class _Walker:
@@ -666,7 +672,6 @@ class _Walker:
         self,
         r: _Report,
         type: str,
-        previous: str,
         at: dt.datetime,
         *,
         agency: Agency | None = None,
@@ -677,10 +682,23 @@ class _Walker:
         payload = {"agency_id": agency.id, "agency_name": agency.name} if agency else {}
         if data:
             payload.update(data)
-        # The state after the event, as ``ComplaintEvent.objects.record`` keeps it.
-        holder = r.agency.id if r.agency else None
+        # The states before and after the event, as ``ComplaintEvent.objects.record`` keeps
+        # them: the state before is the previous event's state after.
+        after = (r.status, r.agency.id if r.agency else None, r.due_at)
+        (from_status, from_holder, from_due_at), r.state = r.state, after
         self.batch.events.append(
-            (r.id, type, previous, r.status, holder, r.due_at, actor, is_public, payload, at)
+            (
+                r.id,
+                type,
+                from_status,
+                from_holder,
+                from_due_at,
+                *after,
+                actor,
+                is_public,
+                payload,
+                at,
+            )
         )
 
     def _record(
@@ -699,7 +717,6 @@ class _Walker:
         data: dict[str, Any] | None = None,
     ) -> int:
         """``routing.services._record``: a disposition, the report's cached state, an event."""
-        previous = r.status
         pk = self.ids.next("dispositions")
         r.step += 1
         self.batch.dispositions.append(
@@ -721,7 +738,7 @@ class _Walker:
         payload = {"from_agency_id": source.id if source else None, "disposition": r.step}
         if data:
             payload.update(data)
-        self._event(r, event, previous, at, agency=to, actor=actor, data=payload)
+        self._event(r, event, at, agency=to, actor=actor, data=payload)
         return pk
 
     def _officer(self, agency: Agency) -> int | None:
@@ -729,14 +746,13 @@ class _Walker:
 
     def submit(self, r: _Report) -> None:
         r.due_at = self.world.due(r.submitted_at, Step.VERIFICATION, r.kind)
-        self._event(r, Event.SUBMITTED, "", r.submitted_at, data={"attachments": 0})
+        self._event(r, Event.SUBMITTED, r.submitted_at, data={"attachments": 0})
 
     def wait(self, r: _Report, holder: Agency, at: dt.datetime) -> None:
         """``_wait_for_verification``: no rule decides; no disposition, the deadline stays."""
-        previous = r.status
         r.agency, r.status, r.moved_at = holder, Status.AWAITING_VERIFICATION, at
         r.version += 1
-        self._event(r, Event.AWAITING_VERIFICATION, previous, at, agency=holder)
+        self._event(r, Event.AWAITING_VERIFICATION, at, agency=holder)
 
     def dispose(self, r: _Report, to: Agency, at: dt.datetime) -> None:
         coordinator = r.agency
@@ -777,7 +793,6 @@ class _Walker:
     def archive(self, r: _Report, at: dt.datetime) -> None:
         coordinator = r.agency
         assert coordinator is not None
-        previous = r.status
         r.status = Status.ARCHIVED
         r.version += 1
         if r.transfer_id is not None:
@@ -785,7 +800,6 @@ class _Walker:
         self._event(
             r,
             Event.ARCHIVED,
-            previous,
             at,
             agency=coordinator,
             actor=self._officer(coordinator),
@@ -859,28 +873,30 @@ class _Walker:
     def acknowledge(self, r: _Report, at: dt.datetime) -> None:
         agency = r.agency
         assert agency is not None
-        previous = r.status
         r.status = Status.IN_PROGRESS
         # _completion_due_at: counted from the hand-over to the agency that holds it.
         r.due_at = self.world.due(r.handed_at, Step.COMPLETION, r.kind)
         r.version += 1
-        self._event(r, Event.ACKNOWLEDGED, previous, at, agency=agency, actor=self._officer(agency))
+        self._event(r, Event.ACKNOWLEDGED, at, agency=agency, actor=self._officer(agency))
 
     def respond(self, r: _Report, at: dt.datetime) -> None:
         agency = r.agency
         assert agency is not None
         actor = self._officer(agency)
         pk = self.ids.next("responses")
-        self.batch.responses.append((pk, r.id, agency.id, actor, self._answer(at), at))
+        # ``respond_to_complaint``'s facts: the first answer?, when the agency got the report
+        # (its last hand-over there), the deadline in force before the answer.
+        first = r.response is None
+        self.batch.responses.append(
+            (pk, r.id, agency.id, actor, self._answer(at), at, first, r.handed_at, r.due_at)
+        )
         r.response = (pk, agency)
-        previous = r.status
         r.status = Status.RESPONDED
         r.due_at = self.world.due(at, Step.CITIZEN_REPLY, r.kind)
         r.version += 1
         self._event(
             r,
             Event.RESPONDED,
-            previous,
             at,
             agency=agency,
             actor=actor,
@@ -893,7 +909,6 @@ class _Walker:
         self._event(
             r,
             Event.NOTE,
-            r.status,
             at,
             agency=agency,
             actor=self._officer(agency),
@@ -1038,10 +1053,9 @@ class _Walker:
 
     def complete(self, r: _Report, event: str, answered_by: Agency, at: dt.datetime) -> None:
         """``complaints.services._complete``: the deadline stays as it was."""
-        previous = r.status
         r.status = Status.COMPLETED
         r.version += 1
-        self._event(r, event, previous, at, agency=answered_by)
+        self._event(r, event, at, agency=answered_by)
 
     def rate(self, r: _Report, response_id: int, answered_by: Agency, at: dt.datetime) -> None:
         score = self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 5, 4))[0]
@@ -1049,7 +1063,6 @@ class _Walker:
         self._event(
             r,
             Event.RATED,
-            r.status,
             at,
             agency=answered_by,
             data={"score": score, "response_id": response_id},

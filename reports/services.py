@@ -1,9 +1,10 @@
 """Building the monthly recaps from the event log, as of the end of the month.
 
-Every event keeps the report's state after it (status, holder, deadline), and the report row
-caches its last event. So the state of a report at the cut-off is its row, unless it has an
-event after the cut-off; then it is its last event before the cut-off. A month rebuilt later
-therefore gives the same figures, whatever happened since.
+Every event keeps the report's state before and after it (status, holder, deadline), and the
+report row caches its last event. So the states at the cut-off are the present states with the
+events after the cut-off undone, and a month rebuilt later gives the same figures, whatever
+happened since. Answers keep the facts the recaps need from the moment they were given (first
+answer, hand-over time, deadline before). Every query is a pass over an index range, grouped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from complaints.models import (
@@ -27,7 +29,7 @@ from complaints.models import (
 )
 from reports.models import COUNTS, MonthlyRecap, RecapEmail, merge_histograms, month_bounds
 from routing import selectors as routing_selectors
-from routing.models import Agency, DeadlineBreach, Disposition, Region, TransferRequest
+from routing.models import Agency, DeadlineBreach, Region, TransferRequest
 
 Status = Complaint.Status
 
@@ -42,7 +44,6 @@ STATE_FIGURE = {
     Status.ARCHIVED: "archived",
 }
 STEPS = ("states", "answers", "flows", "save")
-CHUNK = 2000  # ids per query (SQLite allows 32,766 parameters)
 
 
 @dataclass
@@ -104,15 +105,21 @@ def _count_states(
     figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
 ) -> None:
     """Reports held at the cut-off, by holder and state: every report's present state (one pass
-    over an index), then, for the reports changed since, their present state taken back out
-    and their state at the cut-off (the last event before it) put in."""
+    over an index), then the changes since, undone from the events after the cut-off alone.
+
+    Each event keeps the state before it (the previous event's state after) and after it, so
+    for a report the events after the cut-off add up to "take out the present state, put in
+    the state at the cut-off" (a report submitted after it is taken out again). No report is
+    looked up one by one.
+    """
+    in_month = Q(submitted_at__gte=start, submitted_at__lt=cut)
     present = (
-        Complaint.objects.filter(submitted_at__lt=cut, current_agency__isnull=False)
+        Complaint.objects.filter(current_agency__isnull=False)
         .values("current_agency_id", "status")
         .annotate(
-            held=Count("pk"),
-            received=Count("pk", filter=Q(submitted_at__gte=start)),
-            late=Count("pk", filter=Q(due_at__lt=cut)),
+            held=Count("*"),
+            received=Count("submitted_at", filter=in_month),
+            late=Count("due_at", filter=Q(due_at__lt=cut)),
         )
         .order_by()
     )
@@ -123,110 +130,77 @@ def _count_states(
         f.counts["received"] += row["received"]
         if row["status"] in DEADLINE_STATUSES:
             f.counts["overdue"] += row["late"]
-
-    # The reports with an event after the cut-off, less those submitted after it (not counted
-    # at all; their SUBMITTED event is after it), from the events' time index alone; then their
-    # rows and last events before the cut-off, a chunk of ids at a time: index lookups, never a
-    # pass over the whole table.
-    after = ComplaintEvent.objects.filter(created_at__gte=cut).order_by()
-    submitted_after = set(
-        after.filter(type=ComplaintEvent.Type.SUBMITTED).values_list("complaint_id", flat=True)
+    received_ids = Complaint.objects.filter(in_month).values("pk")
+    changes = (
+        ComplaintEvent.objects.filter(created_at__gte=cut)
+        .annotate(
+            received=ExpressionWrapper(Q(complaint_id__in=received_ids), BooleanField()),
+            was_late=ExpressionWrapper(Q(from_due_at__lt=cut), BooleanField()),
+            late=ExpressionWrapper(Q(due_at__lt=cut), BooleanField()),
+        )
+        .values(
+            "from_holder_id",
+            "from_status",
+            "was_late",
+            "holder_id",
+            "to_status",
+            "late",
+            "received",
+        )
+        .annotate(n=Count("*"))
+        .values_list(
+            "from_holder_id",
+            "from_status",
+            "was_late",
+            "holder_id",
+            "to_status",
+            "late",
+            "received",
+            "n",
+        )
+        .order_by()
     )
-    changed_ids = sorted(
-        set(after.values_list("complaint_id", flat=True).distinct()) - submitted_after
-    )
-    for chunk in range(0, len(changed_ids), CHUNK):
-        _count_changed(figures, start, cut, changed_ids[chunk : chunk + CHUNK])
-
-
-def _count_changed(
-    figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime, ids: list[int]
-) -> None:
-    last = ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), created_at__lt=cut).order_by(
-        "-created_at", "-pk"
-    )
-    rows = list(
-        Complaint.objects.filter(pk__in=ids, submitted_at__lt=cut)
-        .annotate(last_event=Subquery(last.values("pk")[:1]))
-        .values_list("current_agency_id", "status", "due_at", "submitted_at", "last_event")
-    )
-    then = {
-        pk: (status, holder, due_at)
-        for pk, status, holder, due_at in ComplaintEvent.objects.filter(
-            pk__in=[row[4] for row in rows if row[4] is not None]
-        ).values_list("pk", "to_status", "holder_id", "due_at")
-    }
     # Tallied by bucket first: one dictionary step per kind of change, not per report.
-    tally: Counter[tuple[int, str, bool, bool, int]] = Counter()
-    for holder, status, due_at, submitted_at, last_event in rows:
-        received = submitted_at >= start
+    tally: Counter[tuple[int, str, bool, bool]] = Counter()
+    for was_holder, was_status, was_late, holder, status, late, received, n in changes:
+        if was_holder is not None:
+            tally[was_holder, was_status, bool(received), bool(was_late)] += n
         if holder is not None:
-            tally[holder, status, received, due_at is not None and due_at < cut, -1] += 1
-        then_status, then_holder, then_due_at = then.get(last_event, ("", None, None))
-        if then_holder is not None:
-            late = then_due_at is not None and then_due_at < cut
-            tally[then_holder, then_status, received, late, 1] += 1
-    for (holder, status, received, late, sign), count in tally.items():
-        figures[holder].add_state(status, received=received, overdue=late, count=sign * count)
+            tally[holder, status, bool(received), bool(late)] -= n
+    for (holder, status, received, late), count in tally.items():
+        if count:
+            figures[holder].add_state(status, received=received, overdue=late, count=count)
 
 
 def _count_first_answers(
     figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
 ) -> None:
     """Each report's first answer given in the month, counted for the agency that gave it:
-    working days from the hand-over to that agency, and whether it beat the deadline in
-    force just before it."""
-    earlier = Response.objects.filter(complaint_id=OuterRef("complaint_id")).filter(
-        Q(created_at__lt=OuterRef("created_at"))
-        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
-    )
-    handed = Disposition.objects.filter(
-        complaint_id=OuterRef("complaint_id"),
-        to_agency_id=OuterRef("agency_id"),
-        created_at__lte=OuterRef("created_at"),
-    ).order_by("-created_at", "-sequence")
-    # The answer's own event, and the deadline of the event before it: an acknowledgement
-    # written at the same instant as the answer still counts as before it.
-    answered = ComplaintEvent.objects.filter(
-        complaint_id=OuterRef("complaint_id"),
-        created_at=OuterRef("created_at"),
-        type=ComplaintEvent.Type.RESPONDED,
-    ).order_by("pk")
-    before = (
-        ComplaintEvent.objects.filter(complaint_id=OuterRef("complaint_id"))
-        .filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("event_id"))
-        )
-        .order_by("-created_at", "-pk")
-    )
-    answers = list(
-        Response.objects.filter(created_at__gte=start, created_at__lt=cut)
-        .exclude(Exists(earlier))
-        .annotate(event_id=Subquery(answered.values("pk")[:1]))
-        .annotate(
-            handed_at=Subquery(handed.values("created_at")[:1]),
-            deadline=Subquery(before.values("due_at")[:1]),
-        )
-        .values_list("agency_id", "created_at", "handed_at", "deadline", "complaint__submitted_at")
-    )
-    if not answers:
-        return
+    working days from the hand-over to that agency, and whether it beat the deadline in force
+    just before it. The answer keeps those facts from the moment it was given, so this is one
+    pass over an index, grouped by day."""
     tz = timezone.get_default_timezone()
-    first_day = min((h or s).astimezone(tz).date() for _, _, h, _, s in answers)
-    counter = routing_selectors.working_day_counter(first_day, cut.astimezone(tz).date())
-    # Counted per (agency, working days, on time), then added: one dictionary step per kind
-    # of answer, not per answer (hundreds of thousands in a month at national scale).
-    tally = Counter(
-        (
-            agency_id,
-            counter.between(
-                (handed_at or submitted_at).astimezone(tz).date(), answered_at.astimezone(tz).date()
-            ),
-            deadline is not None and answered_at <= deadline,
+    answers = (
+        Response.objects.filter(is_first=True, created_at__gte=start, created_at__lt=cut)
+        .annotate(
+            handed_day=TruncDate("handed_at", tzinfo=tz),
+            answered_day=TruncDate("created_at", tzinfo=tz),
+            on_time=ExpressionWrapper(Q(created_at__lte=F("due_at_before")), BooleanField()),
         )
-        for agency_id, answered_at, handed_at, deadline, submitted_at in answers
+        .values("agency_id", "handed_day", "answered_day", "on_time")
+        .annotate(n=Count("*"))
+        .values_list("agency_id", "handed_day", "answered_day", "on_time", "n")
+        .order_by()
     )
+    rows = list(answers)
+    if not rows:
+        return
+    counter = routing_selectors.working_day_counter(
+        min(handed for _, handed, _, _, _ in rows), cut.astimezone(tz).date()
+    )
+    tally: Counter[tuple[int, int, bool]] = Counter()
+    for agency_id, handed, answered, on_time, n in rows:
+        tally[agency_id, counter.between(handed, answered), bool(on_time)] += n
     for (agency_id, days, on_time), count in tally.items():
         f = figures[agency_id]
         f.answer_days[str(days)] = f.answer_days.get(str(days), 0) + count

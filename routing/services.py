@@ -166,7 +166,6 @@ def _record(
     data: dict | None = None,
 ) -> Disposition:
     """Write the disposition and the event of a move, and update the report's cached state."""
-    previous_status = complaint.status
     disposition = Disposition.objects.create(
         complaint=complaint,
         sequence=_next_sequence(complaint),
@@ -190,7 +189,6 @@ def _record(
     event = ComplaintEvent.objects.record(
         complaint,
         type=event_type,
-        from_status=previous_status,
         actor=actor,
         created_at=now,
         data={
@@ -317,7 +315,6 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
 def _wait_for_verification(complaint: Complaint, holder: Agency, now: dt.datetime) -> None:
     """No rule decides: the report stays with ``holder`` and waits in its coordinators' queue.
     No disposition is written, since nothing was handed over."""
-    previous_status = complaint.status
     complaint.current_agency = holder
     complaint.status = Status.AWAITING_VERIFICATION
     complaint.moved_at = now
@@ -328,7 +325,6 @@ def _wait_for_verification(complaint: Complaint, holder: Agency, now: dt.datetim
     ComplaintEvent.objects.record(
         complaint,
         type=ComplaintEvent.Type.AWAITING_VERIFICATION,
-        from_status=previous_status,
         created_at=now,
         data={"agency_id": holder.pk, "agency_name": holder.name},
     )
@@ -604,7 +600,6 @@ def archive_complaint(
     _check_reason(reason, _("Say why this report is archived; the citizen will read it."))
     with transaction.atomic():
         complaint = _lock_in_queue(complaint_id, coordinator, expected_version)
-        previous = complaint.status
         complaint.status = Status.ARCHIVED
         complaint.version += 1
         complaint.save(update_fields=["status", "version"])
@@ -614,7 +609,6 @@ def archive_complaint(
         event = ComplaintEvent.objects.record(
             complaint,
             type=ComplaintEvent.Type.ARCHIVED,
-            from_status=previous,
             actor=actor,
             created_at=now,
             data={

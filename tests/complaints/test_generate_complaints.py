@@ -101,8 +101,15 @@ class TestGeneratedReports:
             events = rows.events[pk]
             assert events[0].type == Event.SUBMITTED
             assert (events[0].from_status, events[0].to_status) == ("", Status.SUBMITTED)
+            assert (events[0].from_holder_id, events[0].from_due_at) == (None, None)
+            # Each event keeps the state before it: the previous event's state after it.
             for before, after in itertools.pairwise(events):
-                assert after.from_status == before.to_status, (complaint, after.type)
+                assert (after.from_status, after.from_holder_id, after.from_due_at) == (
+                    before.to_status,
+                    before.holder_id,
+                    before.due_at,
+                ), (complaint, after.type)
+            assert [e.pk for e in events] == sorted(e.pk for e in events)
             last = events[-1]
             assert last.to_status == complaint.status
             # Every event keeps the state after it, as the services record it.
@@ -120,6 +127,30 @@ class TestGeneratedReports:
             if Event.RATED in types:
                 assert Rating.objects.filter(complaint_id=pk).count() == types.count(Event.RATED)
             assert Dispute.objects.filter(complaint_id=pk).count() == types.count(Event.DISPUTED)
+
+    def test_answers_keep_the_facts_of_their_moment(self, rows: Rows) -> None:
+        """As ``respond_to_complaint`` writes them: the first answer of a report, the last
+        hand-over to the answering agency, and the deadline just before the answer."""
+        firsts = 0
+        for pk, complaint in rows.complaints.items():
+            answers = sorted(rows.responses[pk], key=lambda r: (r.created_at, r.pk))
+            before = {
+                e.data["response_id"]: e.from_due_at
+                for e in rows.events[pk]
+                if e.type == Event.RESPONDED
+            }
+            for position, answer in enumerate(answers):
+                assert answer.is_first == (position == 0)
+                firsts += answer.is_first
+                handovers = [
+                    d.created_at
+                    for d in rows.dispositions[pk]
+                    if d.to_agency_id == answer.agency_id and d.created_at <= answer.created_at
+                ]
+                assert answer.handed_at == (handovers[-1] if handovers else complaint.submitted_at)
+                assert answer.due_at_before == before[answer.pk]
+                assert answer.due_at_before is not None
+        assert firsts > 0
 
     def test_events_follow_one_another_in_time(self, rows: Rows) -> None:
         for pk, complaint in rows.complaints.items():

@@ -905,3 +905,102 @@ class TestProgress:
         build(NOV, progress=progress)
         assert [step for step, _ in heard] == list(STEPS) == ["states", "answers", "flows", "save"]
         assert [rows for _, rows in heard] == [0, 0, 0, 9]
+
+
+# --- what the services write for the recaps ----------------------------------------------------
+
+
+def event_states(complaint: Complaint) -> list[tuple[Any, ...]]:
+    return list(
+        complaint.events.order_by("pk").values_list(
+            "from_status", "from_holder_id", "from_due_at", "to_status", "holder_id", "due_at"
+        )
+    )
+
+
+def answer_facts(complaint: Complaint) -> list[tuple[Any, ...]]:
+    return list(
+        complaint.responses.order_by("pk").values_list(
+            "agency__code", "is_first", "handed_at", "due_at_before"
+        )
+    )
+
+
+class TestWriteTimeFacts:
+    def test_each_event_keeps_the_state_before_it_and_the_last_the_reports_state(
+        self, november: dict[str, Complaint]
+    ) -> None:
+        for complaint in november.values():
+            states = event_states(complaint)
+            assert states[0][:3] == ("", None, None)
+            for before, after in zip(states, states[1:], strict=False):
+                assert after[:3] == before[3:], complaint.tracking_number
+            complaint.refresh_from_db()
+            assert states[-1][3:] == (
+                complaint.status,
+                complaint.current_agency_id,
+                complaint.due_at,
+            )
+
+    def test_an_event_is_never_dated_before_the_reports_previous_event(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """A change committed after another but stamped a moment earlier (it read the clock
+        first) keeps the order it was written in, so the events after a cut-off are a tail."""
+        report = file(submit, at(11, 2, 10))
+        last = report.events.order_by("-pk").first()
+        acknowledge(report, tree["dinkes"], at(11, 2, 9))
+        event = report.events.order_by("-pk").first()
+        assert event.type == "ACKNOWLEDGED"
+        assert event.created_at == last.created_at
+
+    def test_answers_keep_first_hand_over_and_the_deadline_before(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        dinkes, samarinda = tree["dinkes"], tree["samarinda"]
+        # Answered Thu 3 Dec by Dinkes (handed Tue 1 Dec), disputed Fri 4, back to Dinkes on
+        # Mon 7 and answered again Wed 9 Dec: two answers, one first.
+        report = file(submit, at(12, 1))
+        due_first = report.due_at
+        answer(report, dinkes, at(12, 3))
+        dispute(report, at(12, 4))
+        dispose(report, samarinda, dinkes, at(12, 7))
+        report.refresh_from_db()
+        due_second = report.due_at
+        answer(report, dinkes, at(12, 9))
+        assert answer_facts(report) == [
+            ("dinkes-smd", True, at(12, 1), due_first),
+            ("dinkes-smd", False, at(12, 7), due_second),
+        ]
+        assert None not in (due_first, due_second) and due_first != due_second
+
+    def test_the_migration_fills_rows_written_before_the_columns_existed(
+        self, november: dict[str, Complaint], tree: Tree, submit: Submit
+    ) -> None:
+        """0013 gives earlier rows what the services write now: wipe the columns, run it, and
+        the rows and the month's figures are as before."""
+        import importlib
+
+        from django.apps import apps
+
+        from complaints.models import ComplaintEvent, Response
+
+        twice = answered_report(submit, tree["dinkes"], at(11, 3), at(11, 5))
+        dispute(twice, at(11, 6))
+        dispose(twice, tree["samarinda"], tree["dinkes"], at(11, 9))
+        answer(twice, tree["dinkes"], at(11, 11))
+        reports = [*november.values(), twice]
+        events = {c.pk: event_states(c) for c in reports}
+        answers = {c.pk: answer_facts(c) for c in reports}
+        build(NOV)
+        expected = frozen(NOV)
+        ComplaintEvent.objects.update(from_status="", from_holder=None, from_due_at=None)
+        Response.objects.update(is_first=False, handed_at=None, due_at_before=None)
+        migration = importlib.import_module(
+            "complaints.migrations.0013_backfill_state_before_answer_facts"
+        )
+        migration.backfill(apps, None)
+        assert {c.pk: event_states(c) for c in reports} == events
+        assert {c.pk: answer_facts(c) for c in reports} == answers
+        build(NOV)
+        assert frozen(NOV) == expected
