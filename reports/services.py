@@ -44,6 +44,9 @@ STATE_FIGURE = {
     Status.ARCHIVED: "archived",
 }
 STEPS = ("states", "answers", "flows", "save")
+# What the events after a cut-off are grouped by: the state before and after each (lateness at
+# the cut-off), and whether its report was received in the month.
+CHANGE = ("from_holder_id", "from_status", "was_late", "holder_id", "to_status", "late", "received")
 
 
 @dataclass
@@ -138,26 +141,9 @@ def _count_states(
             was_late=ExpressionWrapper(Q(from_due_at__lt=cut), BooleanField()),
             late=ExpressionWrapper(Q(due_at__lt=cut), BooleanField()),
         )
-        .values(
-            "from_holder_id",
-            "from_status",
-            "was_late",
-            "holder_id",
-            "to_status",
-            "late",
-            "received",
-        )
+        .values(*CHANGE)
         .annotate(n=Count("*"))
-        .values_list(
-            "from_holder_id",
-            "from_status",
-            "was_late",
-            "holder_id",
-            "to_status",
-            "late",
-            "received",
-            "n",
-        )
+        .values_list(*CHANGE, "n")
         .order_by()
     )
     # Tallied by bucket first: one dictionary step per kind of change, not per report.
