@@ -1,4 +1,5 @@
-"""Error pages in the visitor's language, as HTML for pages and JSON under /api/."""
+"""Error pages in the visitor's language: HTML for pages, JSON under /api/, and Open311's error
+list (JSON or XML) under /open311/."""
 
 from __future__ import annotations
 
@@ -6,9 +7,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+# Paths answered to programs, never with an HTML page.
+API_PREFIX, OPEN311_PREFIX = "/api/", "/open311/"
 
-def _respond(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
+
+def for_programs(request: HttpRequest) -> bool:
+    return request.path.startswith((API_PREFIX, OPEN311_PREFIX))
+
+
+def respond(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """The error as the page, the API or Open311 gives it."""
+    if request.path.startswith(OPEN311_PREFIX):
+        from open311.errors import error_response
+
+        return error_response(request.path, status, message)
+    if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=status)
     return render(
         request, "error.html", {"title": title, "message": message, "status": status}, status=status
@@ -16,7 +29,7 @@ def _respond(request: HttpRequest, status: int, title: str, message: str) -> Htt
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(
+    return respond(
         request,
         400,
         _("Request not understood"),
@@ -25,7 +38,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(
+    return respond(
         request,
         403,
         _("Not allowed"),
@@ -34,7 +47,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(
+    return respond(
         request,
         404,
         _("Not found"),
@@ -43,7 +56,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _respond(
+    return respond(
         request,
         500,
         _("Something went wrong"),
@@ -52,7 +65,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return _respond(
+    return respond(
         request,
         403,
         _("The form has expired"),

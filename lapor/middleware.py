@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
-from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from lapor.errors import for_programs, respond
 
 
 class RequestSizeLimitMiddleware:
@@ -32,14 +33,7 @@ class RequestSizeLimitMiddleware:
             message = _(
                 "What you sent is too large. Attach at most %(count)d files of %(limit)d MB each."
             ) % {"count": settings.LAPOR_MAX_ATTACHMENTS, "limit": limit_mb}
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=413)
-            return render(
-                request,
-                "error.html",
-                {"title": _("Too large"), "message": message, "status": 413},
-                status=413,
-            )
+            return respond(request, 413, _("Too large"), message)
         return self.get_response(request)
 
 
@@ -51,7 +45,7 @@ class LanguageMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request: HttpRequest) -> None:
-        if request.path.startswith("/api/"):
+        if for_programs(request):
             super().process_request(request)
             return
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "complaints",
     "reports",
     "dashboard",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -343,3 +344,5 @@ LAPOR_TRUSTED_PROXY_COUNT = env.int("LAPOR_TRUSTED_PROXY_COUNT", default=0)
 # a report still being routed that has not moved for this long gets its step published again.
 LAPOR_OUTBOX_GRACE_SECONDS = env.int("LAPOR_OUTBOX_GRACE_SECONDS", default=10)
 LAPOR_ROUTING_STALL_SECONDS = env.int("LAPOR_ROUTING_STALL_SECONDS", default=120)
+# Open311 GeoReport v2: the one jurisdiction_id this server answers for (absent is fine too).
+LAPOR_OPEN311_JURISDICTION = env.str("LAPOR_OPEN311_JURISDICTION", default="lapor")

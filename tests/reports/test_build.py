@@ -13,6 +13,7 @@ citizen's reply window 10 working days, counted from the day after the start.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -933,7 +934,7 @@ class TestWriteTimeFacts:
         for complaint in november.values():
             states = event_states(complaint)
             assert states[0][:3] == ("", None, None)
-            for before, after in zip(states, states[1:], strict=False):
+            for before, after in itertools.pairwise(states):
                 assert after[:3] == before[3:], complaint.tracking_number
             complaint.refresh_from_db()
             assert states[-1][3:] == (
