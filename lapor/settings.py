@@ -271,6 +271,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["lapor.throttling.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -285,6 +286,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "lapor.schema.add_throttled_response",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgencyLevelEnum": "routing.models.Agency.Level",
         "DispositionKindEnum": "routing.models.Disposition.Kind",
@@ -336,6 +341,9 @@ LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
 # Supports (dukungan) per client address, over all reports.
 LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
+# Requests to /api/v1/ per signed-in user and, without one, per address (lapor.throttling).
+LAPOR_API_USER_RATE = env.str("LAPOR_API_USER_RATE", default="600/m")
+LAPOR_API_ADDRESS_RATE = env.str("LAPOR_API_ADDRESS_RATE", default="120/m")
 # Quarterly evaluation: a regency/city that received fewer reports in the quarter is not ranked.
 LAPOR_EVALUATION_MIN_REPORTS = env.int("LAPOR_EVALUATION_MIN_REPORTS", default=20)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: trust none).
