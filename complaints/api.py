@@ -7,12 +7,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,19 +27,25 @@ from rest_framework.views import APIView
 from complaints import selectors, services
 from complaints.citizen_actions import CitizenAction, perform_citizen_action
 from complaints.emails import private_link_path
+from complaints.filters import PublicComplaintFilter
 from complaints.models import NOTE_MAX_LENGTH, Attachment, Complaint
 from complaints.serializers import (
+    AgencyPublicSerializer,
     CategorySerializer,
     ComplaintCreatedSerializer,
     ComplaintCreateSerializer,
+    ComplaintListItemSerializer,
     ComplaintPrivateSerializer,
     ComplaintPublicSerializer,
+    ComplaintSupportedSerializer,
+    ComplaintViewSerializer,
 )
 from complaints.views import attachment_response
 from lapor.client import client_ip, submission_wait_seconds
 from lapor.lib.actions import ActionError
+from lapor.lib.ratelimit import hit, parse_rate
 from routing.filters import RegionFilter
-from routing.models import Category, Region
+from routing.models import Agency, Category, Region
 from routing.serializers import RegionSerializer
 
 ACCESS_KEY_HEADER = OpenApiParameter(
@@ -44,16 +57,153 @@ ACCESS_KEY_HEADER = OpenApiParameter(
 )
 
 
+ERROR = inline_serializer("CitizenError", {"detail": serializers.CharField()})
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+FIELD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            _MESSAGES,
+            {
+                "type": "object",
+                "additionalProperties": _MESSAGES,
+                "description": "For a list (the files): messages per item, by its position.",
+            },
+        ]
+    },
+    "description": "Messages per field, in the caller's language (Accept-Language).",
+}
+# A body that cannot be parsed at all (malformed JSON) is refused before any field is read.
+FIELD_ERRORS_OR_DETAIL = {
+    "oneOf": [
+        FIELD_ERRORS,
+        {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}},
+            "required": ["detail"],
+            "description": "A body that could not be read.",
+        },
+    ]
+}
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the address may try again.",
+)
+
+
+class PublicListQuery(serializers.Serializer):
+    order = serializers.ChoiceField(
+        choices=[order.value for order in selectors.PublicOrder],
+        default=selectors.PublicOrder.NEWEST.value,
+    )
+
+
+_PUBLIC_LIST_PARAMETERS = [
+    OpenApiParameter(
+        "order",
+        OpenApiTypes.STR,
+        enum=[order.value for order in selectors.PublicOrder],
+        default=selectors.PublicOrder.NEWEST.value,
+        description="new: newest first (default); support: most supported first. Equal "
+        "values by id, latest first.",
+    ),
+    OpenApiParameter(
+        "after",
+        OpenApiTypes.STR,
+        description="Cursor: the page after the one that gave it. Follow `next` rather than "
+        "building it; an unreadable cursor gives the first page.",
+    ),
+]
+
+
+def _page_link(request: Request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = request.query_params.copy()
+    params["after"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
 @method_decorator(
     sensitive_post_parameters("reporter_name", "reporter_email", "reporter_phone"), name="dispatch"
 )
-class ComplaintCreateApi(APIView):
+class ComplaintListCreateApi(APIView):
+    """``/api/v1/complaints/``: the public list (GET) and filing a report (POST)."""
+
+    # For the schema of GET: its filters are the web list's (``PublicComplaintFilter``).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PublicComplaintFilter
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        return selectors.public_complaints()
+
     @extend_schema(
+        operation_id="complaints_list",
+        parameters=_PUBLIC_LIST_PARAMETERS,
+        filters=True,
+        responses={
+            200: inline_serializer(
+                "PublicComplaintPage",
+                {
+                    "next": serializers.URLField(
+                        allow_null=True, help_text="The next page; null on the last."
+                    ),
+                    "results": ComplaintListItemSerializer(many=True),
+                },
+            ),
+            400: OpenApiResponse(
+                FIELD_ERRORS, description="An unknown order, category, kind or status."
+            ),
+        },
+        summary="Public reports",
+        description=(
+            "The list of /laporan/: every report that is neither confidential nor archived, "
+            "20 a page, newest or most supported first, with the same search and filters. "
+            "Nothing about any reporter. No authentication."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = PublicListQuery(data=request.query_params)
+        filters = PublicComplaintFilter(request.query_params, queryset=self.get_queryset())
+        errors = {**filters.errors} if not filters.is_valid() else {}
+        if not query.is_valid():
+            errors.update(query.errors)
+        if errors:
+            raise exceptions.ValidationError(errors)
+        items, following = selectors.public_page(
+            filters.qs.select_related("category", "region", "current_agency"),
+            order=selectors.PublicOrder(query.validated_data["order"]),
+            after=request.query_params.get("after", ""),
+        )
+        return Response(
+            {
+                "next": _page_link(request, following),
+                "results": ComplaintListItemSerializer(
+                    items, many=True, context={"request": request}
+                ).data,
+            }
+        )
+
+    @extend_schema(
+        operation_id="complaints_create",
         request={
             "application/json": ComplaintCreateSerializer,
             "multipart/form-data": ComplaintCreateSerializer,
         },
-        responses={201: ComplaintCreatedSerializer},
+        responses={
+            201: ComplaintCreatedSerializer,
+            400: OpenApiResponse(
+                FIELD_ERRORS_OR_DETAIL, description="Bad input; nothing was stored."
+            ),
+            413: OpenApiResponse(ERROR, description="A body larger than any valid submission."),
+            429: OpenApiResponse(
+                ERROR, description="Over LAPOR_SUBMIT_RATE submissions from this address."
+            ),
+        },
+        parameters=[RETRY_AFTER],
         summary="File a report",
         description=(
             "Checks every field and file, stores nothing when anything is refused (400 with "
@@ -106,7 +256,10 @@ def _complaint_for(request: Request, tracking_number: str) -> tuple[Complaint, b
 class ComplaintDetailApi(APIView):
     @extend_schema(
         parameters=[ACCESS_KEY_HEADER],
-        responses={200: ComplaintPrivateSerializer},
+        responses={
+            200: ComplaintViewSerializer,
+            404: OpenApiResponse(ERROR, description="Unknown number, or a wrong X-Access-Key."),
+        },
         summary="Follow a report",
         description=(
             "The public view (no description for anyone, no title for a confidential report); "
@@ -125,7 +278,14 @@ class ComplaintDetailApi(APIView):
 class ComplaintAttachmentApi(APIView):
     @extend_schema(
         parameters=[ACCESS_KEY_HEADER],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, with its own content type."
+            ),
+            404: OpenApiResponse(
+                ERROR, description="Unknown number or file, or no valid X-Access-Key."
+            ),
+        },
         summary="Download an attachment (needs X-Access-Key)",
     )
     def get(self, request: Request, tracking_number: str, position: int) -> FileResponse:
@@ -253,3 +413,101 @@ class ComplaintRateApi(APIView):
     )
     def post(self, request: Request, tracking_number: str) -> Response:
         return _citizen_action(request, tracking_number, CitizenAction.RATE, CitizenRateInput)
+
+
+# The supporter an address stands for: keyed with SECRET_KEY, so that the table holds nothing
+# from which an address could be worked out (a plain hash of an IPv4 address is not that).
+SUPPORTER_SALT = "complaints.api.support.address"
+
+
+class ComplaintSupportApi(APIView):
+    @extend_schema(
+        operation_id="complaints_support",
+        request=None,
+        parameters=[RETRY_AFTER],
+        responses={
+            201: OpenApiResponse(ComplaintSupportedSerializer, description="Supported."),
+            200: OpenApiResponse(
+                ComplaintSupportedSerializer,
+                description="This address supported the report before; nothing changed.",
+            ),
+            400: OpenApiResponse(
+                ERROR, description="A confidential or archived report cannot be supported."
+            ),
+            404: OpenApiResponse(ERROR, description="No report has this tracking number."),
+            429: OpenApiResponse(
+                ERROR,
+                description="Over LAPOR_SUPPORT_RATE supports from this address (web and API "
+                "together).",
+            ),
+        },
+        summary="Support (dukung) a public report",
+        description=(
+            "Counts once per client address (the web page counts once per browser), and at "
+            "most LAPOR_SUPPORT_RATE supports per address per period, the web's and the API's "
+            "together. No authentication."
+        ),
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        try:
+            complaint = selectors.get_complaint_by_tracking_number(tracking_number)
+        except Complaint.DoesNotExist:
+            raise Http404 from None
+        address = client_ip(request._request) or "unknown"
+        wait = hit(
+            "support",
+            address,
+            parse_rate(settings.LAPOR_SUPPORT_RATE),
+            redis_url=settings.REDIS_URL,
+        )
+        if wait is not None:
+            return Response(
+                {"detail": _("Too many supports from your address. Please try again later.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(wait)},
+            )
+        supporter = salted_hmac(SUPPORTER_SALT, address, algorithm="sha256").hexdigest()
+        try:
+            new = services.support_complaint(
+                complaint_id=complaint.pk, supporter=supporter, now=timezone.now()
+            )
+        except ActionError as exc:
+            code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+            return Response({"detail": exc.message}, status=code)
+        count = Complaint.objects.filter(pk=complaint.pk).values_list("support_count", flat=True)
+        body = ComplaintSupportedSerializer(
+            {
+                "detail": _("Thank you for your support.")
+                if new
+                else _("You already support this report."),
+                "new": new,
+                "support_count": count.get(),
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
+
+
+class AgencyDetailApi(APIView):
+    @extend_schema(
+        operation_id="agencies_retrieve",
+        responses={
+            200: AgencyPublicSerializer,
+            404: OpenApiResponse(ERROR, description="No active agency has this code."),
+        },
+        summary="An agency's public page",
+        description=(
+            "The agency of /instansi/{code}/ and its figures over the last 12 months: reports "
+            "handed to it, how many it answered and the median days to its first answer; "
+            "confidential reports are left out. No authentication."
+        ),
+    )
+    def get(self, request: Request, code: str) -> Response:
+        agency = (
+            Agency.objects.filter(code=code, is_active=True)
+            .select_related("parent", "region")
+            .first()
+        )
+        if agency is None:
+            raise Http404
+        figures = selectors.agency_figures(agency, now=timezone.now())
+        return Response(AgencyPublicSerializer(agency, context={"figures": figures}).data)

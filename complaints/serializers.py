@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -216,3 +219,123 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
     @extend_schema_field(AnswerSerializer(many=True))
     def get_responses(self, obj: Complaint) -> list[dict[str, Any]]:
         return AnswerSerializer(response_list(obj), many=True, context=self.context).data
+
+
+class ComplaintViewSerializer(ComplaintPublicSerializer):
+    """Schema only: what following a report answers. Everyone gets the public view; with a
+    valid X-Access-Key the private fields (``ComplaintPrivateSerializer``) come too, so they are
+    optional here."""
+
+    description = serializers.CharField(required=False, help_text="Private view only.")
+    is_anonymous = serializers.BooleanField(required=False, help_text="Private view only.")
+    reporter = ReporterSerializer(required=False, help_text="Private view only.")
+    attachments = AttachmentSerializer(many=True, required=False, help_text="Private view only.")
+    responses = AnswerSerializer(many=True, required=False, help_text="Private view only.")
+
+    class Meta(ComplaintPrivateSerializer.Meta):
+        pass
+
+
+class PublicAgencyRefSerializer(AgencyRefSerializer):
+    """An agency with its code, which names its public page (``/api/v1/agencies/{code}/``)."""
+
+    class Meta(AgencyRefSerializer.Meta):
+        fields = ["code", *AgencyRefSerializer.Meta.fields]
+
+
+class ComplaintListItemSerializer(serializers.ModelSerializer):
+    """A report in the public list: what the web list shows. The list holds no confidential
+    or archived report; nothing here is about the reporter, and the text is not listed."""
+
+    category = CategorySerializer()
+    region = RegionRefSerializer()
+    kind_display = serializers.CharField(source="get_kind_display")
+    status_display = serializers.CharField(source="get_status_display")
+    current_agency = PublicAgencyRefSerializer(
+        allow_null=True, help_text="Who holds the report now; null while in the central queue."
+    )
+    support_count = serializers.IntegerField(help_text="Visitors who support (dukung) it.")
+    url = serializers.SerializerMethodField(help_text="The report's public view in the API.")
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "tracking_number",
+            "kind",
+            "kind_display",
+            "title",
+            "category",
+            "region",
+            "status",
+            "status_display",
+            "submitted_at",
+            "current_agency",
+            "support_count",
+            "url",
+        ]
+
+    def get_url(self, obj: Complaint) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("api:complaint-detail", kwargs={"tracking_number": obj.tracking_number})
+        )
+
+
+class ComplaintSupportedSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What happened, in the caller's language.")
+    new = serializers.BooleanField(help_text="False when this address supported it before.")
+    support_count = serializers.IntegerField()
+
+
+class AgencyFiguresSerializer(serializers.Serializer):
+    """``complaints.selectors.AgencyFigures``: the figures of the agency's public page."""
+
+    since = serializers.DateTimeField(help_text="Start of the period: 365 days before now.")
+    received = serializers.IntegerField(
+        help_text="Reports handed to the agency since `since` (confidential ones left out)."
+    )
+    answered = serializers.IntegerField(help_text="Those of them the agency answered.")
+    answered_share = serializers.FloatField(
+        allow_null=True, help_text="answered / received, 0 to 1; null without reports."
+    )
+    median_days_to_answer = serializers.FloatField(
+        allow_null=True,
+        help_text="Median calendar days from the hand-over to the agency's first answer.",
+    )
+
+
+class AgencyPublicSerializer(serializers.ModelSerializer):
+    """An agency's public page: who it is and how it responded over the last 12 months."""
+
+    level_display = serializers.CharField(source="get_level_display")
+    parent = PublicAgencyRefSerializer(allow_null=True, help_text="The coordinator above it.")
+    region = RegionRefSerializer(allow_null=True)
+    figures = serializers.SerializerMethodField()
+    definition = serializers.SerializerMethodField(
+        help_text="The figures defined, as the page says it, in the caller's language."
+    )
+
+    class Meta:
+        model = Agency
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_display",
+            "parent",
+            "region",
+            "figures",
+            "definition",
+        ]
+
+    @extend_schema_field(AgencyFiguresSerializer)
+    def get_figures(self, obj: Agency) -> dict[str, Any]:
+        return AgencyFiguresSerializer(self.context["figures"]).data
+
+    def get_definition(self, obj: Agency) -> str:
+        since = timezone.localtime(self.context["figures"].since)
+        # The sentence of the page (templates/complaints/agency.html), word for word.
+        return gettext(
+            "Reports received: reports handed to this agency since %(since)s. Answered: those "
+            "of them it answered. Days to the first answer: calendar days from the hand-over "
+            "to its first answer, the middle value. Confidential reports are not counted here."
+        ) % {"since": date_format(since, "j F Y")}

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -44,6 +45,22 @@ class IsOfficer(BasePermission):
         agency = selectors.staff_agency(request.user)
         request.agency = agency  # type: ignore[attr-defined]
         return agency is not None
+
+
+ERROR = inline_serializer("StaffError", {"detail": serializers.CharField()})
+ACTION_ERROR = inline_serializer(
+    "StaffActionError",
+    {
+        "detail": serializers.CharField(),
+        "version": serializers.IntegerField(help_text="The report's version now."),
+    },
+)
+# Every staff operation answers these before it looks at its input.
+AUTH_RESPONSES = {
+    401: OpenApiResponse(ERROR, description="No credentials, or an unknown or inactive token."),
+    403: OpenApiResponse(ERROR, description="Your account belongs to no active agency."),
+}
+NOT_YOURS = OpenApiResponse(ERROR, description="No such report, or not yours to see.")
 
 
 class StaffApi(APIView):
@@ -82,18 +99,30 @@ _INBOX_PARAMETERS = [
 
 
 class StaffInboxApi(StaffApi):
+    # Read by the schema generator only, to document the filters (``get`` filters by hand).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StaffComplaintFilter
+    queryset = Complaint.objects.none()
+
     @extend_schema(
         parameters=_INBOX_PARAMETERS,
         filters=True,
-        responses=inline_serializer(
-            "StaffInbox",
-            {
-                "counts": serializers.DictField(child=serializers.IntegerField()),
-                "next": serializers.CharField(allow_null=True),
-                "previous": serializers.CharField(allow_null=True),
-                "results": s.StaffComplaintSerializer(many=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "StaffInbox",
+                {
+                    "counts": serializers.DictField(child=serializers.IntegerField()),
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                    "results": s.StaffComplaintSerializer(many=True),
+                },
+            ),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A scope or filter value that cannot be used: messages per field.",
+            ),
+            **AUTH_RESPONSES,
+        },
         summary="Staff inbox",
         operation_id="staff_inbox",
         description=(
@@ -143,7 +172,8 @@ class StaffComplaintDetailApi(StaffApi):
     @extend_schema(
         responses={
             200: s.StaffComplaintDetailSerializer,
-            404: OpenApiResponse(description="No such report, or not yours to see."),
+            **AUTH_RESPONSES,
+            404: NOT_YOURS,
         },
         summary="A report, as staff see it",
         operation_id="staff_complaint",
@@ -156,7 +186,11 @@ class StaffComplaintDetailApi(StaffApi):
 
 class StaffAttachmentApi(StaffApi):
     @extend_schema(
-        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        responses={
+            (200, "*/*"): OpenApiTypes.BINARY,
+            **AUTH_RESPONSES,
+            404: OpenApiResponse(ERROR, description="No such report or file, or not yours to see."),
+        },
         summary="A file of a report",
         operation_id="staff_complaint_attachment",
     )
@@ -232,12 +266,20 @@ def _action_api(
         responses={
             200: result,
             400: OpenApiResponse(
-                description="Bad input, per field; or an action that cannot be taken."
+                OpenApiTypes.OBJECT,
+                description="Bad input, messages per field; or an action that cannot be taken "
+                "(`detail` and the report's `version`).",
             ),
-            403: OpenApiResponse(description="You may see the report but not take this action."),
-            404: OpenApiResponse(description="No such report, or not yours to see."),
+            401: AUTH_RESPONSES[401],
+            403: OpenApiResponse(
+                ERROR,
+                description="You may see the report but not take this action, or your account "
+                "belongs to no active agency.",
+            ),
+            404: NOT_YOURS,
             409: OpenApiResponse(
-                description="The report moved on or changed since `version`; nothing was written."
+                ACTION_ERROR,
+                description="The report moved on or changed since `version`; nothing was written.",
             ),
         },
         summary=summary,

@@ -9,8 +9,12 @@ app_name = "api"
 _TN = r"(?P<tracking_number>[A-Za-z0-9-]{1,20})"
 
 urlpatterns = [
-    path("complaints/", api.ComplaintCreateApi.as_view(), name="complaint-create"),
+    # GET: the public list; POST: file a report (the name predates the list).
+    path("complaints/", api.ComplaintListCreateApi.as_view(), name="complaint-create"),
     re_path(rf"^complaints/{_TN}/$", api.ComplaintDetailApi.as_view(), name="complaint-detail"),
+    re_path(
+        rf"^complaints/{_TN}/support/$", api.ComplaintSupportApi.as_view(), name="complaint-support"
+    ),
     re_path(
         rf"^complaints/{_TN}/attachments/(?P<position>[0-9]{{1,2}})/$",
         api.ComplaintAttachmentApi.as_view(),
@@ -26,8 +30,18 @@ urlpatterns = [
     re_path(rf"^complaints/{_TN}/rate/$", api.ComplaintRateApi.as_view(), name="complaint-rate"),
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("regions/", api.RegionListApi.as_view(), name="region-list"),
+    re_path(
+        r"^agencies/(?P<code>[a-z0-9-]{1,80})/$",
+        api.AgencyDetailApi.as_view(),
+        name="agency-detail",
+    ),
     path("staff/complaints/", staff_api.StaffInboxApi.as_view(), name="staff-inbox"),
     path("reports/monthly/", reports_api.MonthlyRecapApi.as_view(), name="reports-monthly"),
+    path(
+        "reports/evaluation/",
+        reports_api.QuarterlyEvaluationApi.as_view(),
+        name="reports-evaluation",
+    ),
     re_path(
         rf"^staff/complaints/{_TN}/$",
         staff_api.StaffComplaintDetailApi.as_view(),

@@ -17,4 +17,36 @@ def test_schema_validates_without_warnings() -> None:
     assert "/api/v1/staff/complaints/" in paths
     assert "/api/v1/staff/complaints/{tracking_number}/answer/" in paths
     assert "/api/v1/reports/monthly/" in paths
+    assert {"get", "post"} <= set(paths["/api/v1/complaints/"])
+    assert "post" in paths["/api/v1/complaints/{tracking_number}/support/"]
+    assert "get" in paths["/api/v1/agencies/{code}/"]
+    assert "get" in paths["/api/v1/reports/evaluation/"]
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_the_public_endpoints_are_documented_with_their_answers() -> None:
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    paths = yaml.safe_load(out.getvalue())["paths"]
+    public_list = paths["/api/v1/complaints/"]["get"]
+    assert {"200", "400"} <= set(public_list["responses"])
+    names = {p["name"] for p in public_list["parameters"]}
+    # The web list's filters (PublicComplaintFilter), its order and the cursor.
+    assert {"q", "category", "region", "kind", "status", "order", "after"} <= names
+    assert (
+        "ARCHIVED"
+        not in next(p for p in public_list["parameters"] if p["name"] == "status")["schema"]["enum"]
+    )
+    assert {"201", "400", "429"} <= set(paths["/api/v1/complaints/"]["post"]["responses"])
+    support = paths["/api/v1/complaints/{tracking_number}/support/"]["post"]
+    assert {"200", "201", "400", "404", "429"} <= set(support["responses"])
+    assert "Retry-After" in support["responses"]["429"]["headers"]
+    agency = paths["/api/v1/agencies/{code}/"]["get"]
+    assert {"200", "404"} <= set(agency["responses"])
+    # No credentials for the public endpoints; a token or a session for the evaluation.
+    for operation in (public_list, support, agency):
+        assert operation["security"] == [{}]
+    evaluation = paths["/api/v1/reports/evaluation/"]["get"]
+    assert {"200", "400", "401", "403", "404"} <= set(evaluation["responses"])
+    assert {"quarter", "region"} <= {p["name"] for p in evaluation["parameters"]}
+    assert evaluation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
