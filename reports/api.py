@@ -30,7 +30,6 @@ from reports.models import MonthlyRecap
 from reports.selectors import Evaluation
 
 # The page's own parsing of the quarter and its rule of who evaluates which province.
-from reports.views import _province, _quarter
 
 
 class RecapRowSerializer(serializers.Serializer[MonthlyRecap]):
@@ -255,11 +254,13 @@ class QuarterlyEvaluationApi(StaffApi):
     )
     def get(self, request: Request) -> Response:
         try:
-            year, quarter = _quarter(request._request)
+            year, quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""))
         except ActionError as error:
             raise exceptions.ValidationError({"detail": str(error)}) from error
         try:
-            _scope, province = _province(request._request)
+            _scope, province = selectors.access_evaluation_province(
+                request.user, request.GET.get("region", "")
+            )
         except PermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from error
         if province is None:

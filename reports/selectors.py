@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import selectors as complaint_selectors
@@ -79,6 +80,34 @@ def access_recap_region(user: object, region_code: str) -> tuple[RecapScope, Reg
     if not scope.covers(region):
         raise PermissionDenied(_("This region is outside your own."))
     return scope, region
+
+
+def access_evaluation_province(user: object, region_code: str) -> tuple[RecapScope, Region | None]:
+    """The province to evaluate (for the page, its exports and the API): a province
+    coordinator's own; the national coordinator's choice (None until it chose).
+
+    :raises PermissionDenied: for a regency/city coordinator, anyone but a coordinator, or a
+        region that is not a province of the user's.
+    :raises Http404: for a region that does not exist.
+    """
+    scope, region = access_recap_region(user, region_code)
+    if scope.region is not None and scope.region.level != Region.Level.PROVINCE:
+        raise PermissionDenied(_("The province evaluates its regencies and cities."))
+    if region is not None and region.level != Region.Level.PROVINCE:
+        raise PermissionDenied(_("Choose a province."))
+    return scope, region
+
+
+def evaluation_quarter(value: str) -> tuple[int, int]:
+    """The quarter asked for (``2026-Q3``); without one, the last that has ended.
+
+    :raises ActionError: for a malformed quarter.
+    """
+    if value:
+        return parse_quarter(value)
+    today = timezone.localdate()
+    index = today.year * 4 + (today.month - 1) // 3 - 1
+    return index // 4, index % 4 + 1
 
 
 def parse_month(value: str) -> dt.date:

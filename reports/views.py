@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -162,41 +161,16 @@ def _download(body: bytes, kind: str, name: str) -> HttpResponse:
 # --- quarterly evaluation ----------------------------------------------------------------------
 
 
-def _quarter(request: HttpRequest) -> tuple[int, int]:
-    """The quarter asked for; without one, the last that has ended.
-
-    :raises ActionError: for a malformed quarter.
-    """
-    value = request.GET.get("quarter", "")
-    if value:
-        return selectors.parse_quarter(value)
-    today = timezone.localdate()
-    index = today.year * 4 + (today.month - 1) // 3 - 1
-    return index // 4, index % 4 + 1
-
-
-def _province(request: HttpRequest) -> tuple[RecapScope, Region | None]:
-    """The province to evaluate: a province coordinator's own; the national coordinator's
-    choice (None until it chose).
-
-    :raises PermissionDenied: for a regency/city coordinator, or anyone but a coordinator.
-    """
-    scope, region = selectors.access_recap_region(request.user, request.GET.get("region", ""))
-    if scope.region is not None and scope.region.level != Region.Level.PROVINCE:
-        raise PermissionDenied(_("The province evaluates its regencies and cities."))
-    if region is not None and region.level != Region.Level.PROVINCE:
-        raise PermissionDenied(_("Choose a province."))
-    return scope, region
-
-
 @require_GET
 @staff_view
 def evaluation(request: HttpRequest) -> HttpResponse:
     try:
-        year, quarter = _quarter(request)
+        year, quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""))
     except ActionError as error:
         return _bad_request(request, str(error))
-    scope, province = _province(request)
+    scope, province = selectors.access_evaluation_province(
+        request.user, request.GET.get("region", "")
+    )
     quarter_value = f"{year}-Q{quarter}"
     context: dict[str, Any] = {
         "scope": scope,
@@ -236,10 +210,12 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 @staff_view
 def evaluation_export(request: HttpRequest, kind: str) -> HttpResponse:
     try:
-        year, quarter = _quarter(request)
+        year, quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""))
     except ActionError as error:
         return _bad_request(request, str(error))
-    _scope, province = _province(request)
+    _scope, province = selectors.access_evaluation_province(
+        request.user, request.GET.get("region", "")
+    )
     if province is None:
         return _bad_request(request, _("Choose a province."))
     header, rows = exports.evaluation_rows(selectors.quarterly_evaluation(province, year, quarter))
