@@ -45,7 +45,7 @@ from lapor.client import client_ip, submission_wait_seconds
 from lapor.lib.actions import ActionError
 from lapor.lib.ratelimit import hit, parse_rate
 from routing.filters import RegionFilter
-from routing.models import Agency, Category, Region
+from routing.models import Category, Region
 from routing.serializers import RegionSerializer
 
 ACCESS_KEY_HEADER = OpenApiParameter(
@@ -502,11 +502,7 @@ class AgencyDetailApi(APIView):
         ),
     )
     def get(self, request: Request, code: str) -> Response:
-        agency = (
-            Agency.objects.filter(code=code, is_active=True)
-            .select_related("parent", "region")
-            .first()
-        )
+        agency = selectors.get_public_agency(code)
         if agency is None:
             raise Http404
         figures = selectors.agency_figures(agency, now=timezone.now())

@@ -549,8 +549,9 @@ class Notification(models.Model):
 
 
 class Support(models.Model):
-    """A visitor's support (dukungan) of a public report: once per browser (``supporter`` is a
-    hash of a random cookie, so the table holds nothing that identifies a person)."""
+    """A visitor's support (dukungan) of a public report: once per browser on the web, once per
+    address through the API (``supporter`` is a hash of a random cookie, or a hash of the address
+    keyed with SECRET_KEY, so the table holds nothing that identifies a person)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="supports")
     supporter = models.CharField(max_length=64)

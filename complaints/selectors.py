@@ -395,3 +395,10 @@ def agency_figures(agency: Agency, *, now: dt.datetime, days: int = 365) -> Agen
         median_days_to_answer=statistics.median(waits) if waits else None,
         since=since,
     )
+
+
+def get_public_agency(code: str) -> Agency | None:
+    """The active agency with ``code``, for its public page (web and API); None otherwise."""
+    return (
+        Agency.objects.filter(code=code, is_active=True).select_related("parent", "region").first()
+    )

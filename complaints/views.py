@@ -26,7 +26,6 @@ from complaints.models import Attachment, Complaint, Rating
 from lapor.client import client_ip, submission_wait_seconds
 from lapor.lib.actions import ActionError
 from lapor.lib.ratelimit import hit, parse_rate
-from routing.models import Agency
 
 RECEIPT_COOKIE = "lapor_receipt"
 RECEIPT_SALT = "complaints.receipt"
@@ -370,7 +369,7 @@ def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
 def agency_page(request: HttpRequest, code: str) -> HttpResponse:
     """How an agency responds: reports handed to it, share answered, median days to the first
     answer, over the last 12 months."""
-    agency = Agency.objects.filter(code=code, is_active=True).select_related("parent").first()
+    agency = selectors.get_public_agency(code)
     if agency is None:
         raise Http404
     return render(

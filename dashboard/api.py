@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -39,7 +40,7 @@ PAGE_SIZE = 50
 
 
 class IsOfficer(BasePermission):
-    message = "Your account belongs to no active agency."
+    message = gettext_lazy("Your account belongs to no active agency.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         agency = selectors.staff_agency(request.user)

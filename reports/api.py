@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -209,12 +208,8 @@ EVALUATION_RESPONSE = inline_serializer(
 )
 
 
-class IsOfficerInYourLanguage(IsOfficer):
-    message = gettext_lazy("Your account belongs to no agency")
-
-
 class QuarterlyEvaluationApi(StaffApi):
-    permission_classes = [IsAuthenticated, IsOfficerInYourLanguage]
+    permission_classes = [IsAuthenticated, IsOfficer]
 
     @extend_schema(
         operation_id="reports_evaluation",

@@ -122,7 +122,7 @@ class TestAccess:
             assert refused not in ("Only coordinators read the recaps.", "")
             assert refused in (
                 in_indonesian(gettext, "Only coordinators read the recaps."),
-                in_indonesian(gettext, "Your account belongs to no agency"),
+                in_indonesian(gettext, "Your account belongs to no active agency."),
             )
 
     def test_without_credentials_401(self, built: Built) -> None:
