@@ -59,11 +59,7 @@ class CitizenLoginView(auth_views.LoginView):
 @login_required(login_url="complaints:login")
 def my_reports(request: HttpRequest) -> HttpResponse:
     """Everything filed from this account or claimed by it, newest first."""
-    reports = (
-        Complaint.objects.filter(owner=request.user)
-        .select_related("category", "current_agency")
-        .order_by("-submitted_at", "-pk")[:200]
-    )
+    reports = selectors.owned_complaint_list(request.user)
     return render(request, "complaints/account/my_reports.html", {"reports": reports})
 
 

@@ -20,6 +20,8 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, generics, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,6 +41,7 @@ from complaints.serializers import (
     ComplaintPublicSerializer,
     ComplaintSupportedSerializer,
     ComplaintViewSerializer,
+    OwnedComplaintSerializer,
 )
 from complaints.views import attachment_response
 from lapor.client import client_ip, submission_wait_seconds
@@ -507,3 +510,88 @@ class AgencyDetailApi(APIView):
             raise Http404
         figures = selectors.agency_figures(agency, now=timezone.now())
         return Response(AgencyPublicSerializer(agency, context={"figures": figures}).data)
+
+
+# --- the citizen's account: "my reports" and claiming a report into it ---------------------------
+# Registering, confirming the address and logging in stay on the web (a browser flow with an
+# e-mail link); these take the session or a token issued in the admin.
+
+NOT_SIGNED_IN = OpenApiResponse(
+    ERROR, description="No credentials, or an unknown token or inactive account."
+)
+
+
+CLAIM_KEY_HEADER = OpenApiParameter(
+    name="X-Access-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The access key from the receipt (the end of the private link).",
+)
+
+
+class CitizenAccountApi(APIView):
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+
+class MyComplaintListApi(CitizenAccountApi):
+    @extend_schema(
+        operation_id="me_complaints_list",
+        responses={
+            200: OpenApiResponse(
+                inline_serializer(
+                    "MyComplaintList", {"results": OwnedComplaintSerializer(many=True)}
+                ),
+                description="This account's reports; an empty list when it has none.",
+            ),
+            401: NOT_SIGNED_IN,
+        },
+        summary="My reports",
+        description=(
+            "The reports of /akun/laporan/: filed while signed in to this account or claimed "
+            f"into it with the private link, newest first, the latest "
+            f"{selectors.OWNED_LIST_LIMIT}. Never another account's report."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        reports = selectors.owned_complaint_list(request.user)
+        items = OwnedComplaintSerializer(reports, many=True, context={"request": request}).data
+        return Response({"results": items})
+
+
+class ComplaintClaimApi(CitizenAccountApi):
+    @extend_schema(
+        operation_id="complaints_claim",
+        parameters=[CLAIM_KEY_HEADER],
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                OwnedComplaintSerializer,
+                description="The report is in this account's reports (also when it was before).",
+            ),
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(
+                ERROR,
+                description="Signed in by session, without the CSRF token (X-CSRFToken) that "
+                "a browser must send.",
+            ),
+            404: OpenApiResponse(ERROR, description="Unknown number, or no valid X-Access-Key."),
+            409: OpenApiResponse(ERROR, description="The report belongs to another account."),
+        },
+        summary="Add a report to my reports (needs X-Access-Key)",
+        description=(
+            "Holding the private link proves the report is yours, as "
+            '"Add to my reports" on the private link\'s page does. Claiming a report that is '
+            "already in your reports changes nothing."
+        ),
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        complaint, private = _complaint_for(request, tracking_number)
+        if not private:
+            raise Http404
+        try:
+            claimed = services.claim_complaint(complaint_id=complaint.pk, user=request.user)
+        except ActionError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        return Response(OwnedComplaintSerializer(claimed, context={"request": request}).data)

@@ -52,6 +52,20 @@ def access_complaint_by_private_link(tracking_number: str, access_key: str) -> C
     return complaint
 
 
+# "My reports" lists at most this many, newest first (web page and API alike).
+OWNED_LIST_LIMIT = 200
+
+
+def owned_complaint_list(user: AbstractBaseUser) -> QuerySet[Complaint]:
+    """A citizen's "my reports": everything filed from the account or claimed into it, newest
+    first, the latest ``OWNED_LIST_LIMIT``. Never another account's report."""
+    return (
+        Complaint.objects.filter(owner=user)
+        .select_related("category", "region", "current_agency")
+        .order_by("-submitted_at", "-pk")[:OWNED_LIST_LIMIT]
+    )
+
+
 def response_list(complaint: Complaint) -> list[Response]:
     """A report's answers, oldest first, each with its files in ``files``."""
     responses = list(complaint.responses.select_related("agency").order_by("created_at", "pk"))

@@ -280,6 +280,14 @@ class ComplaintListItemSerializer(serializers.ModelSerializer):
         )
 
 
+class OwnedComplaintSerializer(ComplaintListItemSerializer):
+    """A report in the citizen's "my reports": the public list's fields, and whether it is
+    confidential (then its public view, ``url``, shows no title; the owner sees it here)."""
+
+    class Meta(ComplaintListItemSerializer.Meta):
+        fields = [*ComplaintListItemSerializer.Meta.fields, "is_confidential"]
+
+
 class ComplaintSupportedSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What happened, in the caller's language.")
     new = serializers.BooleanField(help_text="False when this address supported it before.")

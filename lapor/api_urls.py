@@ -28,6 +28,8 @@ urlpatterns = [
         rf"^complaints/{_TN}/dispute/$", api.ComplaintDisputeApi.as_view(), name="complaint-dispute"
     ),
     re_path(rf"^complaints/{_TN}/rate/$", api.ComplaintRateApi.as_view(), name="complaint-rate"),
+    re_path(rf"^complaints/{_TN}/claim/$", api.ComplaintClaimApi.as_view(), name="complaint-claim"),
+    path("me/complaints/", api.MyComplaintListApi.as_view(), name="me-complaints"),
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("regions/", api.RegionListApi.as_view(), name="region-list"),
     re_path(

@@ -50,3 +50,17 @@ def test_the_public_endpoints_are_documented_with_their_answers() -> None:
     assert {"200", "400", "401", "403", "404"} <= set(evaluation["responses"])
     assert {"quarter", "region"} <= {p["name"] for p in evaluation["parameters"]}
     assert evaluation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
+
+
+def test_the_citizen_account_endpoints_are_documented_with_their_answers() -> None:
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    paths = yaml.safe_load(out.getvalue())["paths"]
+    mine = paths["/api/v1/me/complaints/"]["get"]
+    assert {"200", "401", "429"} <= set(mine["responses"])
+    claim = paths["/api/v1/complaints/{tracking_number}/claim/"]["post"]
+    assert {"200", "401", "403", "404", "409", "429"} <= set(claim["responses"])
+    assert {"X-Access-Key", "tracking_number"} <= {p["name"] for p in claim["parameters"]}
+    # A token or the web session; never without credentials.
+    for operation in (mine, claim):
+        assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]

@@ -63,6 +63,7 @@ class Report:
 class Demo:
     reports: list[Report]
     tokens: list[str]  # an OPD officer, the regency, province and national coordinators
+    citizen_tokens: list[str]  # a citizen owning the first report, one owning the second
     agency_codes: list[str]
     region_codes: list[str]
     months: list[str]
@@ -75,7 +76,8 @@ def _upload(name: str) -> SimpleUploadedFile:
 @pytest.fixture
 def demo(submit: Callable[..., Any], tree: dict[str, Agency]) -> Demo:
     """Reports in every state an officer meets, filed five weeks ago (so last month has a
-    recap), with a token for an OPD officer and for each level of coordinator."""
+    recap), with a token for an OPD officer and for each level of coordinator, and two citizen
+    accounts with a token, each with a report claimed into it."""
     start = timezone.now() - dt.timedelta(days=35)
     earlier = start.date() - dt.timedelta(days=1)
     dinkes, kaltim = tree["dinkes"], tree["kaltim"]
@@ -127,11 +129,18 @@ def demo(submit: Callable[..., Any], tree: dict[str, Agency]) -> Demo:
         Officer.objects.create(user=user, agency=tree[name])
         tokens.append(Token.objects.create(user=user).key)
 
+    citizen_tokens = []
+    for name, receipt in (("warga", receipts[0]), ("tetangga", receipts[1])):
+        citizen = User.objects.create_user(f"{name}@example.id", f"{name}@example.id", "sandi-2026")
+        services.claim_complaint(complaint_id=receipt.complaint.pk, user=citizen)
+        citizen_tokens.append(Token.objects.create(user=citizen).key)
+
     month = start.date().replace(day=1)
     build_monthly_recap(month=month, now=timezone.now())
     return Demo(
         reports=[Report(r.complaint.tracking_number, r.access_key) for r in receipts],
         tokens=tokens,
+        citizen_tokens=citizen_tokens,
         agency_codes=[agency.code for agency in tree.values()],
         region_codes=["64", "64.72", "64.71", "31"],
         months=[f"{month:%Y-%m}", "2020-01"],
@@ -163,6 +172,14 @@ def aim(case: Any, demo: Demo) -> None:
         path["code"] = _pick(demo.agency_codes, path["code"]) or path["code"]
     if "position" in path:
         path["position"] = _pick(["1", "2"], path["position"]) or path["position"]
+    if case.operation.path.startswith("/api/v1/me/") or case.operation.path.endswith("/claim/"):
+        # Mostly the first citizen (its own report, another's, one nobody holds), now and then
+        # the other citizen or the generated credentials.
+        token = _pick(
+            [demo.citizen_tokens[0]] * 3 + demo.citizen_tokens[1:], (path, case.query, case.headers)
+        )
+        if token is not None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Token {token}"}
     if case.operation.path.startswith("/api/v1/staff/") or "/reports/" in case.operation.path:
         # Mostly the role that may take the action (else nearly every action is a 403), now
         # and then anyone, or the generated credentials.
