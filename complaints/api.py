@@ -44,9 +44,8 @@ from complaints.serializers import (
     OwnedComplaintSerializer,
 )
 from complaints.views import attachment_response
-from lapor.client import client_ip, submission_wait_seconds
+from lapor.client import client_ip, submission_wait_seconds, support_wait_seconds
 from lapor.lib.actions import ActionError
-from lapor.lib.ratelimit import hit, parse_rate
 from routing.filters import RegionFilter
 from routing.models import Category, Region
 from routing.serializers import RegionSerializer
@@ -457,12 +456,7 @@ class ComplaintSupportApi(APIView):
         except Complaint.DoesNotExist:
             raise Http404 from None
         address = client_ip(request._request) or "unknown"
-        wait = hit(
-            "support",
-            address,
-            parse_rate(settings.LAPOR_SUPPORT_RATE),
-            redis_url=settings.REDIS_URL,
-        )
+        wait = support_wait_seconds(request._request)
         if wait is not None:
             return Response(
                 {"detail": _("Too many supports from your address. Please try again later.")},

@@ -23,9 +23,8 @@ from complaints.emails import private_link_path
 from complaints.filters import PublicComplaintFilter
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
 from complaints.models import Attachment, Complaint, Rating
-from lapor.client import client_ip, submission_wait_seconds
+from lapor.client import client_ip, submission_wait_seconds, support_wait_seconds
 from lapor.lib.actions import ActionError
-from lapor.lib.ratelimit import hit, parse_rate
 
 RECEIPT_COOKIE = "lapor_receipt"
 RECEIPT_SALT = "complaints.receipt"
@@ -329,12 +328,7 @@ def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
         complaint = selectors.get_complaint_by_tracking_number(tracking_number)
     except Complaint.DoesNotExist:
         raise Http404 from None
-    wait = hit(
-        "support",
-        client_ip(request) or "unknown",
-        parse_rate(settings.LAPOR_SUPPORT_RATE),
-        redis_url=settings.REDIS_URL,
-    )
+    wait = support_wait_seconds(request)
     if wait is not None:
         return rate_limited_response(request, wait)
     token = request.COOKIES.get(SUPPORTER_COOKIE, "")

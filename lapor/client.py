@@ -35,6 +35,13 @@ def submission_wait_seconds(request: HttpRequest) -> int | None:
     return hit("submit", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL)
 
 
+def support_wait_seconds(request: HttpRequest) -> int | None:
+    """Count a support from this client (page and API together); seconds to wait if over
+    ``LAPOR_SUPPORT_RATE``, else None."""
+    rate = parse_rate(settings.LAPOR_SUPPORT_RATE)
+    return hit("support", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL)
+
+
 def axes_client_ip(request: HttpRequest) -> str | None:
     """The address django-axes counts failed logins against: the same as everywhere else."""
     return client_ip(request)
