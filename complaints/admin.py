@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from complaints.models import AnswerTemplate, Complaint, ComplaintEvent
+from complaints.models import (
+    AnswerTemplate,
+    Complaint,
+    ComplaintEvent,
+    DeadlineBreach,
+    Disposition,
+    RoutingFailure,
+    TransferRequest,
+)
 
 
 class ComplaintEventInline(admin.TabularInline):
@@ -16,7 +24,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
-    """Read-only: state changes go through the services, and the reporter is not shown here."""
+    """Read-only: state changes go through the workflow, and the reporter is not shown here."""
 
     list_display = ["tracking_number", "kind", "status", "category", "region", "submitted_at"]
     list_filter = ["status", "kind", "category", "is_anonymous", "is_confidential"]
@@ -44,7 +52,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Holder, step and version change only through the services (dashboard, routing).
+        # Status, holder, step and version change only through the workflow.
         return False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -59,3 +67,59 @@ class AnswerTemplateAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "category"]
     search_fields = ["title", "text"]
     ordering = ["category", "position", "title"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the workflow; shown for inspection."""
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Disposition)
+class DispositionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "complaint",
+        "sequence",
+        "kind",
+        "from_agency",
+        "to_agency",
+        "created_at",
+        "due_at",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["complaint__tracking_number"]
+    ordering = ["-created_at"]
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(ReadOnlyAdmin):
+    list_display = ["complaint", "from_agency", "suggested_agency", "created_at", "decided_at"]
+    search_fields = ["complaint__tracking_number", "from_agency__name"]
+    ordering = ["-created_at"]
+
+
+@admin.register(DeadlineBreach)
+class DeadlineBreachAdmin(ReadOnlyAdmin):
+    list_display = ["agency", "complaint", "due_at", "created_at"]
+    search_fields = ["agency__name", "complaint__tracking_number"]
+    ordering = ["-created_at"]
+
+
+@admin.register(RoutingFailure)
+class RoutingFailureAdmin(admin.ModelAdmin):
+    """The dead-letter list: reports the routing worker gave up on, with the error."""
+
+    list_display = ["complaint", "step", "attempts", "created_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["complaint", "step", "error", "attempts", "created_at"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

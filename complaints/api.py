@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone, translation
@@ -30,7 +29,7 @@ from complaints import selectors, services
 from complaints.citizen_actions import CitizenAction, perform_citizen_action
 from complaints.emails import private_link_path
 from complaints.filters import PublicComplaintFilter
-from complaints.models import NOTE_MAX_LENGTH, Attachment, Complaint
+from complaints.models import NOTE_MAX_LENGTH, Complaint
 from complaints.serializers import (
     AgencyPublicSerializer,
     CategorySerializer,
@@ -45,7 +44,6 @@ from complaints.serializers import (
 )
 from complaints.views import attachment_response
 from lapor.client import client_ip, submission_wait_seconds, support_wait_seconds
-from lapor.lib.actions import ActionError
 from routing.filters import RegionFilter
 from routing.models import Category, Region
 from routing.serializers import RegionSerializer
@@ -140,7 +138,7 @@ class ComplaintListCreateApi(APIView):
     filterset_class = PublicComplaintFilter
 
     def get_queryset(self) -> QuerySet[Complaint]:
-        return selectors.public_complaints()
+        return Complaint.objects.public()
 
     @extend_schema(
         operation_id="complaints_list",
@@ -223,16 +221,12 @@ class ComplaintListCreateApi(APIView):
             )
         serializer = ComplaintCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            receipt = services.submit_complaint(
-                **data,
-                ip_address=client_ip(request._request),
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        receipt = services.submit_complaint(
+            **serializer.validated_data,
+            ip_address=client_ip(request._request),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            now=timezone.now(),
+        )
         complaint = receipt.complaint
         body = ComplaintCreatedSerializer(
             {
@@ -247,12 +241,9 @@ class ComplaintListCreateApi(APIView):
 
 def _complaint_for(request: Request, tracking_number: str) -> tuple[Complaint, bool]:
     key = request.headers.get("X-Access-Key", "")
-    try:
-        if key:
-            return selectors.access_complaint_by_private_link(tracking_number, key), True
-        return selectors.get_complaint_by_tracking_number(tracking_number), False
-    except Complaint.DoesNotExist:
-        raise Http404 from None
+    if key:
+        return selectors.access_complaint_by_private_link(tracking_number, key), True
+    return selectors.get_complaint_by_tracking_number(tracking_number), False
 
 
 class ComplaintDetailApi(APIView):
@@ -293,12 +284,8 @@ class ComplaintAttachmentApi(APIView):
     def get(self, request: Request, tracking_number: str, position: int) -> FileResponse:
         complaint, private = _complaint_for(request, tracking_number)
         if not private:
-            raise Http404 from None
-        try:
-            attachment = complaint.attachments.get(position=position)
-        except Attachment.DoesNotExist:
-            raise Http404 from None
-        return attachment_response(attachment)
+            raise Http404
+        return attachment_response(complaint.attachments.get(position=position))
 
 
 class CategoryListApi(generics.ListAPIView):
@@ -349,15 +336,9 @@ def _citizen_action(
         raise Http404
     given = input_class(data=request.data)
     given.is_valid(raise_exception=True)
-    try:
-        perform_citizen_action(
-            action, complaint_id=complaint.pk, data=dict(given.validated_data), now=timezone.now()
-        )
-    except ActionError as exc:
-        code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
-        return Response({"detail": exc.message}, status=code)
-    except ValidationError as exc:
-        return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+    perform_citizen_action(
+        action, complaint_id=complaint.pk, data=dict(given.validated_data), now=timezone.now()
+    )
     complaint.refresh_from_db()
     context = {"request": request, "private": True}
     return Response(ComplaintPrivateSerializer(complaint, context=context).data)
@@ -451,10 +432,7 @@ class ComplaintSupportApi(APIView):
         ),
     )
     def post(self, request: Request, tracking_number: str) -> Response:
-        try:
-            complaint = selectors.get_complaint_by_tracking_number(tracking_number)
-        except Complaint.DoesNotExist:
-            raise Http404 from None
+        complaint = selectors.get_complaint_by_tracking_number(tracking_number)
         address = client_ip(request._request) or "unknown"
         wait = support_wait_seconds(request._request)
         if wait is not None:
@@ -464,13 +442,9 @@ class ComplaintSupportApi(APIView):
                 headers={"Retry-After": str(wait)},
             )
         supporter = salted_hmac(SUPPORTER_SALT, address, algorithm="sha256").hexdigest()
-        try:
-            new = services.support_complaint(
-                complaint_id=complaint.pk, supporter=supporter, now=timezone.now()
-            )
-        except ActionError as exc:
-            code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
-            return Response({"detail": exc.message}, status=code)
+        new = services.support_complaint(
+            complaint_id=complaint.pk, supporter=supporter, now=timezone.now()
+        )
         count = Complaint.objects.filter(pk=complaint.pk).values_list("support_count", flat=True)
         body = ComplaintSupportedSerializer(
             {
@@ -584,8 +558,5 @@ class ComplaintClaimApi(CitizenAccountApi):
         complaint, private = _complaint_for(request, tracking_number)
         if not private:
             raise Http404
-        try:
-            claimed = services.claim_complaint(complaint_id=complaint.pk, user=request.user)
-        except ActionError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        claimed = services.claim_complaint(complaint_id=complaint.pk, user=request.user)
         return Response(OwnedComplaintSerializer(claimed, context={"request": request}).data)

@@ -4,21 +4,12 @@ calls its one service and says what happened."""
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from complaints import services
-from routing import services as routing_services
-
-
-class CitizenAction(StrEnum):
-    REPLY = "reply"
-    ACCEPT = "accept"
-    DISPUTE = "dispute"
-    RATE = "rate"
-
+from complaints.workflow import CitizenAction
 
 # The words of the private page's URLs.
 URL_WORDS = {
@@ -44,7 +35,7 @@ def perform_citizen_action(
         services.accept_answer(complaint_id=complaint_id, now=now)
         return _("Thank you. Your report is completed.")
     if action == CitizenAction.DISPUTE:
-        routing_services.dispute_answer(complaint_id=complaint_id, reason=data["reason"], now=now)
+        services.dispute_answer(complaint_id=complaint_id, reason=data["reason"], now=now)
         return _("Your objection was sent to the coordinator above the agency.")
     services.rate_answer(
         complaint_id=complaint_id, score=data["score"], comment=data.get("comment", ""), now=now

@@ -1,4 +1,10 @@
+"""E-mails about reports: to the reporter (receipt, updates, account activation) and to the
+officers of an agency (a report handed to it, the day's overdue digest). Nothing about the
+reporter is ever in a message to staff."""
+
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -9,6 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from complaints.models import Complaint, ComplaintEvent, Response
+from routing.emails import officer_addresses, send_staff_email
+from routing.models import Agency
 
 
 def private_link_path(complaint: Complaint, access_key: str) -> str:
@@ -82,3 +90,32 @@ def send_activation_email(*, user: User) -> None:
     subject = render_to_string("emails/activation_subject.txt", context).strip()
     text = render_to_string("emails/activation_body.txt", context)
     EmailMultiAlternatives(subject, text, to=[user.email]).send()
+
+
+def send_agency_notification(*, complaint: Complaint) -> None:
+    """Tell the officers of the agency holding a report that it is now theirs to handle (or to
+    verify). Nothing about the reporter is in it: not for an anonymous report, and not for any
+    other either."""
+    agency = complaint.current_agency
+    if agency is None:
+        return
+    addresses = officer_addresses(agency)
+    if not addresses:
+        return
+    send_staff_email(
+        addresses=addresses,
+        template="agency_notification",
+        context={"complaint": complaint, "agency": agency},
+    )
+
+
+def send_overdue_digest_email(*, agency: Agency, complaints: list[Complaint], day: dt.date) -> None:
+    """The day's list of reports an agency holds past their deadline (no reporter in it)."""
+    addresses = officer_addresses(agency)
+    if not addresses:
+        return
+    send_staff_email(
+        addresses=addresses,
+        template="overdue_digest",
+        context={"agency": agency, "complaints": complaints, "day": day},
+    )

@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import DEADLINE_STATUSES, OPEN_STATUSES, Complaint
+from complaints import workflow
+from complaints.models import Complaint
 from complaints.selectors import search_complaints
 from routing.models import Category
 
@@ -68,7 +69,7 @@ class StaffComplaintFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
         if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status__in=OPEN_STATUSES)
+            queryset = queryset.open()
         return super().filter_queryset(queryset)
 
     def filter_region(
@@ -94,7 +95,7 @@ class StaffComplaintFilter(django_filters.FilterSet):
     ) -> QuerySet[Complaint]:
         if not value:
             return queryset
-        return queryset.filter(status__in=DEADLINE_STATUSES, due_at__lt=self.now)
+        return queryset.overdue(self.now)
 
     def filter_search(
         self, queryset: QuerySet[Complaint], name: str, value: str
@@ -102,7 +103,9 @@ class StaffComplaintFilter(django_filters.FilterSet):
         return search_complaints(queryset, value)
 
 
-PUBLIC_STATUSES = [(v, label) for v, label in Complaint.Status.choices if v != "ARCHIVED"]
+PUBLIC_STATUSES = [
+    (value, label) for value, label in Complaint.Status.choices if value not in workflow.NOT_PUBLIC
+]
 
 
 class PublicComplaintFilter(django_filters.FilterSet):

@@ -1,14 +1,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from complaints.workflow import (
+    AWAITING_CITIZEN,
+    DEADLINE,
+    NOT_PUBLIC,
+    OPEN,
+    ROUTING,
+    EventType,
+    HandOver,
+    Status,
+)
 from lapor.lib.actions import ActionError
-from lapor.lib.tracking import access_key_matches
+from lapor.lib.tracking import access_key_matches, new_tracking_number
+from routing import selectors as routing_selectors
+
+logger = logging.getLogger(__name__)
 
 TITLE_MAX_LENGTH = 150
 TITLE_MIN_LENGTH = 10
@@ -16,29 +32,84 @@ DESCRIPTION_MAX_LENGTH = 5000
 DESCRIPTION_MIN_LENGTH = 30
 ANSWER_MIN_LENGTH = 20
 NOTE_MAX_LENGTH = 2000
+REASON_MAX_LENGTH = NOTE_MAX_LENGTH
 
-# Reports someone still has to act on (routing, a coordinator, the agency, or the citizen).
-OPEN_STATUSES = ["SUBMITTED", "AWAITING_VERIFICATION", "DISPOSED", "IN_PROGRESS", "RESPONDED"]
-# Reports whose holder is running against a deadline that escalates them when missed.
-DEADLINE_STATUSES = ["AWAITING_VERIFICATION", "DISPOSED", "IN_PROGRESS"]
+
+class ComplaintQuerySet(models.QuerySet["Complaint"]):
+    """The words for sets of reports, each defined once (the statuses from the workflow's
+    table)."""
+
+    def open(self) -> ComplaintQuerySet:
+        """Someone still has to act: routing, a coordinator, the agency or the citizen."""
+        return self.filter(status__in=sorted(OPEN))
+
+    def being_routed(self) -> ComplaintQuerySet:
+        return self.filter(status__in=sorted(ROUTING))
+
+    def awaiting_citizen(self) -> ComplaintQuerySet:
+        """Answered: the citizen's reply window runs."""
+        return self.filter(status__in=sorted(AWAITING_CITIZEN))
+
+    def under_deadline(self) -> ComplaintQuerySet:
+        """The holder runs against a deadline that passes the report up a level when missed."""
+        return self.filter(status__in=sorted(DEADLINE))
+
+    def overdue(self, now: dt.datetime) -> ComplaintQuerySet:
+        """The holder missed its deadline (answered, closed and routing reports are never late)."""
+        return self.under_deadline().filter(due_at__lt=now)
+
+    def public(self) -> ComplaintQuerySet:
+        """What anyone may find: never a confidential report, and not the archived ones (spam,
+        duplicates, out of scope). Lists, search, support, Open311's lists and the map."""
+        return self.filter(is_confidential=False).exclude(status__in=sorted(NOT_PUBLIC))
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ComplaintQuerySet:
+        """The one place that decides which reports a staff user may see.
+
+        An OPD officer sees the reports that are or were disposed to their agency; a coordinator
+        those held now or before by any agency of its subtree (the national coordinator: all);
+        anyone else, none. Whatever is not in here answers 404 to staff, by page, API or export.
+        """
+        agency = routing_selectors.staff_agency(user)
+        if agency is None:
+            return self.none()
+        if agency.level == agency.Level.NATIONAL:
+            return self.all()
+        agencies = (
+            {agency.pk}
+            if agency.level == agency.Level.OPD
+            else routing_selectors.subtree_ids(agency)
+        )
+        handed = Disposition.objects.filter(complaint=OuterRef("pk"), to_agency_id__in=agencies)
+        return self.filter(Q(current_agency_id__in=agencies) | Exists(handed))
+
+
+class ComplaintManager(models.Manager.from_queryset(ComplaintQuerySet)):  # type: ignore[misc]
+    def create_with_tracking_number(self, **fields: Any) -> Complaint:
+        """Create a report under a new random tracking number. 31^8 numbers make a clash rare,
+        not impossible: the unique index decides, and we draw again.
+
+        :raises RuntimeError: when five draws in a row clash.
+        """
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    return self.create(tracking_number=new_tracking_number(), **fields)
+            except IntegrityError:
+                logger.warning("tracking number clash, drawing again")
+        raise RuntimeError("could not draw a free tracking number")
 
 
 class Complaint(models.Model):
-    """A citizen's report (laporan). Its ``status`` is a cache of its event log."""
+    """A citizen's report (laporan). Its status, holder, deadline and version are a cache of its
+    event log, written by ``complaints.workflow`` alone."""
 
     class Kind(models.TextChoices):
         COMPLAINT = "COMPLAINT", _("complaint (pengaduan)")
         ASPIRATION = "ASPIRATION", _("aspiration (aspirasi)")
         INFORMATION_REQUEST = "INFORMATION_REQUEST", _("information request")
 
-    class Status(models.TextChoices):
-        SUBMITTED = "SUBMITTED", _("received, waiting to be routed")
-        AWAITING_VERIFICATION = "AWAITING_VERIFICATION", _("being verified")
-        DISPOSED = "DISPOSED", _("handed to the agency in charge")
-        IN_PROGRESS = "IN_PROGRESS", _("being handled")
-        RESPONDED = "RESPONDED", _("answered")
-        COMPLETED = "COMPLETED", _("completed")
-        ARCHIVED = "ARCHIVED", _("archived")
+    Status = Status
 
     tracking_number = models.CharField(_("tracking number"), max_length=9, unique=True)
     access_key_hash = models.CharField(max_length=64, editable=False)
@@ -93,6 +164,8 @@ class Complaint(models.Model):
     # Visitors who support (dukung) the report; a cache of its Support rows, for sorting.
     support_count = models.PositiveIntegerField(_("support"), default=0)
 
+    objects = ComplaintManager()
+
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
@@ -102,7 +175,7 @@ class Complaint(models.Model):
             models.Index(fields=["-submitted_at"], include=["id"], name="complaint_submitted"),
             models.Index(
                 fields=["moved_at"],
-                condition=models.Q(status="SUBMITTED"),
+                condition=models.Q(status__in=sorted(ROUTING)),
                 name="complaint_routing_moved",
             ),
             # The recaps count every report by holder and state from this index alone.
@@ -118,24 +191,26 @@ class Complaint(models.Model):
             models.Index(
                 fields=["current_agency", "due_at", "id"],
                 include=["status"],
-                condition=models.Q(status__in=OPEN_STATUSES),
+                condition=models.Q(status__in=sorted(OPEN)),
                 name="complaint_open_holder_due",
             ),
             # The public list: newest first, or most supported first.
             models.Index(
                 fields=["-submitted_at", "-id"],
-                condition=models.Q(is_confidential=False) & ~models.Q(status="ARCHIVED"),
+                condition=models.Q(is_confidential=False)
+                & ~models.Q(status__in=sorted(NOT_PUBLIC)),
                 name="complaint_public_new",
             ),
             models.Index(
                 fields=["-support_count", "-id"],
-                condition=models.Q(is_confidential=False) & ~models.Q(status="ARCHIVED"),
+                condition=models.Q(is_confidential=False)
+                & ~models.Q(status__in=sorted(NOT_PUBLIC)),
                 name="complaint_public_support",
             ),
             models.Index(
                 fields=["due_at", "id"],
                 include=["status", "current_agency"],
-                condition=models.Q(status__in=OPEN_STATUSES),
+                condition=models.Q(status__in=sorted(OPEN)),
                 name="complaint_open_due",
             ),
         ]
@@ -145,18 +220,7 @@ class Complaint(models.Model):
                 name="complaint_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "SUBMITTED",
-                        "AWAITING_VERIFICATION",
-                        "DISPOSED",
-                        "IN_PROGRESS",
-                        "RESPONDED",
-                        "COMPLETED",
-                        "ARCHIVED",
-                    ]
-                ),
-                name="complaint_status_valid",
+                condition=models.Q(status__in=Status.values), name="complaint_status_valid"
             ),
         ]
 
@@ -168,11 +232,16 @@ class Complaint(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN
+
+    @property
+    def is_public(self) -> bool:
+        """Anyone may find it (``ComplaintQuerySet.public``)."""
+        return not self.is_confidential and self.status not in NOT_PUBLIC
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        """The holder missed its deadline (answered, closed and routing reports are not late)."""
-        return self.status in DEADLINE_STATUSES and self.due_at is not None and self.due_at < now
+        """The holder missed its deadline (``ComplaintQuerySet.overdue``)."""
+        return self.status in DEADLINE and self.due_at is not None and self.due_at < now
 
     def check_version(self, expected: int | None) -> None:
         """Refuse an action drawn from an older state of the report (two officers at once).
@@ -186,6 +255,7 @@ class Complaint(models.Model):
                     "Here is its current state: check it and try again."
                 ),
                 conflict=True,
+                version=self.version,
             )
 
 
@@ -323,29 +393,7 @@ class ComplaintEvent(models.Model):
     ``from_due_at`` are the state before it, always the previous event's state after it.
     """
 
-    class Type(models.TextChoices):
-        SUBMITTED = "SUBMITTED", _("Report received")
-        ROUTED = "ROUTED", _("Passed on to %(agency)s")
-        AWAITING_VERIFICATION = "AWAITING_VERIFICATION", _("Being verified by %(agency)s")
-        DISPOSED = "DISPOSED", _("Handed to %(agency)s, which must follow it up")
-        ESCALATED = "ESCALATED", _("Deadline missed; passed up to %(agency)s")
-        TRANSFER_REQUESTED = (
-            "TRANSFER_REQUESTED",
-            _("Returned as not its authority; back to %(agency)s"),
-        )
-        PASSED_UP = "PASSED_UP", _("Passed up to %(agency)s")
-        ACKNOWLEDGED = "ACKNOWLEDGED", _("Being handled by %(agency)s")
-        RESPONDED = "RESPONDED", _("Answered by %(agency)s")
-        ARCHIVED = "ARCHIVED", _("Archived by %(agency)s")
-        CITIZEN_REPLIED = "CITIZEN_REPLIED", _("The reporter replied; back to %(agency)s")
-        DISPUTED = "DISPUTED", _("The reporter disputed the answer; passed to %(agency)s")
-        COMPLETED = "COMPLETED", _("Completed: the reporter accepted the answer")
-        AUTO_COMPLETED = "AUTO_COMPLETED", _("Completed: no reply within the reply window")
-        RATED = "RATED", _("The reporter rated the handling")
-        # Internal: never on the citizen's timeline.
-        NOTE = "NOTE", _("Internal note")
-        PRIVACY_RAISED = "PRIVACY_RAISED", _("Made more private")
-        IDENTITY_REVEALED = "IDENTITY_REVEALED", _("Reporter's identity revealed")
+    Type = EventType
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(_("event"), max_length=32, choices=Type.choices)
@@ -568,3 +616,187 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"support of {self.complaint_id}"
+
+
+# --- hand-overs and what they cause ------------------------------------------------------------
+
+
+class Disposition(models.Model):
+    """One hand-over of a report from one holder to the next, numbered per report.
+
+    ``(complaint, sequence)`` is unique: a routing step delivered twice, or taken by two workers
+    at once, can write its disposition only once.
+    """
+
+    Kind = HandOver
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="dispositions")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_agency = models.ForeignKey(
+        "routing.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        "routing.Agency", on_delete=models.PROTECT, related_name="dispositions_received"
+    )
+    rule = models.ForeignKey(
+        "routing.RoutingRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "sequence"], name="disposition_sequence_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["to_agency", "created_at"], name="disposition_to_time")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.sequence} → {self.to_agency_id}"
+
+
+class TransferRequest(models.Model):
+    """An agency's "bukan wewenang": the report goes back to the coordinator above it."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="transfer_requests"
+    )
+    from_agency = models.ForeignKey(
+        "routing.Agency", on_delete=models.PROTECT, related_name="transfers"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    suggested_agency = models.ForeignKey(
+        "routing.Agency", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        indexes = [models.Index(fields=["from_agency", "created_at"], name="transfer_from_time")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} returned by {self.from_agency_id}"
+
+
+class DeadlineBreach(models.Model):
+    """A deadline an agency missed; one per disposition, so a repeated sweep counts it once."""
+
+    disposition = models.OneToOneField(Disposition, on_delete=models.CASCADE, related_name="breach")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="breaches")
+    agency = models.ForeignKey("routing.Agency", on_delete=models.PROTECT, related_name="breaches")
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("missed deadline")
+        verbose_name_plural = _("missed deadlines")
+        # The recaps count the escalations of a month.
+        indexes = [models.Index(fields=["created_at"], name="breach_time")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} missed {self.due_at:%Y-%m-%d} on {self.complaint_id}"
+
+
+class RoutingOutbox(models.Model):
+    """A routing step to publish, written in the transaction that made it necessary.
+
+    The request publishes it right after commit and deletes the row; a beat task publishes what
+    is left (a broker that was down), so a step is never lost between the database and Celery.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    step = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("routing outbox row")
+        verbose_name_plural = _("routing outbox")
+        indexes = [models.Index(fields=["created_at"], name="outbox_created")]
+
+    def __str__(self) -> str:
+        return f"route {self.complaint_id} step {self.step}"
+
+
+class RoutingFailure(models.Model):
+    """A report the routing worker gave up on, with the error; for the national coordinator."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="routing_failures"
+    )
+    step = models.PositiveIntegerField()
+    error = models.TextField()
+    attempts = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("routing failure")
+        verbose_name_plural = _("routing failures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "step"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="failure_one_open_per_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} step {self.step}: {self.error[:60]}"
+
+
+class OverdueDigest(models.Model):
+    """The day's e-mail to an agency listing the reports it holds past their deadline: one per
+    agency and day, sent at most once (the sender locks the row and marks it)."""
+
+    agency = models.ForeignKey(
+        "routing.Agency", on_delete=models.CASCADE, related_name="overdue_digests"
+    )
+    day = models.DateField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reports = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("overdue digest")
+        verbose_name_plural = _("overdue digests")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="digest_one_per_agency_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}"
+
+
+class AgencyNotice(models.Model):
+    """The e-mail to an agency that a report is now in its hands: one per hand-over (the
+    report's version identifies it), so a task delivered twice sends it once."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("routing.Agency", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agency notice")
+        verbose_name_plural = _("agency notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "agency", "version"], name="agency_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notice of {self.complaint_id} to {self.agency_id} at v{self.version}"

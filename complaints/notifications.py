@@ -1,61 +1,44 @@
-"""E-mails to the reporter about what happens to their report: queued with the event, in the
-same transaction, published after commit, sent once."""
+"""E-mails about what happens to a report: to the reporter (queued with the event, in the same
+transaction, published after commit, sent once) and to the agency that now holds it (once per
+hand-over)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from complaints.models import ComplaintEvent, Notification, Reporter
+from complaints import queue as background
+from complaints.emails import send_agency_notification, send_receipt_email, send_reporter_update
+from complaints.models import AgencyNotice, Complaint, ComplaintEvent, Notification, Reporter
 
 logger = logging.getLogger(__name__)
 
-Type = ComplaintEvent.Type
 RECEIPT_FALLBACK_AFTER = dt.timedelta(hours=6)
 
-# The steps that concern the reporter (the receipt is sent on its own, with the private link).
-REPORTER_EVENTS = frozenset(
-    {
-        Type.DISPOSED,
-        Type.ESCALATED,
-        Type.RESPONDED,
-        Type.COMPLETED,
-        Type.AUTO_COMPLETED,
-        Type.ARCHIVED,
-    }
-)
 
-
-def queue_reporter_notification(event: ComplaintEvent) -> Notification | None:
-    """Queue the reporter's e-mail about ``event`` when it concerns them and they left an
-    address; called inside the transaction that wrote the event."""
-    if event.type not in REPORTER_EVENTS:
-        return None
+def queue_reporter_notification(
+    event: ComplaintEvent, *, publish: bool = True
+) -> Notification | None:
+    """Queue the reporter's e-mail about ``event`` when they left an address; called by the
+    workflow inside the transaction that wrote the event, for the transitions that tell the
+    reporter. ``publish=False`` for the receipt, whose task (with the private link) the intake
+    publishes itself."""
     if not Reporter.objects.filter(complaint_id=event.complaint_id).exclude(email="").exists():
         return None
     notification = Notification.objects.create(event=event, created_at=event.created_at)
-    _publish_after_commit(notification.pk)
+    if publish:
+        background.publish_after_commit(
+            background.REPORTER_NOTIFICATION, notification_id=notification.pk
+        )
     return notification
-
-
-def _publish_after_commit(notification_id: int) -> None:
-    from complaints.tasks import send_reporter_notification_task
-
-    # robust: a broker that is down must not undo the action; beat publishes it later.
-    transaction.on_commit(
-        lambda: send_reporter_notification_task.delay(notification_id=notification_id),
-        robust=True,
-    )
 
 
 def send_receipt(*, complaint_id: int, access_key: str, now: dt.datetime) -> bool:
     """Send the receipt with the private link unless it was sent already (its notification
     row, written with the report, is locked and marked); returns whether it was sent now."""
-    from complaints.emails import send_receipt_email
-
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -81,8 +64,6 @@ def send_reporter_notification(*, notification_id: int, now: dt.datetime) -> boo
     The row stays locked while the message goes out, so a second delivery of the task waits
     and then finds it sent. A failure to send leaves it unsent, for a retry.
     """
-    from complaints.emails import send_reporter_update
-
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -102,8 +83,6 @@ def relay_unsent_notifications(
     *, now: dt.datetime, older_than: dt.timedelta, limit: int = 500
 ) -> int:
     """Publish again the e-mails whose message was lost (broker down, worker killed)."""
-    from complaints.tasks import send_reporter_notification_task
-
     # A receipt waits much longer: its own task carries the private link, and a busy queue must
     # not lose the link to a fallback that can only give the tracking number.
     ids = list(
@@ -119,5 +98,32 @@ def relay_unsent_notifications(
         .values_list("pk", flat=True)[:limit]
     )
     for notification_id in ids:
-        send_reporter_notification_task.delay(notification_id=notification_id)
+        background.publish(background.REPORTER_NOTIFICATION, notification_id=notification_id)
     return len(ids)
+
+
+def notify_agency(*, complaint_id: int, agency_id: int, now: dt.datetime) -> bool:
+    """E-mail the officers of the agency a report was handed to, once per hand-over: a task
+    delivered twice finds the notice sent (the report's version names the hand-over). A report
+    that has moved on since is not announced. Returns whether an e-mail went out now."""
+    with transaction.atomic():
+        complaint = (
+            Complaint.objects.select_related("category", "current_agency")
+            .filter(pk=complaint_id, current_agency_id=agency_id)
+            .first()
+        )
+        if complaint is None:
+            return False
+        key = {"complaint_id": complaint_id, "agency_id": agency_id, "version": complaint.version}
+        try:
+            with transaction.atomic():
+                AgencyNotice.objects.get_or_create(**key, defaults={"created_at": now})
+        except IntegrityError:  # created by a concurrent delivery, which holds it
+            pass
+        notice = AgencyNotice.objects.select_for_update().get(**key)
+        if notice.sent_at is not None:
+            return False
+        send_agency_notification(complaint=complaint)
+        notice.sent_at = now
+        notice.save(update_fields=["sent_at"])
+        return True

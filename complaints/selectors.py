@@ -1,5 +1,5 @@
 """Reads of reports: for citizens by tracking number (public) and by private link, and for staff
-through the one rule of who sees what (``complaints_visible_to``)."""
+through the one rule of who sees what (``Complaint.objects.visible_to``)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from complaints.models import (
-    DEADLINE_STATUSES,
-    OPEN_STATUSES,
-    Complaint,
-    ComplaintEvent,
-    Response,
-)
+from complaints import workflow
+from complaints.models import Complaint, ComplaintEvent, Disposition, Rating, Response
+from complaints.workflow import CitizenAction, StaffAction
 from lapor.lib.tracking import normalize_tracking_number
 from routing import selectors as routing_selectors
-from routing.models import Agency, Disposition, Officer
+from routing.models import Agency
+
+# The staff's actions, by the name the dashboard has always used.
+Action = StaffAction
 
 
 def get_complaint_by_tracking_number(tracking_number: str) -> Complaint:
@@ -79,33 +78,6 @@ def public_event_list(complaint: Complaint) -> QuerySet[ComplaintEvent]:
     return complaint.events.filter(is_public=True).order_by("created_at", "pk")
 
 
-def staff_agency(user: AbstractBaseUser | AnonymousUser) -> Agency | None:
-    """The agency a staff user belongs to, or None for anyone who is not an officer."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    officer = Officer.objects.select_related("agency").filter(user_id=user.pk).first()
-    return officer.agency if officer is not None and officer.agency.is_active else None
-
-
-def complaints_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Complaint]:
-    """The one place that decides which reports a staff user may see.
-
-    An OPD officer sees the reports that are or were disposed to their agency; a coordinator
-    those held now or before by any agency of its subtree (the national coordinator: all);
-    anyone else, none. Whatever is not in here answers 404 to staff, by page, API or export.
-    """
-    agency = staff_agency(user)
-    if agency is None:
-        return Complaint.objects.none()
-    if agency.level == Agency.Level.NATIONAL:
-        return Complaint.objects.all()
-    agencies = (
-        {agency.pk} if agency.level == Agency.Level.OPD else routing_selectors.subtree_ids(agency)
-    )
-    handed = Disposition.objects.filter(complaint=OuterRef("pk"), to_agency_id__in=agencies)
-    return Complaint.objects.filter(Q(current_agency_id__in=agencies) | Exists(handed))
-
-
 def access_complaint_for_staff(
     user: AbstractBaseUser | AnonymousUser, tracking_number: str
 ) -> Complaint:
@@ -118,7 +90,7 @@ def access_complaint_for_staff(
     if canonical is None:
         raise Complaint.DoesNotExist
     return (
-        complaints_visible_to(user)
+        Complaint.objects.visible_to(user)
         .select_related("category", "region", "current_agency")
         .get(tracking_number=canonical)
     )
@@ -128,7 +100,7 @@ def access_complaint_for_staff(
 
 
 class Scope(StrEnum):
-    """Which reports an inbox lists; every scope lies inside ``complaints_visible_to``."""
+    """Which reports an inbox lists; every scope lies inside ``Complaint.objects.visible_to``."""
 
     # An OPD: what it holds now. A coordinator: its own queue.
     HELD = "held"
@@ -180,7 +152,7 @@ def search_complaints(reports: QuerySet[Complaint], text: str) -> QuerySet[Compl
     return reports.filter(Q(title__icontains=text) | Q(description__icontains=text))
 
 
-# The indexed expression (migration complaints 0004): a query must spell it the same way.
+# The indexed expression (migration complaints 0002): a query must spell it the same way.
 SEARCH_VECTOR_SQL = (
     "to_tsvector('indonesian'::regconfig, "
     '("complaints_complaint"."title" || \' \' || "complaints_complaint"."description"))'
@@ -189,12 +161,10 @@ SEARCH_VECTOR_SQL = (
 
 def inbox_counts(reports: QuerySet[Complaint], now: dt.datetime) -> dict[str, int]:
     """Open reports per status, and how many of them are overdue, for an inbox's scope."""
-    counts = {status: 0 for status in OPEN_STATUSES}
-    for row in (
-        reports.filter(status__in=OPEN_STATUSES).order_by().values("status").annotate(n=Count("pk"))
-    ):
+    counts = dict.fromkeys(workflow.in_order(workflow.OPEN), 0)
+    for row in reports.open().order_by().values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
-    counts["overdue"] = reports.filter(status__in=DEADLINE_STATUSES, due_at__lt=now).count()
+    counts["overdue"] = reports.overdue(now).count()
     return counts
 
 
@@ -277,50 +247,29 @@ def keyset_page(
 # --- what a staff member may do on a report ----------------------------------------------------
 
 
-class Action(StrEnum):
-    ACKNOWLEDGE = "acknowledge"
-    ANSWER = "answer"
-    TRANSFER = "transfer"
-    NOTE = "note"
-    DISPOSE = "dispose"
-    PASS_UP = "pass-up"  # noqa: S105
-    ARCHIVE = "archive"
-    PRIVACY = "privacy"
-    REVEAL = "reveal"
-
-
 def staff_actions(
     user: AbstractBaseUser, agency: Agency, complaint: Complaint
-) -> frozenset[Action]:
-    """What this staff member may try on a report they can see (``access_complaint_for_staff``).
+) -> frozenset[StaffAction]:
+    """What this staff member may try on a report they can see (``access_complaint_for_staff``),
+    from the workflow's table: who is offered which button and who gets 403 for trying. The
+    workflow checks it again under the lock."""
+    return frozenset(
+        StaffAction(action)
+        for action in workflow.actions_allowed(complaint, agency=agency, user=user)
+    )
 
-    The service of each action checks the report's state again under a lock; this decides who
-    is offered which button and who gets 403 for trying.
-    """
-    allowed = {Action.NOTE}
-    holds = complaint.current_agency_id == agency.pk
-    if agency.level == Agency.Level.OPD:
-        if holds and complaint.status == Complaint.Status.DISPOSED:
-            allowed.add(Action.ACKNOWLEDGE)
-        if holds and complaint.status in (Complaint.Status.DISPOSED, Complaint.Status.IN_PROGRESS):
-            allowed |= {Action.ANSWER, Action.TRANSFER}
-        return frozenset(allowed)
-    # A coordinator's queue holds reports to verify and disputed ones (IN_PROGRESS).
-    if holds and complaint.status in (
-        Complaint.Status.AWAITING_VERIFICATION,
-        Complaint.Status.IN_PROGRESS,
-    ):
-        allowed |= {Action.DISPOSE, Action.ARCHIVE}
-        if agency.parent_id is not None:
-            allowed.add(Action.PASS_UP)
-    if not (complaint.is_anonymous and complaint.is_confidential):
-        allowed.add(Action.PRIVACY)
-    if (
-        agency.level == Agency.Level.NATIONAL
-        and complaint.is_anonymous
-        and user.has_perm("complaints.reveal_reporter")
-    ):
-        allowed.add(Action.REVEAL)
+
+def citizen_actions(complaint: Complaint) -> frozenset[CitizenAction]:
+    """What the citizen may do on their report now (the private page, the API): reply, accept
+    or dispute an answer waiting for them, and rate the latest answer once."""
+    allowed = {
+        CitizenAction(action)
+        for action in workflow.actions_allowed(complaint)
+        if action != CitizenAction.RATE
+    }
+    latest = complaint.responses.order_by("-created_at", "-pk").first()
+    if latest is not None and not Rating.objects.filter(response=latest).exists():
+        allowed.add(CitizenAction.RATE)
     return frozenset(allowed)
 
 
@@ -331,12 +280,6 @@ def dispose_targets(coordinator: Agency) -> QuerySet[Agency]:
 
 
 # --- the public list and the agencies' public figures -------------------------------------------
-
-
-def public_complaints() -> QuerySet[Complaint]:
-    """Reports anyone may read: never a confidential one, and not the archived ones (spam,
-    duplicates, out of scope)."""
-    return Complaint.objects.filter(is_confidential=False).exclude(status=Complaint.Status.ARCHIVED)
 
 
 class PublicOrder(StrEnum):

@@ -1,4 +1,7 @@
-"""State changes of reports. Every one goes through a function here and writes an event."""
+"""What citizens and officers do to a report: file it (the one door), and every action on it
+after that. Each validates its input, then performs its transition through
+``complaints.workflow`` (which locks, checks, saves, writes the event and queues the effects)
+and writes the rows that belong to it (an answer, a dispute, a rating)."""
 
 from __future__ import annotations
 
@@ -14,40 +17,41 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
 
+from complaints import queue as background
+from complaints import workflow
 from complaints.models import (
     ANSWER_MIN_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
     NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     TITLE_MIN_LENGTH,
     Attachment,
     Complaint,
     ComplaintEvent,
-    Notification,
+    Disposition,
+    Dispute,
     Rating,
     Reporter,
     Response,
     Support,
+    TransferRequest,
 )
-from complaints.notifications import queue_reporter_notification
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
-from lapor.lib.tracking import hash_access_key, new_access_key, new_tracking_number
+from lapor.lib.tracking import hash_access_key, new_access_key
 from lapor.lib.uploads import CleanFile, UploadRejected, clean_upload
 from routing import selectors as routing_selectors
-from routing import services as routing_services
-from routing.models import Agency, Category, DeadlineSetting, Disposition, Region
+from routing.models import Agency, Category, Region
 
 logger = logging.getLogger(__name__)
-
-Status = Complaint.Status
 
 
 class UploadedFileLike(Protocol):
@@ -132,8 +136,9 @@ def submit_complaint(
     now: dt.datetime,
 ) -> SubmissionReceipt:
     """File a citizen's report: the report, its reporter, its attachments, its first event and
-    its first routing step (an outbox row), in one transaction. The routing step is published
-    and the receipt e-mail (when an address was given) sent after commit.
+    its first routing step (an outbox row), in one transaction (``workflow.SUBMIT``). The
+    routing step is published and the receipt e-mail (when an address was given) sent after
+    commit.
 
     Everything is checked before anything is written; files written before a failure are
     removed again, so a refused or failed submission leaves nothing behind.
@@ -174,26 +179,22 @@ def submit_complaint(
     access_key = new_access_key()
     written: list[str] = []
     try:
-        with transaction.atomic():
-            complaint = _create_with_unique_tracking_number(
-                kind=kind,
-                title=title.strip(),
-                description=description.strip(),
-                category=category,
-                region=region,
-                incident_date=incident_date,
-                is_anonymous=is_anonymous,
-                is_confidential=is_confidential,
-                language=language,
-                access_key_hash=hash_access_key(access_key),
-                status=Complaint.Status.SUBMITTED,
-                submitted_at=now,
-                due_at=routing_selectors.due_at(
-                    start=now, step=DeadlineSetting.Step.VERIFICATION, kind=kind
-                ),
-                moved_at=now,
-                owner=owner,
-            )
+        with workflow.submission(
+            now=now,
+            data={"attachments": len(cleaned)},
+            kind=kind,
+            title=title.strip(),
+            description=description.strip(),
+            category=category,
+            region=region,
+            incident_date=incident_date,
+            is_anonymous=is_anonymous,
+            is_confidential=is_confidential,
+            language=language,
+            access_key_hash=hash_access_key(access_key),
+            owner=owner,
+        ) as change:
+            complaint = change.complaint
             Reporter.objects.create(
                 complaint=complaint,
                 name=reporter_name.strip(),
@@ -203,27 +204,11 @@ def submit_complaint(
             )
             for position, (original_name, clean) in enumerate(cleaned, start=1):
                 written.append(_save_attachment(complaint, clean, original_name, position, now))
-            submitted = ComplaintEvent.objects.record(
-                complaint,
-                type=ComplaintEvent.Type.SUBMITTED,
-                created_at=now,
-                data={"attachments": len(cleaned)},
-            )
             if reporter_email.strip():
-                # The receipt, sent once; if its message is lost, beat sends the tracking number
-                # without the private link (whose key exists only in that message).
-                Notification.objects.create(event=submitted, created_at=now)
-            routing_services.enqueue_routing(complaint=complaint, now=now)
-            if reporter_email.strip():
-                from complaints.tasks import send_receipt_email_task
-
-                complaint_id = complaint.pk
-                # robust: a broker that is down must not turn a saved report into an error page.
-                transaction.on_commit(
-                    lambda: send_receipt_email_task.delay(
-                        complaint_id=complaint_id, access_key=access_key
-                    ),
-                    robust=True,
+                # The receipt, sent once; the workflow writes its row. The access key exists
+                # only in this message: if it is lost, beat sends the tracking number alone.
+                background.publish_after_commit(
+                    background.RECEIPT, complaint_id=complaint.pk, access_key=access_key
                 )
     except BaseException:
         for name in written:
@@ -263,103 +248,11 @@ def _save_attachment(
     return attachment.file.name
 
 
-def _create_with_unique_tracking_number(**fields: object) -> Complaint:
-    # 31^8 numbers make a clash rare, not impossible: the unique index decides, we draw again.
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Complaint.objects.create(tracking_number=new_tracking_number(), **fields)
-        except IntegrityError:
-            logger.warning("tracking number clash, drawing again")
-    raise RuntimeError("could not draw a free tracking number")
-
-
 # --- staff actions on a report ------------------------------------------------------------------
 #
-# Each locks the report, checks that it is still where the acting agency believes it is (and,
-# with ``expected_version``, that nobody changed it since the officer's page was drawn), changes
-# it, and writes one event. Who may try which action is decided in ``complaints.selectors``.
-
-
-def _lock(complaint_id: int) -> Complaint:
-    return Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
-
-
-def _lock_held(
-    complaint_id: int, agency: Agency, statuses: Sequence[str], expected_version: int | None
-) -> Complaint:
-    complaint = _lock(complaint_id)
-    if complaint.current_agency_id != agency.pk or complaint.status not in statuses:
-        raise ActionError(
-            _("This report is no longer waiting for this action from your agency."),
-            conflict=True,
-        )
-    complaint.check_version(expected_version)
-    return complaint
-
-
-def _event(
-    complaint: Complaint,
-    *,
-    type: str,
-    actor: User | None,
-    now: dt.datetime,
-    agency: Agency | None = None,
-    is_public: bool = True,
-    data: dict[str, object] | None = None,
-) -> ComplaintEvent:
-    agency_data = {"agency_id": agency.pk, "agency_name": agency.name} if agency else {}
-    event = ComplaintEvent.objects.record(
-        complaint,
-        type=type,
-        actor=actor,
-        is_public=is_public,
-        created_at=now,
-        data={**agency_data, **(data or {})},
-    )
-    queue_reporter_notification(event)
-    return event
-
-
-def _change_status(
-    complaint: Complaint,
-    *,
-    status: str,
-    due_at: dt.datetime,
-    event_type: str,
-    actor: User | None,
-    now: dt.datetime,
-    agency: Agency,
-    data: dict[str, object] | None = None,
-) -> None:
-    """Move a locked report to ``status`` with its new deadline, and write the event."""
-    complaint.status = status
-    complaint.due_at = due_at
-    complaint.version += 1
-    complaint.save(update_fields=["status", "due_at", "version"])
-    _event(
-        complaint,
-        type=event_type,
-        actor=actor,
-        now=now,
-        agency=agency,
-        data=data,
-    )
-
-
-def _completion_due_at(complaint: Complaint) -> dt.datetime:
-    """The completion deadline, counted from the hand-over to the agency that holds it."""
-    start = (
-        Disposition.objects.filter(complaint=complaint, sequence=complaint.routing_step)
-        .values_list("created_at", flat=True)
-        .first()
-    ) or complaint.submitted_at
-    step = (
-        DeadlineSetting.Step.COMPLETION_INSPECTION
-        if complaint.needs_inspection
-        else DeadlineSetting.Step.COMPLETION
-    )
-    return routing_selectors.due_at(start=start, step=step, kind=complaint.kind)
+# Who is offered which action is decided by ``complaints.selectors.staff_actions`` from the
+# workflow's table; the workflow checks it again under the lock, with ``expected_version``
+# (the version the officer's page was drawn from).
 
 
 def acknowledge_complaint(
@@ -376,18 +269,16 @@ def acknowledge_complaint(
     :raises ActionError: (a conflict) when the report is not waiting for this agency to take
         it up, or changed since ``expected_version``.
     """
-    with transaction.atomic():
-        complaint = _lock_held(complaint_id, agency, [Status.DISPOSED], expected_version)
-        _change_status(
-            complaint,
-            status=Status.IN_PROGRESS,
-            due_at=_completion_due_at(complaint),
-            event_type=ComplaintEvent.Type.ACKNOWLEDGED,
-            actor=actor,
-            now=now,
-            agency=agency,
-        )
-        return complaint
+    with workflow.transition(
+        workflow.ACKNOWLEDGE,
+        complaint_id=complaint_id,
+        agency=agency,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    ) as change:
+        pass
+    return change.complaint
 
 
 def respond_to_complaint(
@@ -400,8 +291,9 @@ def respond_to_complaint(
     now: dt.datetime,
     expected_version: int | None = None,
 ) -> Response:
-    """The agency holding a report answers it (→ RESPONDED) with a text and files; the citizen
-    is told after commit and has the reply window (a deadline setting) to react.
+    """The agency holding a report answers it (→ RESPONDED) with a text and files: the OPD it
+    was handed to, or the coordinator in whose queue a disputed report waits. The citizen is
+    told after commit and has the reply window (a deadline setting) to react.
 
     Files are cleaned like the citizen's (images re-encoded without EXIF); files written before
     a failure are removed again.
@@ -417,10 +309,17 @@ def respond_to_complaint(
         raise ValidationError(errors)
     written: list[str] = []
     try:
-        with transaction.atomic():
-            complaint = _lock_held(
-                complaint_id, agency, [Status.DISPOSED, Status.IN_PROGRESS], expected_version
-            )
+        with workflow.transition(
+            workflow.staff_transition(workflow.StaffAction.ANSWER, agency=agency),
+            complaint_id=complaint_id,
+            agency=agency,
+            actor=actor,
+            now=now,
+            expected_version=expected_version,
+        ) as change:
+            complaint = change.complaint
+            # The facts of the moment, for the recaps: the first answer?, when the agency got
+            # the report (its last hand-over there, or submission), the deadline in force.
             handed_at = (
                 Disposition.objects.filter(
                     complaint=complaint, to_agency=agency, created_at__lte=now
@@ -444,18 +343,7 @@ def respond_to_complaint(
                 written.append(
                     _save_attachment(complaint, clean, original_name, position, now, response)
                 )
-            _change_status(
-                complaint,
-                status=Status.RESPONDED,
-                due_at=routing_selectors.due_at(
-                    start=now, step=DeadlineSetting.Step.CITIZEN_REPLY, kind=complaint.kind
-                ),
-                event_type=ComplaintEvent.Type.RESPONDED,
-                actor=actor,
-                now=now,
-                agency=agency,
-                data={"response_id": response.pk, "attachments": len(cleaned)},
-            )
+            change.data.update({"response_id": response.pk, "attachments": len(cleaned)})
     except BaseException:
         for name in written:
             default_storage.delete(name)
@@ -475,17 +363,17 @@ def add_internal_note(
         raise ValidationError(
             {"text": [_("Write a note of at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]}
         )
-    with transaction.atomic():
-        complaint = _lock(complaint_id)
-        return _event(
-            complaint,
-            type=ComplaintEvent.Type.NOTE,
-            actor=actor,
-            now=now,
-            agency=agency,
-            is_public=False,
-            data={"text": text.strip()},
-        )
+    with workflow.transition(
+        workflow.NOTE,
+        complaint_id=complaint_id,
+        agency=agency,
+        actor=actor,
+        now=now,
+        data={"text": text.strip()},
+    ) as change:
+        pass
+    assert change.event is not None
+    return change.event
 
 
 def raise_privacy(
@@ -504,30 +392,25 @@ def raise_privacy(
     :raises ActionError: when nothing would change, or (a conflict) the report changed since
         ``expected_version``.
     """
-    with transaction.atomic():
-        complaint = _lock(complaint_id)
-        complaint.check_version(expected_version)
-        changed = []
+    with workflow.transition(
+        workflow.RAISE_PRIVACY,
+        complaint_id=complaint_id,
+        agency=coordinator,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    ) as change:
+        complaint = change.complaint
         if make_anonymous and not complaint.is_anonymous:
             complaint.is_anonymous = True
-            changed.append("is_anonymous")
+            change.updated_fields.append("is_anonymous")
         if make_confidential and not complaint.is_confidential:
             complaint.is_confidential = True
-            changed.append("is_confidential")
-        if not changed:
+            change.updated_fields.append("is_confidential")
+        if not change.updated_fields:
             raise ActionError(_("Choose what to make more private; it is already so."))
-        complaint.version += 1
-        complaint.save(update_fields=[*changed, "version"])
-        _event(
-            complaint,
-            type=ComplaintEvent.Type.PRIVACY_RAISED,
-            actor=actor,
-            now=now,
-            agency=coordinator,
-            is_public=False,
-            data={"made": changed},
-        )
-        return complaint
+        change.data["made"] = list(change.updated_fields)
+    return change.complaint
 
 
 def reveal_reporter(*, complaint_id: int, actor: User, reason: str, now: dt.datetime) -> Reporter:
@@ -535,24 +418,182 @@ def reveal_reporter(*, complaint_id: int, actor: User, reason: str, now: dt.date
     to (a legal request, a threat to someone). The reveal is an event on the report, with who
     and why; the identity itself is never written to the log.
 
-    Who may call this is decided by ``complaints.selectors.staff_actions``.
-
     :raises ValidationError: for an empty reason.
+    :raises ActionError: (a conflict) unless the report is anonymous and ``actor`` is a
+        national officer with the permission.
     """
     if not reason.strip() or len(reason) > NOTE_MAX_LENGTH or has_forbidden_characters(reason):
         raise ValidationError({"reason": [_("Say why the identity must be revealed.")]})
-    with transaction.atomic():
-        complaint = _lock(complaint_id)
-        _event(
-            complaint,
-            type=ComplaintEvent.Type.IDENTITY_REVEALED,
-            actor=actor,
-            now=now,
-            is_public=False,
-            data={"reason": reason.strip()},
+    with workflow.transition(
+        workflow.REVEAL,
+        complaint_id=complaint_id,
+        agency=routing_selectors.staff_agency(actor),
+        actor=actor,
+        now=now,
+        data={"reason": reason.strip()},
+    ) as change:
+        reporter = Reporter.objects.get(complaint=change.complaint)
+    logger.warning("reporter identity of report %s revealed by user %s", complaint_id, actor.pk)
+    return reporter
+
+
+def _check_reason(reason: str, empty_message: str) -> str:
+    """:raises ActionError: for an empty or too long reason."""
+    if not reason.strip():
+        raise ActionError(empty_message)
+    if len(reason) > REASON_MAX_LENGTH or has_forbidden_characters(reason):
+        raise ActionError(
+            _("Please write at most %(max)d characters, without control characters.")
+            % {"max": REASON_MAX_LENGTH}
         )
-        logger.warning("reporter identity of report %s revealed by user %s", complaint.pk, actor.pk)
-        return Reporter.objects.get(complaint=complaint)
+    return reason.strip()
+
+
+def dispose_complaint(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    to_agency: Agency,
+    actor: User | None,
+    now: dt.datetime,
+    allow_returned: bool = False,
+    expected_version: int | None = None,
+) -> Disposition:
+    """A coordinator hands a report waiting in its queue to an agency in its subtree: an OPD
+    (which must follow it up) or a coordinator below it (into whose queue it goes).
+
+    An agency that already returned this report gets it again only with ``allow_returned``, the
+    coordinator's explicit decision.
+
+    Deciding a transfer request is this too: the report goes to the suggested agency, another
+    one, or back to the one that returned it (``allow_returned``); open requests are closed.
+
+    :raises ActionError: when the report is not in this coordinator's queue or changed since
+        ``expected_version`` (conflicts), the agency is not below it or not active, or the
+        agency returned the report before.
+    """
+    t = workflow.staff_transition(workflow.StaffAction.DISPOSE, agency=coordinator, to=to_agency)
+    with workflow.transition(
+        t,
+        complaint_id=complaint_id,
+        agency=coordinator,
+        actor=actor,
+        to=to_agency,
+        now=now,
+        expected_version=expected_version,
+    ) as change:
+        transfers = TransferRequest.objects.filter(complaint=change.complaint)
+        if transfers.filter(from_agency=to_agency).exists() and not allow_returned:
+            raise ActionError(
+                _(
+                    "This agency already returned the report as not its authority; confirm to send it there again."
+                )
+            )
+        open_transfers = transfers.filter(decided_at__isnull=True)
+        decided = list(open_transfers.values_list("pk", flat=True))
+        open_transfers.update(decided_at=now)
+        if decided:
+            change.data["transfers_decided"] = decided
+    assert change.disposition is not None
+    return change.disposition
+
+
+def request_transfer(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    reason: str,
+    suggested_agency: Agency | None,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> TransferRequest:
+    """An OPD returns a report as not its authority ("bukan wewenang"); it goes to the
+    coordinator above, whose queue it waits in.
+
+    :raises ActionError: when the report is not held by this agency or changed since
+        ``expected_version`` (conflicts), or the reason is empty or too long.
+    """
+    reason = _check_reason(reason, _("Say why this report is not your authority."))
+    with workflow.transition(
+        workflow.REQUEST_TRANSFER,
+        complaint_id=complaint_id,
+        agency=agency,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        data={"returned_by": agency.name},
+    ) as change:
+        transfer = TransferRequest.objects.create(
+            complaint=change.complaint,
+            from_agency=agency,
+            reason=reason,
+            suggested_agency=suggested_agency,
+            requested_by=actor,
+            created_at=now,
+        )
+    return transfer
+
+
+def pass_up_complaint(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Disposition:
+    """A coordinator hands a report in its queue to the coordinator above it (out of its
+    authority, or a matter for a higher level), with a reason; it waits in that queue.
+
+    :raises ActionError: when the report is not in this coordinator's queue or changed since
+        ``expected_version``, or there is no level above (conflicts), or the reason is empty.
+    """
+    reason = _check_reason(reason, _("Say why this report goes up a level."))
+    with workflow.transition(
+        workflow.PASS_UP,
+        complaint_id=complaint_id,
+        agency=coordinator,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        data={"reason": reason},
+    ) as change:
+        pass
+    assert change.disposition is not None
+    return change.disposition
+
+
+def archive_complaint(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """A coordinator closes a report in its queue without handing it on (spam, a duplicate,
+    out of scope); the reason is on the citizen's timeline. Open transfer requests are closed.
+
+    :raises ActionError: when the report is not in this coordinator's queue or changed since
+        ``expected_version`` (conflicts), or the reason is empty.
+    """
+    reason = _check_reason(reason, _("Say why this report is archived; the citizen will read it."))
+    with workflow.transition(
+        workflow.ARCHIVE,
+        complaint_id=complaint_id,
+        agency=coordinator,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        data={"reason": reason},
+    ) as change:
+        TransferRequest.objects.filter(complaint=change.complaint, decided_at__isnull=True).update(
+            decided_at=now
+        )
+    return change.complaint
 
 
 # --- the citizen's side of an answer, through the private link ---------------------------------
@@ -560,16 +601,12 @@ def reveal_reporter(*, complaint_id: int, actor: User, reason: str, now: dt.date
 REPLY_MAX_LENGTH = NOTE_MAX_LENGTH
 
 
-def _lock_answered(complaint_id: int) -> tuple[Complaint, Response]:
-    complaint = _lock(complaint_id)
-    if complaint.status != Status.RESPONDED:
-        raise ActionError(
-            _("This report is not waiting for your reaction to an answer."), conflict=True
-        )
+def _latest_answer(complaint: Complaint) -> Response:
+    """:raises ActionError: (a conflict) for a report without an answer."""
     response = complaint.responses.order_by("-created_at", "-pk").first()
     if response is None:  # a RESPONDED report always has an answer; the database does not say so
         raise ActionError(_("This report has no answer yet."), conflict=True)
-    return complaint, response
+    return response
 
 
 def _check_citizen_text(text: str, field: str, empty: str) -> str:
@@ -596,23 +633,12 @@ def reply_to_answer(*, complaint_id: int, text: str, now: dt.datetime) -> Compla
     :raises ActionError: (a conflict) unless the report is answered and waiting for the citizen.
     """
     text = _check_citizen_text(text, "text", _("Write your reply."))
-    with transaction.atomic():
-        complaint, response = _lock_answered(complaint_id)
-        agency = response.agency
-        _change_status(
-            complaint,
-            status=Status.IN_PROGRESS,
-            due_at=routing_selectors.due_at(
-                start=now, step=DeadlineSetting.Step.FIRST_RESPONSE, kind=complaint.kind
-            ),
-            event_type=ComplaintEvent.Type.CITIZEN_REPLIED,
-            actor=None,
-            now=now,
-            agency=agency,
-            data={"text": text, "response_id": response.pk},
-        )
-        routing_services.notify_holder(complaint)
-        return complaint.events.order_by("-pk").first()  # type: ignore[return-value]
+    with workflow.transition(
+        workflow.REPLY, complaint_id=complaint_id, now=now, data={"text": text}
+    ) as change:
+        change.data["response_id"] = _latest_answer(change.complaint).pk
+    assert change.event is not None
+    return change.event
 
 
 def accept_answer(*, complaint_id: int, now: dt.datetime) -> Complaint:
@@ -620,54 +646,31 @@ def accept_answer(*, complaint_id: int, now: dt.datetime) -> Complaint:
 
     :raises ActionError: (a conflict) unless the report is answered and waiting for the citizen.
     """
-    with transaction.atomic():
-        complaint, response = _lock_answered(complaint_id)
-        _complete(complaint, ComplaintEvent.Type.COMPLETED, response.agency, now)
-        return complaint
+    with workflow.transition(workflow.ACCEPT, complaint_id=complaint_id, now=now) as change:
+        _latest_answer(change.complaint)
+    return change.complaint
 
 
-def _complete(complaint: Complaint, event_type: str, agency: Agency, now: dt.datetime) -> None:
-    complaint.status = Status.COMPLETED
-    complaint.version += 1
-    complaint.save(update_fields=["status", "version"])
-    _event(
-        complaint,
-        type=event_type,
-        actor=None,
-        now=now,
-        agency=agency,
-    )
+def dispute_answer(*, complaint_id: int, reason: str, now: dt.datetime) -> Dispute:
+    """The citizen does not accept the answer: the report goes to the coordinator above the
+    agency that answered (IN_PROGRESS in its queue, with a verification deadline), not back to
+    the same desk, and the dispute is counted against that agency.
 
-
-def complete_unanswered(*, complaint_id: int, now: dt.datetime) -> bool:
-    """Complete an answered report whose reply window (``due_at``) has passed without a word
-    from the citizen. Idempotent: the report is locked and checked again.
+    :raises ActionError: for an empty or too long reason, or (a conflict) unless the report is
+        answered and waiting for the citizen.
     """
-    with transaction.atomic():
-        complaint = _lock(complaint_id)
-        if (
-            complaint.status != Status.RESPONDED
-            or complaint.due_at is None
-            or complaint.due_at >= now
-        ):
-            return False
-        response = (
-            complaint.responses.select_related("agency").order_by("-created_at", "-pk").first()
+    reason = _check_reason(reason, _("Say why the answer does not settle your report."))
+    with workflow.transition(workflow.DISPUTE, complaint_id=complaint_id, now=now) as change:
+        response = _latest_answer(change.complaint)
+        dispute = Dispute.objects.create(
+            complaint=change.complaint,
+            response=response,
+            agency_id=response.agency_id,
+            reason=reason,
+            created_at=now,
         )
-        if response is None:
-            return False
-        _complete(complaint, ComplaintEvent.Type.AUTO_COMPLETED, response.agency, now)
-        return True
-
-
-def complete_unanswered_reports(*, now: dt.datetime, limit: int = 1000) -> int:
-    """Complete every answered report whose reply window has passed; returns how many."""
-    ids = list(
-        Complaint.objects.filter(status=Status.RESPONDED, due_at__lt=now)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for complaint_id in ids if complete_unanswered(complaint_id=complaint_id, now=now))
+        change.data.update({"reason": reason, "disputed_agency": response.agency.name})
+    return dispute
 
 
 def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime) -> Rating:
@@ -682,29 +685,22 @@ def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime
         raise ValidationError(
             {"comment": [_("Please write at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]}
         )
-    with transaction.atomic():
-        complaint = _lock(complaint_id)
-        response = complaint.responses.order_by("-created_at", "-pk").first()
+    with workflow.transition(workflow.RATE, complaint_id=complaint_id, now=now) as change:
+        response = change.complaint.responses.order_by("-created_at", "-pk").first()
         if response is None:
             raise ActionError(_("This report has no answer to rate yet."), conflict=True)
         if Rating.objects.filter(response=response).exists():
             raise ActionError(_("You have already rated this answer."), conflict=True)
         rating = Rating.objects.create(
-            complaint=complaint,
+            complaint=change.complaint,
             response=response,
             agency_id=response.agency_id,
             score=score,
             comment=comment.strip(),
             created_at=now,
         )
-        _event(
-            complaint,
-            type=ComplaintEvent.Type.RATED,
-            actor=None,
-            now=now,
-            data={"score": score, "response_id": response.pk},
-        )
-        return rating
+        change.data.update({"score": score, "response_id": response.pk})
+    return rating
 
 
 # --- support (dukungan) of a public report -----------------------------------------------------
@@ -717,8 +713,8 @@ def support_complaint(*, complaint_id: int, supporter: str, now: dt.datetime) ->
     :raises ActionError: for a report that is not public (confidential or archived).
     """
     with transaction.atomic():
-        complaint = _lock(complaint_id)
-        if complaint.is_confidential or complaint.status == Status.ARCHIVED:
+        complaint = workflow.lock(complaint_id)
+        if not complaint.is_public:
             raise ActionError(_("This report cannot be supported."))
         _support, created = Support.objects.get_or_create(
             complaint=complaint, supporter=supporter, defaults={"created_at": now}
@@ -738,7 +734,7 @@ def claim_complaint(*, complaint_id: int, user: User) -> Complaint:
     :raises ActionError: when another account holds it already.
     """
     with transaction.atomic():
-        complaint = _lock(complaint_id)
+        complaint = workflow.lock(complaint_id)
         if complaint.owner_id not in (None, user.pk):
             raise ActionError(_("This report belongs to another account."), conflict=True)
         if complaint.owner_id is None:
@@ -754,12 +750,7 @@ def register_citizen(*, email: str, password: str) -> User:
         user = User.objects.create_user(
             username=email.lower(), email=email.lower(), password=password, is_active=False
         )
-        from complaints.tasks import send_activation_email_task
-
-        user_id = user.pk
-        transaction.on_commit(
-            lambda: send_activation_email_task.delay(user_id=user_id), robust=True
-        )
+        background.publish_after_commit(background.ACTIVATION, user_id=user.pk)
         return user
 
 

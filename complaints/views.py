@@ -22,7 +22,7 @@ from complaints.citizen_actions import URL_WORDS, perform_citizen_action
 from complaints.emails import private_link_path
 from complaints.filters import PublicComplaintFilter
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
-from complaints.models import Attachment, Complaint, Rating
+from complaints.models import Attachment, Complaint
 from lapor.client import client_ip, submission_wait_seconds, support_wait_seconds
 from lapor.lib.actions import ActionError
 
@@ -168,8 +168,7 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
             "public_answers": selectors.response_list(complaint)
             if not complaint.is_confidential
             else [],
-            "can_support": not complaint.is_confidential
-            and complaint.status != Complaint.Status.ARCHIVED,
+            "can_support": complaint.is_public,
         },
     )
 
@@ -182,12 +181,8 @@ def _private_page(
     bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    latest = complaint.responses.order_by("-created_at", "-pk").first()
-    offered: list[str] = []
-    if complaint.status == Complaint.Status.RESPONDED:
-        offered += ["balas", "terima", "sanggah"]
-    if latest is not None and not Rating.objects.filter(response=latest).exists():
-        offered.append("nilai")
+    allowed = selectors.citizen_actions(complaint)
+    offered = [word for word, action in URL_WORDS.items() if action in allowed]
     citizen_forms = {
         name: (bound or {}).get(name) or CITIZEN_FORMS[name](auto_id=f"id_{name}_%s")
         for name in offered
@@ -299,7 +294,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         if request.GET.get("order") in selectors.PublicOrder.__members__.values()
         else selectors.PublicOrder.NEWEST
     )
-    filters = PublicComplaintFilter(request.GET, queryset=selectors.public_complaints())
+    filters = PublicComplaintFilter(request.GET, queryset=Complaint.objects.public())
     items: list[Complaint] = []
     following = None
     if filters.is_valid():

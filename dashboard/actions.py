@@ -11,12 +11,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import selectors
-from complaints import services as complaint_services
+from complaints import selectors, services
 from complaints.models import Complaint, Reporter
 from complaints.selectors import Action
 from dashboard import forms
-from routing import services as routing_services
 from routing.models import Agency
 
 FORMS: dict[Action, type[django_forms.Form]] = {
@@ -60,10 +58,10 @@ def perform(
     version = data.get("version")
     common = {"complaint_id": complaint.pk, "actor": user, "now": now}
     if action == Action.ACKNOWLEDGE:
-        complaint_services.acknowledge_complaint(agency=agency, expected_version=version, **common)
+        services.acknowledge_complaint(agency=agency, expected_version=version, **common)
         return _("The report is now in progress at your agency.")
     if action == Action.ANSWER:
-        complaint_services.respond_to_complaint(
+        services.respond_to_complaint(
             agency=agency,
             text=data["text"],
             attachments=data.get("attachments") or [],
@@ -72,7 +70,7 @@ def perform(
         )
         return _("Your answer has been sent; the citizen is told.")
     if action == Action.TRANSFER:
-        routing_services.request_transfer(
+        services.request_transfer(
             agency=agency,
             reason=data["reason"],
             suggested_agency=data.get("suggested_agency"),
@@ -81,10 +79,10 @@ def perform(
         )
         return _("The report went back to your coordinator, with your reason.")
     if action == Action.NOTE:
-        complaint_services.add_internal_note(agency=agency, text=data["text"], **common)
+        services.add_internal_note(agency=agency, text=data["text"], **common)
         return _("Note added.")
     if action == Action.DISPOSE:
-        disposition = routing_services.dispose_complaint(
+        disposition = services.dispose_complaint(
             coordinator=agency,
             to_agency=data["to_agency"],
             allow_returned=bool(data.get("allow_returned")),
@@ -93,17 +91,17 @@ def perform(
         )
         return _("The report was handed to %(agency)s.") % {"agency": disposition.to_agency.name}
     if action == Action.PASS_UP:
-        disposition = routing_services.pass_up_complaint(
+        disposition = services.pass_up_complaint(
             coordinator=agency, reason=data["reason"], expected_version=version, **common
         )
         return _("The report was passed up to %(agency)s.") % {"agency": disposition.to_agency.name}
     if action == Action.ARCHIVE:
-        routing_services.archive_complaint(
+        services.archive_complaint(
             coordinator=agency, reason=data["reason"], expected_version=version, **common
         )
         return _("The report was archived.")
     if action == Action.PRIVACY:
-        complaint_services.raise_privacy(
+        services.raise_privacy(
             coordinator=agency,
             make_anonymous=bool(data.get("make_anonymous")),
             make_confidential=bool(data.get("make_confidential")),
@@ -112,7 +110,7 @@ def perform(
         )
         return _("The report is now more private.")
     if action == Action.REVEAL:
-        return complaint_services.reveal_reporter(
+        return services.reveal_reporter(
             complaint_id=complaint.pk, actor=user, reason=data["reason"], now=now
         )
     raise ValueError(action)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -27,13 +26,13 @@ from rest_framework.views import APIView
 
 from complaints import selectors
 from complaints.filters import StaffComplaintFilter
-from complaints.models import Attachment, Complaint
+from complaints.models import Complaint
 from complaints.selectors import Action, Scope
 from complaints.views import attachment_response
 from dashboard import serializers as s
 from dashboard.actions import perform
 from dashboard.context import report_data
-from lapor.lib.actions import ActionError
+from routing import selectors as routing_selectors
 from routing.models import Agency
 
 PAGE_SIZE = 50
@@ -43,7 +42,7 @@ class IsOfficer(BasePermission):
     message = gettext_lazy("Your account belongs to no active agency.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        agency = selectors.staff_agency(request.user)
+        agency = routing_selectors.staff_agency(request.user)
         request.agency = agency  # type: ignore[attr-defined]
         return agency is not None
 
@@ -73,10 +72,8 @@ class StaffApi(APIView):
         return self.request.agency  # type: ignore[attr-defined,no-any-return]
 
     def complaint(self, tracking_number: str) -> Complaint:
-        try:
-            return selectors.access_complaint_for_staff(self.request.user, tracking_number)
-        except Complaint.DoesNotExist:
-            raise Http404 from None
+        """:raises Complaint.DoesNotExist: (404) unless the user may see it."""
+        return selectors.access_complaint_for_staff(self.request.user, tracking_number)
 
     def detail(self, complaint: Complaint) -> dict[str, Any]:
         now = timezone.now()
@@ -197,11 +194,7 @@ class StaffAttachmentApi(StaffApi):
     )
     def get(self, request: Request, tracking_number: str, position: int) -> FileResponse:
         complaint = self.complaint(tracking_number)
-        try:
-            attachment = complaint.attachments.get(position=position)
-        except Attachment.DoesNotExist:
-            raise Http404 from None
-        return attachment_response(attachment)
+        return attachment_response(complaint.attachments.get(position=position))
 
 
 class StaffActionApi(StaffApi):
@@ -212,8 +205,18 @@ class StaffActionApi(StaffApi):
     action: ClassVar[Action]
     input_class: ClassVar[type[serializers.Serializer]]
 
+    reported: Complaint | None = None
+
+    def report_version(self) -> int | None:
+        """The report's version now, for an action refused (``api_exception_handler``)."""
+        if self.reported is None:
+            return None
+        return (
+            Complaint.objects.filter(pk=self.reported.pk).values_list("version", flat=True).first()
+        )
+
     def post(self, request: Request, tracking_number: str) -> Response:
-        complaint = self.complaint(tracking_number)
+        complaint = self.reported = self.complaint(tracking_number)
         if self.action not in selectors.staff_actions(request.user, self.agency, complaint):
             raise exceptions.PermissionDenied("You cannot do this on this report.")
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
@@ -221,31 +224,21 @@ class StaffActionApi(StaffApi):
             data = {**request.data.dict(), "attachments": request.FILES.getlist("attachments")}
         given = self.input_class(data=data)
         given.is_valid(raise_exception=True)
-        try:
-            result = perform(
-                self.action,
-                complaint=complaint,
-                agency=self.agency,
-                user=request.user,
-                data=dict(given.validated_data),
-            )
-        except ActionError as exc:
-            code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
-            return Response({"detail": exc.message, "version": _version(complaint)}, status=code)
-        except ValidationError as exc:
-            raise exceptions.ValidationError(exc.message_dict) from None
+        result = perform(
+            self.action,
+            complaint=complaint,
+            agency=self.agency,
+            user=request.user,
+            data=dict(given.validated_data),
+        )
         if self.action == Action.REVEAL:
             response = Response({"reporter": s.StaffReporterSerializer(result).data})
             response["Cache-Control"] = "no-store"
             return response
-        visible = selectors.complaints_visible_to(request.user).filter(pk=complaint.pk).first()
+        visible = Complaint.objects.visible_to(request.user).filter(pk=complaint.pk).first()
         return Response(
             {"detail": str(result), "complaint": self.detail(visible) if visible else None}
         )
-
-
-def _version(complaint: Complaint) -> int:
-    return Complaint.objects.filter(pk=complaint.pk).values_list("version", flat=True).first() or 0
 
 
 def _action_api(

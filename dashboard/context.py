@@ -12,10 +12,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from complaints import selectors
-from complaints.models import AnswerTemplate, Complaint, Reporter
+from complaints.models import AnswerTemplate, Complaint, Disposition, Reporter, TransferRequest
 from complaints.selectors import Action
 from dashboard.actions import action_form
-from routing.models import Agency, Disposition, TransferRequest
+from routing.models import Agency
 
 
 def visible_reporter(complaint: Complaint) -> Reporter | None:

@@ -6,9 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import MultipleFileField
-from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH
+from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from routing.models import Agency
-from routing.services import REASON_MAX_LENGTH
 
 
 class VersionForm(forms.Form):

@@ -12,12 +12,13 @@ from rest_framework import serializers
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
     Attachment,
     Complaint,
     ComplaintEvent,
+    Disposition,
 )
-from routing.models import Agency, Disposition
-from routing.services import REASON_MAX_LENGTH
+from routing.models import Agency
 
 
 class AgencySerializer(serializers.ModelSerializer):

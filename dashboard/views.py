@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from complaints import selectors
+from complaints import selectors, workflow
 from complaints.filters import StaffComplaintFilter
 from complaints.models import Attachment, Complaint
 from complaints.selectors import Action, Scope
@@ -31,6 +31,7 @@ from complaints.views import attachment_response
 from dashboard.actions import action_form, perform
 from dashboard.context import complaint_context
 from lapor.lib.actions import ActionError
+from routing import selectors as routing_selectors
 from routing.models import Agency
 
 PAGE_SIZE = 25
@@ -53,7 +54,7 @@ def staff_view(view: ViewFunc) -> ViewFunc:
                 else request.get_full_path()
             )
             return redirect_to_login(back)
-        agency = selectors.staff_agency(request.user)
+        agency = routing_selectors.staff_agency(request.user)
         if agency is None:
             return render(request, "dashboard/no_agency.html", status=403)
         request.agency = agency  # type: ignore[attr-defined]
@@ -146,9 +147,10 @@ def _scope_label(agency: Agency, scope: Scope) -> str:
 
 
 def _count_links(scope: Scope) -> dict[str, str]:
-    from complaints.models import OPEN_STATUSES
-
-    links = {status: _query({"scope": scope, "status": status}) for status in OPEN_STATUSES}
+    links = {
+        status: _query({"scope": scope, "status": status})
+        for status in workflow.in_order(workflow.OPEN)
+    }
     links["overdue"] = _query({"scope": scope, "overdue": "on"})
     return links
 
@@ -207,7 +209,7 @@ def complaint_action(request: HttpRequest, tracking_number: str, action: str) ->
         response["Cache-Control"] = "no-store"
         return response
     messages.success(request, result)
-    if not selectors.complaints_visible_to(request.user).filter(pk=complaint.pk).exists():
+    if not Complaint.objects.visible_to(request.user).filter(pk=complaint.pk).exists():
         return redirect("dashboard:inbox")
     return redirect("dashboard:complaint", tracking_number=complaint.tracking_number)
 

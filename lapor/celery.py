@@ -23,8 +23,8 @@ MAIL_TASKS = frozenset(
         "complaints.tasks.send_receipt_email_task",
         "complaints.tasks.send_reporter_notification_task",
         "complaints.tasks.send_activation_email_task",
-        "routing.tasks.notify_agency_task",
-        "routing.tasks.send_overdue_digest_task",
+        "complaints.tasks.notify_agency_task",
+        "complaints.tasks.send_overdue_digest_task",
         "reports.tasks.send_recap_email_task",
     }
 )
@@ -59,17 +59,17 @@ def _every(name: str, default: float) -> float:
 app.conf.beat_schedule = {
     # Routing steps whose request could not publish them (broker down at submission).
     "relay-routing-outbox": {
-        "task": "routing.tasks.relay_outbox_task",
+        "task": "complaints.tasks.relay_outbox_task",
         "schedule": _every("LAPOR_RELAY_EVERY_SECONDS", 10),
     },
     # Reports whose step was lost (worker killed, queue lost): publish the step again.
     "sweep-stalled-routing": {
-        "task": "routing.tasks.sweep_stalled_routing_task",
+        "task": "complaints.tasks.sweep_stalled_routing_task",
         "schedule": _every("LAPOR_SWEEP_EVERY_SECONDS", 60),
     },
     # Missed deadlines: one level up, counted against the agency that missed them.
     "escalate-overdue": {
-        "task": "routing.tasks.escalate_overdue_task",
+        "task": "complaints.tasks.escalate_overdue_task",
         "schedule": _every("LAPOR_ESCALATE_EVERY_SECONDS", 900),
     },
     # Reporter e-mails whose message was lost (broker down at the time): published again.
@@ -80,7 +80,7 @@ app.conf.beat_schedule = {
     # Each morning (and each hour until 17:00, for what was lost or fell overdue since), the
     # day's digest of overdue reports to each agency holding some; one per agency and day.
     "overdue-digests": {
-        "task": "routing.tasks.queue_overdue_digests_task",
+        "task": "complaints.tasks.queue_overdue_digests_task",
         "schedule": crontab(minute=0, hour=os.environ.get("LAPOR_DIGEST_HOURS", "7-17")),
     },
     # On the 1st, just after midnight in Jakarta: last month's recaps, then each coordinator's

@@ -1,11 +1,21 @@
 """Error pages in the visitor's language: HTML for pages, JSON under /api/, and Open311's error
-list (JSON or XML) under /open311/."""
+list (JSON or XML) under /open311/; and the REST API's one mapping of the domain's errors."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from lapor.lib.actions import ActionError
 
 # Paths answered to programs, never with an HTML page.
 API_PREFIX, OPEN311_PREFIX = "/api/", "/open311/"
@@ -73,3 +83,33 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             "This form was open too long or cookies are blocked. Please reload the page and send it again."
         ),
     )
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """The API's one mapping of the domain's errors (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``),
+    so that no view maps them by hand:
+
+    - ``ActionError``: 409 when the report is no longer in the state the action needs or
+      changed since the version sent (a conflict), else 400; ``{"detail": …}``, and the report's
+      ``version`` where the view shows it (``report_version``, the staff API);
+    - ``ObjectDoesNotExist`` (an unknown report, file, agency…): 404;
+    - Django's ``ValidationError``: 400 with the messages per field;
+    - Django's ``PermissionDenied``: 403 with its message.
+
+    Everything else is DRF's own handling.
+    """
+    if isinstance(exc, ActionError):
+        body: dict[str, Any] = {"detail": exc.message}
+        report_version = getattr(context.get("view"), "report_version", None)
+        if report_version is not None:
+            body["version"] = exc.version if exc.version is not None else report_version()
+        return Response(body, status=409 if exc.conflict else 400)
+    if isinstance(exc, ObjectDoesNotExist):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    elif isinstance(exc, DjangoPermissionDenied) and str(exc):
+        exc = exceptions.PermissionDenied(str(exc))
+    return exception_handler(exc, context)

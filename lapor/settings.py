@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "dashboard",
     "open311",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -136,9 +137,12 @@ if not REDIS_URL:
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Its exchange table, under var/ too (by default a "control" folder wherever the
+        # process was started).
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
     # The filesystem broker fails on a folder that does not exist yet.
-    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed"):
+    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed", VAR_DIR / "celery" / "control"):
         _folder.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
@@ -261,6 +265,7 @@ SECURE_PROXY_SSL_HEADER = (
 # --- REST framework and OpenAPI -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "lapor.errors.api_exception_handler",
     # Public endpoints set their own (none); the staff API takes a token or the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

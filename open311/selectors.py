@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from complaints import workflow
 from complaints.models import Complaint, ComplaintEvent
-from complaints.selectors import public_complaints
 from lapor.lib.tracking import normalize_tracking_number
 from open311.filters import RequestQuery
 from open311.models import Open311Request
 from routing.models import Category
 
-# Our states that Open311 calls closed; every other one is open.
-CLOSED_STATUSES = [Complaint.Status.COMPLETED, Complaint.Status.ARCHIVED]
+# Open311's "closed": the statuses no transition leads out of.
+CLOSED_STATUSES = sorted(workflow.CLOSED)
 
 
 def service_list() -> QuerySet[Category]:
@@ -51,7 +51,7 @@ def service_request_list(query: RequestQuery) -> list[Complaint]:
         numbers = {n for n in map(normalize_tracking_number, query.ids) if n is not None}
         reports = _shown().filter(tracking_number__in=numbers)
     else:
-        reports = public_complaints().filter(
+        reports = Complaint.objects.public().filter(
             submitted_at__gte=query.start, submitted_at__lte=query.end
         )
         if query.service_codes:

@@ -13,9 +13,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import selectors as complaint_selectors
 from lapor.lib.actions import ActionError
 from reports.models import COUNTS, MonthlyRecap, histogram_percentile, merge_histograms
+from routing import selectors as routing_selectors
 from routing.models import Agency, Region
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -46,7 +46,7 @@ class RecapScope:
 def recap_scope_for(user: object) -> RecapScope | None:
     """The part of the recaps ``user`` may read: a coordinator's officer reads its own region
     (the national coordinator's reads all); anyone else none."""
-    agency = complaint_selectors.staff_agency(user)  # type: ignore[arg-type]
+    agency = routing_selectors.staff_agency(user)
     return recap_scope_of(agency) if agency is not None else None
 
 

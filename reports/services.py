@@ -19,17 +19,19 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from complaints import workflow
 from complaints.models import (
-    DEADLINE_STATUSES,
     Complaint,
     ComplaintEvent,
+    DeadlineBreach,
     Dispute,
     Rating,
     Response,
+    TransferRequest,
 )
 from reports.models import COUNTS, MonthlyRecap, RecapEmail, merge_histograms, month_bounds
 from routing import selectors as routing_selectors
-from routing.models import Agency, DeadlineBreach, Region, TransferRequest
+from routing.models import Agency, Region
 
 Status = Complaint.Status
 
@@ -59,7 +61,7 @@ class _Figures:
         self.counts["held"] += count
         self.counts[STATE_FIGURE[status]] += count
         self.counts["received"] += count * received
-        self.counts["overdue"] += count * (overdue and status in DEADLINE_STATUSES)
+        self.counts["overdue"] += count * (overdue and status in workflow.DEADLINE)
 
 
 def build_monthly_recap(
@@ -131,7 +133,7 @@ def _count_states(
         f.counts["held"] += row["held"]
         f.counts[STATE_FIGURE[row["status"]]] += row["held"]
         f.counts["received"] += row["received"]
-        if row["status"] in DEADLINE_STATUSES:
+        if row["status"] in workflow.DEADLINE:
             f.counts["overdue"] += row["late"]
     received_ids = Complaint.objects.filter(in_month).values("pk")
     changes = (

@@ -4,14 +4,10 @@ from routing.models import (
     Agency,
     CalendarException,
     Category,
-    DeadlineBreach,
     DeadlineSetting,
-    Disposition,
     Officer,
     Region,
-    RoutingFailure,
     RoutingRule,
-    TransferRequest,
 )
 
 
@@ -69,59 +65,3 @@ class DeadlineSettingAdmin(admin.ModelAdmin):
     list_display = ["step", "kind", "working_days", "source"]
     list_editable = ["working_days", "source"]
     ordering = ["step", "kind"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only by the routing services; shown for inspection."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(Disposition)
-class DispositionAdmin(ReadOnlyAdmin):
-    list_display = [
-        "complaint",
-        "sequence",
-        "kind",
-        "from_agency",
-        "to_agency",
-        "created_at",
-        "due_at",
-    ]
-    list_filter = ["kind"]
-    search_fields = ["complaint__tracking_number"]
-    ordering = ["-created_at"]
-
-
-@admin.register(TransferRequest)
-class TransferRequestAdmin(ReadOnlyAdmin):
-    list_display = ["complaint", "from_agency", "suggested_agency", "created_at", "decided_at"]
-    search_fields = ["complaint__tracking_number", "from_agency__name"]
-    ordering = ["-created_at"]
-
-
-@admin.register(DeadlineBreach)
-class DeadlineBreachAdmin(ReadOnlyAdmin):
-    list_display = ["agency", "complaint", "due_at", "created_at"]
-    search_fields = ["agency__name", "complaint__tracking_number"]
-    ordering = ["-created_at"]
-
-
-@admin.register(RoutingFailure)
-class RoutingFailureAdmin(admin.ModelAdmin):
-    """The dead-letter list: reports the routing worker gave up on, with the error."""
-
-    list_display = ["complaint", "step", "attempts", "created_at", "resolved_at"]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["complaint", "step", "error", "attempts", "created_at"]
-    ordering = ["-created_at"]
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

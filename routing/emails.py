@@ -1,31 +1,14 @@
+"""E-mail to the staff of an agency: one way for every message to officers."""
+
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from complaints.models import Complaint
 from routing.models import Agency
-
-
-def send_agency_notification(*, complaint: Complaint) -> None:
-    """Tell the officers of the agency holding a report that it is now theirs to handle (or to
-    verify). Nothing about the reporter is in it: not for an anonymous report, and not for any
-    other either."""
-    agency = complaint.current_agency
-    if agency is None:
-        return
-    addresses = officer_addresses(agency)
-    if not addresses:
-        return
-    send_staff_email(
-        addresses=addresses,
-        template="agency_notification",
-        context={"complaint": complaint, "agency": agency},
-    )
 
 
 def send_staff_email(*, addresses: list[str], template: str, context: dict[str, Any]) -> None:
@@ -50,16 +33,4 @@ def officer_addresses(agency: Agency) -> list[str]:
             if email
         }
         | ({agency.email} if agency.email else set())
-    )
-
-
-def send_overdue_digest_email(*, agency: Agency, complaints: list[Complaint], day: dt.date) -> None:
-    """The day's list of reports an agency holds past their deadline (no reporter in it)."""
-    addresses = officer_addresses(agency)
-    if not addresses:
-        return
-    send_staff_email(
-        addresses=addresses,
-        template="overdue_digest",
-        context={"agency": agency, "complaints": complaints, "day": day},
     )

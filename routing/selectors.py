@@ -1,16 +1,22 @@
-"""Reads for routing: deadlines in working days, the hierarchy, and which rule decides."""
+"""Reads for routing: deadlines in working days, the hierarchy, who an officer works for, and
+where a report goes next (pure decisions over the reference data; ``complaints.workflow`` acts
+on them)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
 from lapor.lib.workdays import WorkingDayCounter, add_working_days
-from routing.models import Agency, CalendarException, DeadlineSetting, RoutingRule
+from routing.models import Agency, CalendarException, DeadlineSetting, Officer, RoutingRule
+
+logger = logging.getLogger(__name__)
 
 # Administrators' calendar exceptions, deadline settings, agencies and rules are read at most this
 # often per process: an edit in the admin applies within a minute, and routing a report costs no
@@ -195,3 +201,60 @@ def region_codes(region_code: str) -> tuple[str, str | None]:
     """The province code and the regency/city code (None for a province) of a region code."""
     parts = region_code.split(".")
     return parts[0], ".".join(parts[:2]) if len(parts) > 1 else None
+
+
+def staff_agency(user: AbstractBaseUser | AnonymousUser) -> Agency | None:
+    """The agency a staff user belongs to, or None for anyone who is not an officer of an
+    active agency."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    officer = Officer.objects.select_related("agency").filter(user_id=user.pk).first()
+    return officer.agency if officer is not None and officer.agency.is_active else None
+
+
+# --- where a report goes next --------------------------------------------------------------------
+
+
+def next_holder(
+    *, category_id: int, region_code: str, holder: Agency
+) -> tuple[Agency | None, RoutingRule | None]:
+    """Where a report of this category and region goes from ``holder``, by the hierarchy and the
+    rules, and the rule that decided; (None, None) when nothing decides and a coordinator must.
+
+    National → the province of the region; province → a provincial OPD or the coordinator of
+    the regency/city (by a rule); regency/city → an OPD (by a rule). A rule may only send a
+    report down from where it is: one naming the holder itself, an inactive agency or an agency
+    outside its subtree would loop or leak, so the coordinator decides instead.
+    """
+    target, rule = _target(category_id, region_code, holder)
+    if target is not None and (
+        target.pk == holder.pk or not target.is_active or not is_in_subtree(target, holder)
+    ):
+        logger.warning("rule %s for %s does not lead down from %s", rule, region_code, holder.pk)
+        return None, None
+    return target, rule
+
+
+def _target(
+    category_id: int, region_code: str, holder: Agency
+) -> tuple[Agency | None, RoutingRule | None]:
+    province_code, regency_code = region_codes(region_code)
+    if holder.level == Agency.Level.NATIONAL:
+        return get_coordinator(Agency.Level.PROVINCE, province_code), None
+    if holder.level == Agency.Level.PROVINCE:
+        rule = get_rule(
+            category_id=category_id, level=RoutingRule.Level.PROVINCE, region_code=province_code
+        )
+        if rule is None:
+            return None, None
+        if rule.target == RoutingRule.Target.REGENCY_COORDINATOR:
+            if regency_code is None:
+                return None, None
+            return get_coordinator(Agency.Level.REGENCY, regency_code), rule
+        return rule.agency, rule
+    if holder.level == Agency.Level.REGENCY and regency_code is not None:
+        rule = get_rule(
+            category_id=category_id, level=RoutingRule.Level.REGENCY, region_code=regency_code
+        )
+        return (rule.agency, rule) if rule else (None, None)
+    return None, None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,22 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
 
 
 @pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str, Any]]]:
+    """Background work published by name (``complaints.queue.publish``) is kept instead of sent
+    to a broker: ``published(name)`` is the list of keyword arguments of every task ``name``
+    published so far, in order (the same list as it grows)."""
+    from complaints import queue
+
+    sent: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def publish(name: str, *, retry: bool = True, **kwargs: Any) -> None:
+        sent[name].append(kwargs)
+
+    monkeypatch.setattr(queue, "publish", publish)
+    return lambda name: sent[name]
+
+
+@pytest.fixture
 def media_root(settings: object) -> Path:
     return Path(settings.MEDIA_ROOT)  # type: ignore[attr-defined]
 
@@ -123,7 +140,7 @@ def categories(db: None) -> None:
         Category.objects.get_or_create(
             code=code, defaults={"name_id": name_id, "name_en": name_en, "position": position}
         )
-    deadlines = import_module("routing.migrations.0004_seed_deadlines")
+    deadlines = import_module("routing.migrations.0003_seed_deadlines")
     for step, kind, days, source in deadlines.DEADLINES:
         DeadlineSetting.objects.get_or_create(
             step=step, kind=kind, defaults={"working_days": days, "source": source}

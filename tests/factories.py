@@ -48,7 +48,7 @@ def route_fully(complaint: Any, now: dt.datetime = NOW) -> Any:
     down; fails if it has not settled after 10 steps."""
     import pytest
 
-    from routing.services import route_step
+    from complaints.dispatch import route_step
 
     for _attempt in range(10):
         complaint.refresh_from_db()

@@ -30,9 +30,9 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
 from complaints import services
+from complaints import services as complaint_services
 from complaints.models import Complaint
 from reports.services import build_monthly_recap
-from routing import services as routing_services
 from routing.models import Agency, Category, Officer
 from tests.factories import route_fully
 from tests.files import png
@@ -109,7 +109,7 @@ def demo(submit: Callable[..., Any], tree: dict[str, Agency]) -> Demo:
         if accepted:
             services.accept_answer(complaint_id=answered.pk, now=start)
     returned = filed()
-    routing_services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=returned.pk,
         agency=dinkes,
         reason="Ini kewenangan RSUD, bukan Dinkes.",
@@ -119,7 +119,7 @@ def demo(submit: Callable[..., Any], tree: dict[str, Agency]) -> Demo:
     )
     filed(category=social)  # AWAITING_VERIFICATION at Kaltim
     archived = filed(category=social)
-    routing_services.archive_complaint(
+    complaint_services.archive_complaint(
         complaint_id=archived.pk, coordinator=kaltim, reason="Laporan ganda.", actor=None, now=start
     )
 

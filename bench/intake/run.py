@@ -66,6 +66,8 @@ def server_env(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "LAPOR_SUBMIT_RATE": "100000000/h",
+        "LAPOR_API_ADDRESS_RATE": "100000000/h",
+        "LAPOR_API_USER_RATE": "100000000/h",
         "LOG_LEVEL": "WARNING",
     }
 

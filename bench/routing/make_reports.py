@@ -3,7 +3,7 @@
 ``make_reports.py N`` files N reports through ``complaints.services.submit_complaint`` with the
 publication of their first routing step held back, so that their outbox rows stay (as when the
 broker was down at submission), then publishes them all at once with
-``routing.services.relay_outbox``. Prints one JSON line: the id range and the seconds each part
+``complaints.outbox.relay_outbox``. Prints one JSON line: the id range and the seconds each part
 took.
 """
 
@@ -30,18 +30,19 @@ def main() -> None:
     django.setup()
     from django.utils import timezone
 
+    from complaints import outbox
+    from complaints.models import RoutingOutbox
     from complaints.services import submit_complaint
-    from routing import services as routing
-    from routing.models import Category, Region, RoutingOutbox
+    from routing.models import Category, Region
 
     fields = submission_fields()
     category = Category.objects.get(code=fields["category"])
     region = Region.objects.get(code="64.72.01")
     incident_date = dt.date.fromisoformat(fields["incident_date"])
 
-    publish = routing.publish_outbox_row
+    publish = outbox.publish_outbox_row
     # enqueue_routing's after-commit callback looks the name up when it runs: held back here.
-    routing.publish_outbox_row = lambda *_args, **_kwargs: None  # type: ignore[assignment]
+    outbox.publish_outbox_row = lambda *_args, **_kwargs: None  # type: ignore[assignment]
     started = time.monotonic()
     try:
         ids = [
@@ -63,10 +64,10 @@ def main() -> None:
             for _ in range(count)
         ]
     finally:
-        routing.publish_outbox_row = publish
+        outbox.publish_outbox_row = publish
     created = time.monotonic()
     waiting = RoutingOutbox.objects.filter(complaint_id__in=ids).count()
-    published = routing.relay_outbox(
+    published = outbox.relay_outbox(
         now=timezone.now(), older_than=dt.timedelta(0), limit=count + 1000
     )
     relayed = time.monotonic()

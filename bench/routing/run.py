@@ -65,7 +65,7 @@ QUEUE = "celery"
 MAIL_QUEUE = "mail"
 OPD_NAME = "Dinas Kesehatan Kota Samarinda"  # kesehatan in 64.72.01, three steps down
 TARGETS = {"reports_per_s": 300.0, "steady_p95_ms": 2000.0}
-SEED = "from routing.hierarchy import seed_demo_hierarchy; seed_demo_hierarchy()"
+SEED = "from demo.hierarchy import seed_demo_hierarchy; seed_demo_hierarchy()"
 
 
 def bench_env(database_url: str) -> dict[str, str]:
@@ -79,6 +79,8 @@ def bench_env(database_url: str) -> dict[str, str]:
         "REDIS_URL": REDIS_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "LAPOR_SUBMIT_RATE": "100000000/h",
+        "LAPOR_API_ADDRESS_RATE": "100000000/h",
+        "LAPOR_API_USER_RATE": "100000000/h",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -187,7 +189,7 @@ class Db:
         rows = self.conn.execute(
             """SELECT extract(epoch FROM c.submitted_at)::float8, extract(epoch FROM d.created_at)::float8
                FROM complaints_complaint c
-               JOIN routing_disposition d ON d.complaint_id = c.id
+               JOIN complaints_disposition d ON d.complaint_id = c.id
                JOIN routing_agency a ON a.id = d.to_agency_id AND a.level = 'OPD'
                WHERE c.id BETWEEN %s AND %s""",
             (first, last),
@@ -207,15 +209,15 @@ class Db:
                CROSS JOIN LATERAL (
                    SELECT array_agg(sequence ORDER BY sequence DESC) AS seqs,
                           (array_agg(to_agency_id ORDER BY sequence DESC))[1] AS last_to
-                   FROM routing_disposition WHERE complaint_id = c.id) d
+                   FROM complaints_disposition WHERE complaint_id = c.id) d
                CROSS JOIN LATERAL (
                    SELECT string_agg(type, ',' ORDER BY type) AS types
                    FROM complaints_complaintevent WHERE complaint_id = c.id) e
                WHERE c.id BETWEEN %s AND %s""",
             (self.opd_id, self.opd_id, first, last),
         )
-        outbox = int(self.one("SELECT count(*) FROM routing_routingoutbox")[0])
-        failures = int(self.one("SELECT count(*) FROM routing_routingfailure")[0])
+        outbox = int(self.one("SELECT count(*) FROM complaints_routingoutbox")[0])
+        failures = int(self.one("SELECT count(*) FROM complaints_routingfailure")[0])
         found = {
             "reports": int(reports),
             "routed_once": int(good),

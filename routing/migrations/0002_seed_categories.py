@@ -24,6 +24,6 @@ def seed_categories(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("routing", "0001_regions_and_categories")]
+    dependencies = [("routing", "0001_initial")]
 
     operations = [migrations.RunPython(seed_categories, migrations.RunPython.noop)]

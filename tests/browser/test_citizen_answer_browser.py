@@ -13,9 +13,9 @@ from django.utils import timezone, translation
 from pytest_django.live_server_helper import LiveServer
 
 from complaints import services
+from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent, Dispute, Rating
 from complaints.services import SubmissionReceipt
-from routing import services as routing_services
 from routing.models import Agency
 from tests.browser.conftest import PHONE_VIEWPORT
 from tests.factories import route_fully
@@ -110,7 +110,7 @@ class TestCitizenFollowsTheAnswer:
         assert (disputed.agency, disputed.response, disputed.reason) == (dinkes, first, REASON)
 
         # 3. Meanwhile Diskominfo Samarinda hands it back to Dinkes, which answers again.
-        routing_services.dispose_complaint(
+        complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=samarinda,
             to_agency=dinkes,

@@ -18,7 +18,7 @@ from PIL import ExifTags, Image
 from pytest_django.live_server_helper import LiveServer
 
 from complaints.models import AnswerTemplate, Complaint, Response
-from routing.hierarchy import DEMO_PASSWORD, seed_demo_hierarchy
+from demo.hierarchy import DEMO_PASSWORD, seed_demo_hierarchy
 from routing.models import Agency, Category
 from tests.factories import route_fully
 

@@ -17,14 +17,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from complaints import services
-from complaints.models import Complaint, ComplaintEvent, Dispute, Rating, Response
+from complaints import deadlines, queue, services
+from complaints import services as complaint_services
+from complaints.models import Complaint, ComplaintEvent, Disposition, Dispute, Rating, Response
 from complaints.services import SubmissionReceipt
 from complaints.tasks import complete_unanswered_reports_task
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
-from routing import services as routing_services
-from routing.models import Agency, DeadlineSetting, Disposition, Officer
+from routing.models import Agency, DeadlineSetting, Officer
 from tests.factories import NOW, route_fully
 
 pytestmark = pytest.mark.django_db
@@ -170,21 +170,20 @@ class TestReplyToAnswer:
         answered: Complaint,
         tree: dict[str, Agency],
         django_capture_on_commit_callbacks: Any,
-        monkeypatch: pytest.MonkeyPatch,
+        published: Callable[[str], list[dict[str, Any]]],
         mailoutbox: list[Any],
     ) -> None:
-        from routing.tasks import notify_agency_task
+        from complaints.tasks import notify_agency_task
 
         officer = User.objects.create_user("dinkes", "dinkes@example.go.id", "sandi-uji-2026")
         Officer.objects.create(user=officer, agency=tree["dinkes"])
-        published: list[dict[str, Any]] = []
-        monkeypatch.setattr(notify_agency_task, "delay", lambda **kw: published.append(kw))
+        queued = published(queue.NOTIFY_AGENCY)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             services.reply_to_answer(complaint_id=answered.pk, text=REPLY, now=REACTED_AT)
-            assert published == []  # nothing leaves before the commit
+            assert queued == []  # nothing leaves before the commit
         assert len(callbacks) == 1
-        assert published == [{"complaint_id": answered.pk, "agency_id": tree["dinkes"].pk}]
-        notify_agency_task(**published[0])
+        assert queued == [{"complaint_id": answered.pk, "agency_id": tree["dinkes"].pk}]
+        notify_agency_task(**queued[0])
         (message,) = mailoutbox
         assert message.bcc == ["dinkes@example.go.id"]
         assert answered.tracking_number in message.subject
@@ -238,7 +237,7 @@ class TestNotWaitingForTheCitizen:
     ACTIONS: dict[str, Callable[[int], Any]] = {
         "reply": lambda pk: services.reply_to_answer(complaint_id=pk, text=REPLY, now=REACTED_AT),
         "accept": lambda pk: services.accept_answer(complaint_id=pk, now=REACTED_AT),
-        "dispute": lambda pk: routing_services.dispute_answer(
+        "dispute": lambda pk: complaint_services.dispute_answer(
             complaint_id=pk, reason=REASON, now=REACTED_AT
         ),
     }
@@ -274,7 +273,7 @@ class TestDisputeAnswer:
     ) -> None:
         since, version, step = last_event_pk(answered), answered.version, answered.routing_step
         response = latest_answer(answered)
-        dispute = routing_services.dispute_answer(
+        dispute = complaint_services.dispute_answer(
             complaint_id=answered.pk, reason=f" {REASON}\n", now=REACTED_AT
         )
         answered.refresh_from_db()
@@ -326,24 +325,22 @@ class TestDisputeAnswer:
         answered: Complaint,
         tree: dict[str, Agency],
         django_capture_on_commit_callbacks: Any,
-        monkeypatch: pytest.MonkeyPatch,
+        published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
-        from routing.tasks import notify_agency_task
 
-        published: list[dict[str, Any]] = []
-        monkeypatch.setattr(notify_agency_task, "delay", lambda **kw: published.append(kw))
+        queued = published(queue.NOTIFY_AGENCY)
         with django_capture_on_commit_callbacks(execute=True):
-            routing_services.dispute_answer(complaint_id=answered.pk, reason=REASON, now=REACTED_AT)
-            assert published == []
-        assert published == [{"complaint_id": answered.pk, "agency_id": tree["samarinda"].pk}]
+            complaint_services.dispute_answer(complaint_id=answered.pk, reason=REASON, now=REACTED_AT)
+            assert queued == []
+        assert queued == [{"complaint_id": answered.pk, "agency_id": tree["samarinda"].pk}]
 
     @pytest.mark.parametrize(
-        "reason", ["", "  \n", "x" * (routing_services.REASON_MAX_LENGTH + 1), "Salah\x07"]
+        "reason", ["", "  \n", "x" * (complaint_services.REASON_MAX_LENGTH + 1), "Salah\x07"]
     )
     def test_refuses_an_empty_or_too_long_reason(self, answered: Complaint, reason: str) -> None:
         before = snapshot(answered)
         with pytest.raises(ActionError) as caught:
-            routing_services.dispute_answer(complaint_id=answered.pk, reason=reason, now=REACTED_AT)
+            complaint_services.dispute_answer(complaint_id=answered.pk, reason=reason, now=REACTED_AT)
         assert caught.value.conflict is False
         assert snapshot(answered) == before
 
@@ -351,11 +348,11 @@ class TestDisputeAnswer:
     def test_coordinator_disposes_then_the_citizen_accepts_the_second_answer_and_rates_it(
         self, answered: Complaint, tree: dict[str, Agency], to: str
     ) -> None:
-        routing_services.dispute_answer(complaint_id=answered.pk, reason=REASON, now=REACTED_AT)
+        complaint_services.dispute_answer(complaint_id=answered.pk, reason=REASON, now=REACTED_AT)
         answered.refresh_from_db()
         disposed_at = REACTED_AT + dt.timedelta(days=1)  # Fri 4 Dec 2026
         since, version = last_event_pk(answered), answered.version
-        disposition = routing_services.dispose_complaint(
+        disposition = complaint_services.dispose_complaint(
             complaint_id=answered.pk,
             coordinator=tree["samarinda"],
             to_agency=tree[to],
@@ -515,10 +512,10 @@ class TestCompleteUnanswered:
         before = snapshot(complaint)
         minute = dt.timedelta(minutes=1)
 
-        assert services.complete_unanswered_reports(now=HOLIDAY_REPLY_DUE - minute) == 0
+        assert deadlines.complete_unanswered_reports(now=HOLIDAY_REPLY_DUE - minute) == 0
         assert snapshot(complaint) == before
 
-        assert services.complete_unanswered_reports(now=HOLIDAY_REPLY_DUE + minute) == 1
+        assert deadlines.complete_unanswered_reports(now=HOLIDAY_REPLY_DUE + minute) == 1
         complaint.refresh_from_db()
         assert complaint.status == Status.COMPLETED
         assert complaint.current_agency == tree["dinkes"]
@@ -537,8 +534,8 @@ class TestCompleteUnanswered:
         # A second run (a repeated beat, a second worker) changes nothing.
         done = snapshot(complaint)
         later = HOLIDAY_REPLY_DUE + dt.timedelta(days=1)
-        assert services.complete_unanswered_reports(now=later) == 0
-        assert services.complete_unanswered(complaint_id=complaint.pk, now=later) is False
+        assert deadlines.complete_unanswered_reports(now=later) == 0
+        assert deadlines.complete_unanswered(complaint_id=complaint.pk, now=later) is False
         assert snapshot(complaint) == done
 
     def test_a_report_the_citizen_replied_to_is_not_completed(
@@ -550,8 +547,8 @@ class TestCompleteUnanswered:
         before = snapshot(complaint)
         assert before[0] == Status.IN_PROGRESS
         late = HOLIDAY_REPLY_DUE + dt.timedelta(days=3)
-        assert services.complete_unanswered_reports(now=late) == 0
-        assert services.complete_unanswered(complaint_id=complaint.pk, now=late) is False
+        assert deadlines.complete_unanswered_reports(now=late) == 0
+        assert deadlines.complete_unanswered(complaint_id=complaint.pk, now=late) is False
         assert snapshot(complaint) == before
         assert not complaint.events.filter(type=Type.AUTO_COMPLETED).exists()
 
@@ -641,7 +638,7 @@ class TestPrivatePage:
         self, client: Client, answered_link: tuple[Complaint, str]
     ) -> None:
         complaint, key = answered_link
-        routing_services.dispute_answer(complaint_id=complaint.pk, reason=REASON, now=REACTED_AT)
+        complaint_services.dispute_answer(complaint_id=complaint.pk, reason=REASON, now=REACTED_AT)
         html = client.get(private_url(complaint, key)).content.decode()
         assert offered_forms(html, complaint, key) == {"nilai"}
         assert "Diskominfo Samarinda" in html  # where it is now
@@ -941,7 +938,7 @@ class TestCoordinatorDisposesADisputedReport:
         self, answered_link: tuple[Complaint, str], tree: dict[str, Agency]
     ) -> None:
         complaint, _key = answered_link
-        routing_services.dispute_answer(complaint_id=complaint.pk, reason=REASON, now=REACTED_AT)
+        complaint_services.dispute_answer(complaint_id=complaint.pk, reason=REASON, now=REACTED_AT)
         complaint.refresh_from_db()
         user = User.objects.create_user("smd", "smd@example.go.id", "sandi-uji-2026")
         Officer.objects.create(user=user, agency=tree["samarinda"])
@@ -969,7 +966,7 @@ class TestCoordinatorDisposesADisputedReport:
         self, answered_link: tuple[Complaint, str], tree: dict[str, Agency]
     ) -> None:
         complaint, _key = answered_link
-        routing_services.dispute_answer(complaint_id=complaint.pk, reason=REASON, now=REACTED_AT)
+        complaint_services.dispute_answer(complaint_id=complaint.pk, reason=REASON, now=REACTED_AT)
         complaint.refresh_from_db()
         before = snapshot(complaint)
         with pytest.raises(ActionError) as caught:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
 
-from complaints import notifications
+from complaints import deadlines, notifications, queue
 from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent, Notification
 from complaints.tasks import relay_unsent_notifications_task, send_reporter_notification_task
-from routing import services as routing_services
 from routing.models import Agency, Category
 from tests.factories import NOW, route_fully
 
@@ -72,7 +72,7 @@ class TestReporterNotifications:
         complaint = route_fully(submit(category=Category.objects.get(code="sosial")).complaint)
         assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
         holder = Agency.objects.get(pk=complaint.current_agency_id)
-        routing_services.archive_complaint(
+        complaint_services.archive_complaint(
             complaint_id=complaint.pk,
             coordinator=holder,
             reason="Laporan ganda dari laporan sebelumnya.",
@@ -90,7 +90,7 @@ class TestReporterNotifications:
     ) -> None:
         complaint = route_fully(submit().complaint)
         assert complaint.due_at is not None
-        routing_services.escalate_overdue(now=complaint.due_at + dt.timedelta(minutes=1))
+        deadlines.escalate_overdue(now=complaint.due_at + dt.timedelta(minutes=1))
         assert notified_types(complaint) == ["DISPOSED", "ESCALATED"]
 
     def test_no_address_nothing_queued(
@@ -104,12 +104,9 @@ class TestReporterNotifications:
         tree: dict[str, Agency],
         submit: Callable[..., Any],
         django_capture_on_commit_callbacks: Any,
-        monkeypatch: pytest.MonkeyPatch,
+        published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
-        published: list[dict[str, Any]] = []
-        monkeypatch.setattr(
-            send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
-        )
+        queued = published(queue.REPORTER_NOTIFICATION)
         complaint = route_fully(submit().complaint)
         with django_capture_on_commit_callbacks(execute=True):
             complaint_services.respond_to_complaint(
@@ -119,21 +116,18 @@ class TestReporterNotifications:
                 actor=None,
                 now=LATER,
             )
-            assert published == []
+            assert queued == []
         answered = Notification.objects.get(event__type=ComplaintEvent.Type.RESPONDED)
-        assert published == [{"notification_id": answered.pk}]
+        assert queued == [{"notification_id": answered.pk}]
 
     def test_beat_publishes_what_was_lost(
-        self, tree: dict[str, Agency], submit: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+        self, tree: dict[str, Agency], submit: Callable[..., Any], published: Callable[[str], list[dict[str, Any]]]
     ) -> None:
         complaint = route_fully(submit().complaint)
         (lost,) = Notification.objects.filter(
             event__complaint=complaint, event__type=ComplaintEvent.Type.DISPOSED
         )
-        published: list[dict[str, Any]] = []
-        monkeypatch.setattr(
-            send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
-        )
+        queued = published(queue.REPORTER_NOTIFICATION)
         # Too recent: its own message may still be on its way.
         assert (
             notifications.relay_unsent_notifications(
@@ -147,18 +141,20 @@ class TestReporterNotifications:
             )
             == 1
         )
-        assert published == [{"notification_id": lost.pk}]
-        # Once sent, it is not published again.
+        assert queued == [{"notification_id": lost.pk}]
+        # Once sent, it is not published again: beat's task, on its own clock, minutes later
+        # (and hours before the receipt of the same report would fall back).
         send_reporter_notification_task.run(notification_id=lost.pk)
-        published.clear()
-        assert relay_unsent_notifications_task.run() == 0
-        assert published == []
+        queued.clear()
+        with time_machine.travel(lost.created_at + dt.timedelta(minutes=7), tick=False):
+            assert relay_unsent_notifications_task.run() == 0
+        assert queued == []
 
 
 @pytest.mark.django_db
 class TestReceipt:
     def test_sent_once_and_a_lost_one_falls_back_late(
-        self, submit: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+        self, submit: Callable[..., Any], published: Callable[[str], list[dict[str, Any]]]
     ) -> None:
         from complaints.tasks import send_receipt_email_task
 
@@ -170,10 +166,7 @@ class TestReceipt:
         lost = submit()
         (row,) = Notification.objects.filter(event__complaint=lost.complaint)
         assert row.event.type == ComplaintEvent.Type.SUBMITTED
-        published: list[dict[str, Any]] = []
-        monkeypatch.setattr(
-            send_reporter_notification_task, "delay", lambda **kw: published.append(kw)
-        )
+        queued = published(queue.REPORTER_NOTIFICATION)
         # A busy queue is not a lost message: no fallback for hours.
         assert (
             notifications.relay_unsent_notifications(
@@ -187,4 +180,4 @@ class TestReceipt:
             )
             == 1
         )
-        assert published == [{"notification_id": row.pk}]
+        assert queued == [{"notification_id": row.pk}]

@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils.html import escape
 
 from complaints import selectors
+from complaints import services as complaint_services
 from complaints.models import Complaint, Support
 from complaints.services import respond_to_complaint
-from routing import services as routing_services
 from routing.models import Agency, Category
 from tests.factories import NOW, route_fully
 
@@ -40,7 +40,7 @@ def reports(tree: dict[str, Agency], submit: Callable[..., Any]) -> dict[str, Co
             title="Laporan ganda yang diarsipkan", category=Category.objects.get(code="sosial")
         ).complaint
     )
-    routing_services.archive_complaint(
+    complaint_services.archive_complaint(
         complaint_id=archived.pk,
         coordinator=Agency.objects.get(pk=archived.current_agency_id),
         reason="Ganda.",

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from complaints import queue
 from complaints.models import Attachment, Complaint, ComplaintEvent, Reporter
 from complaints.services import SubmissionReceipt
 from complaints.tasks import send_receipt_email_task
@@ -73,10 +74,9 @@ class TestSubmitComplaint:
         assert len(files_in(media_root)) == 2
 
     def test_queues_the_receipt_email_only_after_commit(
-        self, submit: Submit, django_capture_on_commit_callbacks, monkeypatch
+        self, submit: Submit, django_capture_on_commit_callbacks, published
     ) -> None:
-        queued: list[dict] = []
-        monkeypatch.setattr(send_receipt_email_task, "delay", lambda **kw: queued.append(kw))
+        queued = published(queue.RECEIPT)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             receipt = submit(reporter_email="siti@example.id")
         assert queued == []  # nothing leaves before the transaction commits
@@ -96,10 +96,9 @@ class TestSubmitComplaint:
         assert receipt.access_key in html
 
     def test_no_email_address_no_email(
-        self, submit: Submit, django_capture_on_commit_callbacks, monkeypatch
+        self, submit: Submit, django_capture_on_commit_callbacks, published
     ) -> None:
-        queued: list[dict] = []
-        monkeypatch.setattr(send_receipt_email_task, "delay", lambda **kw: queued.append(kw))
+        queued = published(queue.RECEIPT)
         with django_capture_on_commit_callbacks(execute=True):
             submit(reporter_email="")
         assert queued == []

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
+from complaints import services as complaint_services
 from complaints.models import Complaint
-from complaints.selectors import access_complaint_for_staff, complaints_visible_to
-from routing import services
+from complaints.selectors import access_complaint_for_staff
 from routing.models import Agency, Category, Officer, Region
 from tests.factories import NOW, route_fully
 
@@ -34,7 +34,7 @@ def world(tree: dict[str, Agency], submit: Callable[..., Any]) -> dict[str, Any]
         "returned": route_fully(submit().complaint),
         "dki": route_fully(submit(region=Region.objects.get(code="31.71")).complaint),
     }
-    services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=reports["returned"].pk,
         agency=tree["dinkes"],
         reason="Kewenangan RSUD.",
@@ -42,7 +42,7 @@ def world(tree: dict[str, Agency], submit: Callable[..., Any]) -> dict[str, Any]
         actor=None,
         now=NOW,
     )
-    services.dispose_complaint(
+    complaint_services.dispose_complaint(
         complaint_id=reports["returned"].pk,
         coordinator=tree["samarinda"],
         to_agency=tree["rsud"],
@@ -88,7 +88,7 @@ class TestComplaintsVisibleTo:
     def test_matrix(self, world: dict[str, Any], role: str) -> None:
         user = world["users"][role]
         reports = world["reports"]
-        visible = set(complaints_visible_to(user).values_list("pk", flat=True))
+        visible = set(Complaint.objects.visible_to(user).values_list("pk", flat=True))
         assert visible == {reports[name].pk for name in MATRIX[role]}
         for name, complaint in reports.items():
             if name in MATRIX[role]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,28 +22,22 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from complaints import services
+from complaints import deadlines, queue, services
+from complaints import services as complaint_services
 from complaints.models import (
     Attachment,
     Complaint,
     ComplaintEvent,
+    DeadlineBreach,
+    Disposition,
     Notification,
     Reporter,
     Response,
+    TransferRequest,
 )
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
-from routing import services as routing_services
-from routing.models import (
-    Agency,
-    Category,
-    DeadlineBreach,
-    DeadlineSetting,
-    Disposition,
-    Officer,
-    Region,
-    TransferRequest,
-)
+from routing.models import Agency, Category, DeadlineSetting, Officer, Region
 from tests.factories import NOW, route_fully
 from tests.files import exif_gps, files_in, jpeg_with_gps, png
 
@@ -134,7 +128,7 @@ def kaltim_queue(submit: Submit, tree: dict[str, Agency]) -> Complaint:
 @pytest.fixture
 def returned(disposed: Complaint, tree: dict[str, Agency]) -> Complaint:
     """Dinkes returned the report as not its authority: it waits in Samarinda's queue."""
-    routing_services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=disposed.pk,
         agency=tree["dinkes"],
         reason="Ini kewenangan RSUD, bukan Dinkes.",
@@ -440,16 +434,10 @@ class TestRespond:
 
 
 @pytest.fixture
-def published_answer_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def published_answer_emails(published: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """What the services hand to the broker for the reporter: recorded instead of published,
     so that the test can deliver it by calling the task."""
-    from complaints.tasks import send_reporter_notification_task
-
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        send_reporter_notification_task, "delay", lambda **kwargs: calls.append(kwargs)
-    )
-    return calls
+    return published(queue.REPORTER_NOTIFICATION)
 
 
 class TestAnswerEmail:
@@ -667,6 +655,9 @@ class TestRevealReporter:
         self, submit: Submit, tree: dict[str, Agency], officers: dict[str, User]
     ) -> None:
         complaint = route_fully(submit(is_anonymous=True).complaint)
+        officers["national"].user_permissions.add(
+            Permission.objects.get(codename="reveal_reporter")
+        )
         before = snapshot(complaint)
         since = last_event_pk(complaint)
         reporter = services.reveal_reporter(
@@ -705,7 +696,7 @@ class TestDispose:
     ) -> None:
         complaint = kaltim_queue
         since, version, step = last_event_pk(complaint), complaint.version, complaint.routing_step
-        disposition = routing_services.dispose_complaint(
+        disposition = complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=tree["kaltim"],
             to_agency=tree["samarinda"],
@@ -747,7 +738,7 @@ class TestDispose:
         assert event.data["from_agency_id"] == tree["kaltim"].pk
 
         since = last_event_pk(complaint)
-        disposition = routing_services.dispose_complaint(
+        disposition = complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=tree["samarinda"],
             to_agency=tree["rsud"],
@@ -777,7 +768,7 @@ class TestDispose:
         # Samarinda's queue: the provincial Disdik and Kaltim above are not below Samarinda.
         before = snapshot(returned)
         with pytest.raises(ActionError) as raised:
-            routing_services.dispose_complaint(
+            complaint_services.dispose_complaint(
                 complaint_id=returned.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree[target],
@@ -794,7 +785,7 @@ class TestDispose:
         tree["rsud"].refresh_from_db()
         before = snapshot(returned)
         with pytest.raises(ActionError) as raised:
-            routing_services.dispose_complaint(
+            complaint_services.dispose_complaint(
                 complaint_id=returned.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree["rsud"],
@@ -809,7 +800,7 @@ class TestDispose:
     ) -> None:
         before = snapshot(returned)
         with pytest.raises(ActionError) as raised:
-            routing_services.dispose_complaint(
+            complaint_services.dispose_complaint(
                 complaint_id=returned.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree["dinkes"],
@@ -822,7 +813,7 @@ class TestDispose:
         assert transfer.decided_at is None
 
         since = last_event_pk(returned)
-        routing_services.dispose_complaint(
+        complaint_services.dispose_complaint(
             complaint_id=returned.pk,
             coordinator=tree["samarinda"],
             to_agency=tree["dinkes"],
@@ -843,7 +834,7 @@ class TestDispose:
     ) -> None:
         before = snapshot(disposed)
         with pytest.raises(ActionError) as raised:
-            routing_services.dispose_complaint(
+            complaint_services.dispose_complaint(
                 complaint_id=disposed.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree["rsud"],
@@ -858,7 +849,7 @@ class TestDispose:
     ) -> None:
         before = snapshot(returned)
         with pytest.raises(ActionError) as raised:
-            routing_services.dispose_complaint(
+            complaint_services.dispose_complaint(
                 complaint_id=returned.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree["rsud"],
@@ -876,7 +867,7 @@ class TestRequestTransfer:
     ) -> None:
         complaint = in_progress
         since, version, step = last_event_pk(complaint), complaint.version, complaint.routing_step
-        transfer = routing_services.request_transfer(
+        transfer = complaint_services.request_transfer(
             complaint_id=complaint.pk,
             agency=tree["dinkes"],
             reason="  Puskesmas dikelola RSUD.  ",
@@ -925,7 +916,7 @@ class TestRequestTransfer:
     ) -> None:
         before = snapshot(disposed)
         with pytest.raises(ActionError) as raised:
-            routing_services.request_transfer(
+            complaint_services.request_transfer(
                 complaint_id=disposed.pk,
                 agency=tree["dinkes"],
                 reason=reason,
@@ -942,7 +933,7 @@ class TestRequestTransfer:
     ) -> None:
         before = snapshot(disposed)
         with pytest.raises(ActionError) as raised:
-            routing_services.request_transfer(
+            complaint_services.request_transfer(
                 complaint_id=disposed.pk,
                 agency=tree["rsud"],
                 reason="Bukan kami.",
@@ -961,7 +952,7 @@ class TestRequestTransfer:
         )
         before = snapshot(in_progress)
         with pytest.raises(ActionError) as raised:
-            routing_services.request_transfer(
+            complaint_services.request_transfer(
                 complaint_id=in_progress.pk,
                 agency=tree["dinkes"],
                 reason="Bukan kami.",
@@ -978,7 +969,7 @@ class TestPassUp:
         self, returned: Complaint, tree: dict[str, Agency], officers: dict[str, User]
     ) -> None:
         since, version, step = last_event_pk(returned), returned.version, returned.routing_step
-        disposition = routing_services.pass_up_complaint(
+        disposition = complaint_services.pass_up_complaint(
             complaint_id=returned.pk,
             coordinator=tree["samarinda"],
             reason="Menyangkut RSUD milik provinsi.",
@@ -1020,7 +1011,7 @@ class TestPassUp:
         assert complaint.current_agency == tree["national"]
         before = snapshot(complaint)
         with pytest.raises(ActionError) as raised:
-            routing_services.pass_up_complaint(
+            complaint_services.pass_up_complaint(
                 complaint_id=complaint.pk,
                 coordinator=tree["national"],
                 reason="Ke atas.",
@@ -1036,7 +1027,7 @@ class TestPassUp:
     ) -> None:
         before = snapshot(returned)
         with pytest.raises(ActionError) as raised:
-            routing_services.pass_up_complaint(
+            complaint_services.pass_up_complaint(
                 complaint_id=returned.pk,
                 coordinator=tree["samarinda"],
                 reason=reason,
@@ -1051,7 +1042,7 @@ class TestPassUp:
     ) -> None:
         before = snapshot(disposed)
         with pytest.raises(ActionError) as raised:
-            routing_services.pass_up_complaint(
+            complaint_services.pass_up_complaint(
                 complaint_id=disposed.pk,
                 coordinator=tree["samarinda"],
                 reason="Ke atas.",
@@ -1068,7 +1059,7 @@ class TestArchive:
     ) -> None:
         since, version, due = last_event_pk(returned), returned.version, returned.due_at
         dispositions = returned.dispositions.count()
-        routing_services.archive_complaint(
+        complaint_services.archive_complaint(
             complaint_id=returned.pk,
             coordinator=tree["samarinda"],
             reason="  Laporan ganda dari laporan sebelumnya.  ",
@@ -1100,7 +1091,7 @@ class TestArchive:
     ) -> None:
         before = snapshot(kaltim_queue)
         with pytest.raises(ActionError) as raised:
-            routing_services.archive_complaint(
+            complaint_services.archive_complaint(
                 complaint_id=kaltim_queue.pk,
                 coordinator=tree["kaltim"],
                 reason=reason,
@@ -1115,7 +1106,7 @@ class TestArchive:
     ) -> None:
         before = snapshot(kaltim_queue)
         with pytest.raises(ActionError) as raised:
-            routing_services.archive_complaint(
+            complaint_services.archive_complaint(
                 complaint_id=kaltim_queue.pk,
                 coordinator=tree["samarinda"],
                 reason="Spam.",
@@ -1132,10 +1123,10 @@ class TestEscalate:
     ) -> None:
         assert disposed.due_at is not None
         missed = disposed.due_at
-        assert routing_services.escalate_complaint(complaint_id=disposed.pk, now=missed) is None
+        assert deadlines.escalate_complaint(complaint_id=disposed.pk, now=missed) is None
         late = missed + dt.timedelta(seconds=1)
         since, version, step = last_event_pk(disposed), disposed.version, disposed.routing_step
-        disposition = routing_services.escalate_complaint(complaint_id=disposed.pk, now=late)
+        disposition = deadlines.escalate_complaint(complaint_id=disposed.pk, now=late)
         assert disposition is not None
         disposed.refresh_from_db()
         assert (disposed.status, disposed.current_agency) == (
@@ -1162,7 +1153,7 @@ class TestEscalate:
         assert event.actor is None
         assert event.data["missed_by"] == "Dinkes Samarinda"
         # A second sweep finds nothing to do.
-        assert routing_services.escalate_complaint(complaint_id=disposed.pk, now=late) is None
+        assert deadlines.escalate_complaint(complaint_id=disposed.pk, now=late) is None
         assert disposed.events.filter(pk__gt=since).count() == 1
 
 
@@ -1807,17 +1798,10 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 @pytest.fixture
-def _no_publication(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_publication(published: Callable[[str], list[dict[str, Any]]]) -> None:
     """In a transactional test commits are real, and so would be the tasks published after
     them (routing steps, e-mails, agency notices): these tests are about the actions, so
-    those go nowhere instead of into a broker another test might read."""
-    from complaints.tasks import send_receipt_email_task, send_reporter_notification_task
-    from routing.tasks import notify_agency_task, route_complaint_task
-
-    for task in (send_reporter_notification_task, send_receipt_email_task, notify_agency_task):
-        monkeypatch.setattr(task, "delay", lambda *args, **kwargs: None)
-    monkeypatch.setattr(route_complaint_task, "apply_async", lambda *args, **kwargs: None)
-    yield
+    those are kept (``published``) instead of sent into a broker another test might read."""
 
 
 @pytest.mark.postgres

@@ -21,10 +21,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints import selectors
+from complaints import services as complaint_services
 from complaints.models import Complaint
 from complaints.selectors import Scope
 from lapor.lib.tracking import hash_access_key, new_tracking_number
-from routing import services as routing_services
 from routing.models import Agency, Category, Officer, Region
 from tests.factories import NOW, route_fully
 
@@ -460,7 +460,7 @@ def routed(tree: dict[str, Agency], submit: Submit) -> dict[str, Complaint]:
         "kaltim": route_fully(submit(category=Category.objects.get(code="sosial")).complaint),
         "national": route_fully(submit(region=Region.objects.get(code="31.71")).complaint),
     }
-    routing_services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=reports["returned"].pk,
         agency=tree["dinkes"],
         reason="Bukan wewenang kami.",
@@ -477,7 +477,7 @@ def routed(tree: dict[str, Agency], submit: Submit) -> dict[str, Complaint]:
         actor=None,
         now=NOW,
     )
-    routing_services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=reports["rsud"].pk,
         agency=tree["dinkes"],
         reason="Kewenangan RSUD.",
@@ -485,7 +485,7 @@ def routed(tree: dict[str, Agency], submit: Submit) -> dict[str, Complaint]:
         actor=None,
         now=NOW,
     )
-    routing_services.dispose_complaint(
+    complaint_services.dispose_complaint(
         complaint_id=reports["rsud"].pk,
         coordinator=tree["samarinda"],
         to_agency=tree["rsud"],
@@ -525,7 +525,7 @@ class TestScopes:
         assert set(numbers(reports)) == {routed[name].tracking_number for name in expected}
         # Every scope lies inside what the agency may see.
         user = make_officer(f"{agency}-officer", tree[agency])
-        visible = set(numbers(selectors.complaints_visible_to(user)))
+        visible = set(numbers(Complaint.objects.visible_to(user)))
         assert set(numbers(reports)) <= visible
 
     @pytest.mark.parametrize(("agency", "scope", "expected"), SCOPE_CASES)

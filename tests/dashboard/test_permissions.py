@@ -33,19 +33,11 @@ from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
 from complaints import services as complaint_services
-from complaints.models import Complaint, ComplaintEvent, Response
+from complaints.models import Complaint, ComplaintEvent, Response, TransferRequest
 from complaints.selectors import Action
 from complaints.services import submit_complaint
 from routing import services as routing_services
-from routing.models import (
-    Agency,
-    Category,
-    DeadlineSetting,
-    Officer,
-    Region,
-    RoutingRule,
-    TransferRequest,
-)
+from routing.models import Agency, Category, DeadlineSetting, Officer, Region, RoutingRule
 from routing.selectors import clear_settings_cache
 from tests.factories import NOW, route_fully
 from tests.files import png
@@ -199,7 +191,7 @@ def _seed_reference_data() -> None:
         Category.objects.get_or_create(
             code=code, defaults={"name_id": name_id, "name_en": name_en, "position": position}
         )
-    deadlines = import_module("routing.migrations.0004_seed_deadlines")
+    deadlines = import_module("routing.migrations.0003_seed_deadlines")
     for step, kind, days, source in deadlines.DEADLINES:
         DeadlineSetting.objects.get_or_create(
             step=step, kind=kind, defaults={"working_days": days, "source": source}
@@ -274,7 +266,7 @@ def _build_world(media: Path) -> World:
         actor=None,
         now=NOW,
     )
-    routing_services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=reports["returned"].pk,
         agency=dinkes,
         reason="Kewenangan RSUD.",
@@ -282,7 +274,7 @@ def _build_world(media: Path) -> World:
         actor=None,
         now=NOW,
     )
-    routing_services.dispose_complaint(
+    complaint_services.dispose_complaint(
         complaint_id=reports["returned"].pk,
         coordinator=samarinda,
         to_agency=rsud,

@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from complaints.models import Complaint
-from routing.models import RoutingOutbox
+from complaints.models import Complaint, RoutingOutbox
 from tests.factories import api_data
 
 ROOT = Path(__file__).resolve().parents[2]

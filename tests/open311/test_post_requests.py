@@ -10,9 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from complaints.models import Complaint, Reporter
+from complaints.models import Complaint, Disposition, Reporter
 from open311.models import ApiKey, Open311Request
-from routing.models import Disposition
 from tests.factories import route_fully
 from tests.open311.support import BASE, errors_of, json_of, post, post_data, xml_of
 

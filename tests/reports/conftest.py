@@ -37,7 +37,6 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap
-from routing import services as routing_services
 from routing.models import Agency, Category, Officer, Region, RoutingRule
 from tests.factories import route_fully
 
@@ -199,7 +198,7 @@ def scenario(agencies: Agencies, file: Filer, settings: Any) -> dict[str, Compla
     r["disdik"] = file(at(11, 2), category="pendidikan")
     acknowledge(r["disdik"], a["disdik"], at(11, 3))
     r["archived"] = file(at(11, 10), category="sosial")
-    routing_services.archive_complaint(
+    complaint_services.archive_complaint(
         complaint_id=r["archived"].pk,
         coordinator=a["kaltim"],
         reason="Laporan ganda, sudah ditangani.",

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from complaints import deadlines, dispatch
 from complaints import services as complaint_services
-from complaints.models import Complaint
+from complaints.models import Complaint, DeadlineBreach, TransferRequest
 from reports.models import COUNTS, MonthlyRecap
 from reports.services import STEPS, build_monthly_recap
-from routing import services as routing_services
-from routing.models import Agency, Category, DeadlineBreach, Region, TransferRequest
+from routing.models import Agency, Category, Region
 from tests.factories import route_fully
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def answer(complaint: Complaint, agency: Agency, now: dt.datetime) -> None:
 
 
 def give_back(complaint: Complaint, agency: Agency, now: dt.datetime, suggested: Agency) -> None:
-    routing_services.request_transfer(
+    complaint_services.request_transfer(
         complaint_id=complaint.pk,
         agency=agency,
         reason=REASON,
@@ -109,7 +109,7 @@ def give_back(complaint: Complaint, agency: Agency, now: dt.datetime, suggested:
 def dispose(
     complaint: Complaint, coordinator: Agency, to: Agency, now: dt.datetime, **kwargs: Any
 ) -> None:
-    routing_services.dispose_complaint(
+    complaint_services.dispose_complaint(
         complaint_id=complaint.pk,
         coordinator=coordinator,
         to_agency=to,
@@ -120,7 +120,7 @@ def dispose(
 
 
 def dispute(complaint: Complaint, now: dt.datetime) -> None:
-    routing_services.dispute_answer(complaint_id=complaint.pk, reason=DISPUTE, now=now)
+    complaint_services.dispute_answer(complaint_id=complaint.pk, reason=DISPUTE, now=now)
 
 
 def rate(complaint: Complaint, score: int, now: dt.datetime) -> None:
@@ -245,7 +245,7 @@ def november(tree: Tree, submit: Submit) -> dict[str, Complaint]:
 
     # No rule for social affairs: waits at Kaltim, which archives it.
     r["archived"] = file(submit, at(11, 10), category="sosial")
-    routing_services.archive_complaint(
+    complaint_services.archive_complaint(
         complaint_id=r["archived"].pk,
         coordinator=kaltim,
         reason="Laporan ganda, sudah ditangani.",
@@ -266,7 +266,7 @@ def november(tree: Tree, submit: Submit) -> dict[str, Complaint]:
     # Routing stalled after its first step: SUBMITTED at Kaltim (due 25 Nov, but a report being
     # routed is not overdue); it moves on only on 1 Dec.
     r["stalled"] = file(submit, at(11, 20), routed=False)
-    routing_services.route_step(complaint_id=r["stalled"].pk, step=0, now=at(11, 20))
+    dispatch.route_step(complaint_id=r["stalled"].pk, step=0, now=at(11, 20))
     assert state(r["stalled"]) == (Status.SUBMITTED, "kaltim", end_of(11, 25))
 
     # Untouched since it reached Dinkes on Wed 25 Nov; due Wed 2 Dec.
@@ -360,9 +360,9 @@ class TestChangesAfterTheMonth:
 
         answer(november["untouched"], dinkes, at(12, 2, 10))
         # The answered report's reply window passed on 19 Nov: completed now.
-        assert complaint_services.complete_unanswered_reports(now=at(12, 2, 11)) == 1
+        assert deadlines.complete_unanswered_reports(now=at(12, 2, 11)) == 1
         # The October report at Dinkes and the one at Disdik go up a level.
-        assert routing_services.escalate_overdue(now=at(12, 2, 12)) == 2
+        assert deadlines.escalate_overdue(now=at(12, 2, 12)) == 2
         give_back(november["acknowledged"], dinkes, at(12, 3), suggested=tree["rsud"])
         rate(november["completed"], 5, at(12, 3))
         assert state(november["answered"])[0] == Status.COMPLETED
@@ -379,8 +379,8 @@ class TestChangesAfterTheMonth:
     def test_december_shows_the_changes(self, november: dict[str, Complaint], tree: Tree) -> None:
         dinkes = tree["dinkes"]
         answer(november["untouched"], dinkes, at(12, 2, 10))
-        assert complaint_services.complete_unanswered_reports(now=at(12, 2, 11)) == 1
-        assert routing_services.escalate_overdue(now=at(12, 2, 12)) == 2
+        assert deadlines.complete_unanswered_reports(now=at(12, 2, 11)) == 1
+        assert deadlines.escalate_overdue(now=at(12, 2, 12)) == 2
         give_back(november["acknowledged"], dinkes, at(12, 3), suggested=tree["rsud"])
         rate(november["completed"], 5, at(12, 3))
 
@@ -540,7 +540,7 @@ class TestEscalation:
     ) -> None:
         # Due Mon 9 Nov; the sweep of Thu 12 Nov moves it to Samarinda (due Tue 17 Nov).
         early = file(submit, at(11, 2))
-        assert routing_services.escalate_overdue(now=at(11, 12)) == 1
+        assert deadlines.escalate_overdue(now=at(11, 12)) == 1
         assert state(early) == (Status.AWAITING_VERIFICATION, "smd", end_of(11, 17))
         # Due Mon 30 Nov 23:59:59, one second before the cut-off; no sweep runs before 2 Dec.
         late = file(submit, at(11, 23))
@@ -558,7 +558,7 @@ class TestEscalation:
         assert_month(NOV, expected_november)
 
         # Wed 2 Dec: late goes to Samarinda, early on to Kaltim; fresh is not due yet.
-        assert routing_services.escalate_overdue(now=at(12, 2)) == 2
+        assert deadlines.escalate_overdue(now=at(12, 2)) == 2
         assert state(late)[:2] == (Status.AWAITING_VERIFICATION, "smd")
         assert state(early)[:2] == (Status.AWAITING_VERIFICATION, "kaltim")
         assert state(fresh)[:2] == (Status.DISPOSED, "dinkes-smd")
@@ -974,34 +974,3 @@ class TestWriteTimeFacts:
             ("dinkes-smd", False, at(12, 7), due_second),
         ]
         assert None not in (due_first, due_second) and due_first != due_second
-
-    def test_the_migration_fills_rows_written_before_the_columns_existed(
-        self, november: dict[str, Complaint], tree: Tree, submit: Submit
-    ) -> None:
-        """0013 gives earlier rows what the services write now: wipe the columns, run it, and
-        the rows and the month's figures are as before."""
-        import importlib
-
-        from django.apps import apps
-
-        from complaints.models import ComplaintEvent, Response
-
-        twice = answered_report(submit, tree["dinkes"], at(11, 3), at(11, 5))
-        dispute(twice, at(11, 6))
-        dispose(twice, tree["samarinda"], tree["dinkes"], at(11, 9))
-        answer(twice, tree["dinkes"], at(11, 11))
-        reports = [*november.values(), twice]
-        events = {c.pk: event_states(c) for c in reports}
-        answers = {c.pk: answer_facts(c) for c in reports}
-        build(NOV)
-        expected = frozen(NOV)
-        ComplaintEvent.objects.update(from_status="", from_holder=None, from_due_at=None)
-        Response.objects.update(is_first=False, handed_at=None, due_at_before=None)
-        migration = importlib.import_module(
-            "complaints.migrations.0013_backfill_state_before_answer_facts"
-        )
-        migration.backfill(apps, None)
-        assert {c.pk: event_states(c) for c in reports} == events
-        assert {c.pk: answer_facts(c) for c in reports} == answers
-        build(NOV)
-        assert frozen(NOV) == expected

@@ -9,9 +9,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
-from routing import services
-from routing.models import Agency, AgencyNotice, Officer
-from routing.tasks import notify_agency_task
+from complaints import notifications
+from complaints import services as complaint_services
+from complaints.models import AgencyNotice
+from complaints.tasks import notify_agency_task
+from routing.models import Agency, Officer
 from tests.factories import NOW, route_fully
 
 
@@ -29,7 +31,7 @@ class TestAgencyNotice:
         assert len(mail.outbox) == 1
         assert AgencyNotice.objects.get().sent_at is not None
         # Returned, then handed back by the coordinator: a new hand-over, a new e-mail.
-        services.request_transfer(
+        complaint_services.request_transfer(
             complaint_id=complaint.pk,
             agency=tree["dinkes"],
             reason="Kewenangan RSUD.",
@@ -37,8 +39,8 @@ class TestAgencyNotice:
             actor=None,
             now=NOW,
         )
-        assert services.notify_agency(now=NOW, **ids) is False  # not its report now
-        services.dispose_complaint(
+        assert notifications.notify_agency(now=NOW, **ids) is False  # not its report now
+        complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=tree["samarinda"],
             to_agency=tree["dinkes"],
@@ -46,6 +48,6 @@ class TestAgencyNotice:
             actor=None,
             now=NOW,
         )
-        assert services.notify_agency(now=NOW, **ids) is True
-        assert services.notify_agency(now=NOW, **ids) is False
+        assert notifications.notify_agency(now=NOW, **ids) is True
+        assert notifications.notify_agency(now=NOW, **ids) is False
         assert len(mail.outbox) == 2

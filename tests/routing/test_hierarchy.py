@@ -13,13 +13,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from complaints.models import Complaint, ComplaintEvent
-from routing.hierarchy import (
-    DEMO_PASSWORD,
-    HierarchyError,
-    load_agencies,
-    load_rules,
-    seed_demo_hierarchy,
-)
+from demo.hierarchy import DEMO_PASSWORD, seed_demo_hierarchy
+from routing.hierarchy import HierarchyError, load_agencies, load_rules
 from routing.models import Agency, Category, Officer, Region, RoutingRule
 from tests.factories import route_fully
 
@@ -616,9 +611,9 @@ class TestNationalSeesDeadLetters:
         # Through the login form: the login lockout (django-axes) needs the request.
         login = {"username": "nasional", "password": DEMO_PASSWORD, "next": "/admin/"}
         assert client.post("/admin/login/", login).status_code == 302
-        assert client.get("/admin/routing/routingfailure/").status_code == 200
+        assert client.get("/admin/complaints/routingfailure/").status_code == 200
         assert client.get("/admin/routing/agency/").status_code == 403
         client.logout()
         login["username"] = "dinkes.samarinda"
         assert client.post("/dashboard/login/", login).status_code == 302
-        assert client.get("/admin/routing/routingfailure/").status_code == 302
+        assert client.get("/admin/complaints/routingfailure/").status_code == 302

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
-from routing import services
-from routing.models import Agency, Officer, OverdueDigest
-from routing.tasks import send_overdue_digest_task
+from complaints import deadlines, queue
+from complaints.models import OverdueDigest
+from routing.models import Agency, Officer
 from tests.factories import route_fully
 
 
@@ -23,7 +23,7 @@ class TestOverdueDigest:
         tree: dict[str, Agency],
         submit: Callable[..., Any],
         django_capture_on_commit_callbacks: Any,
-        monkeypatch: pytest.MonkeyPatch,
+        published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
         officer = User.objects.create_user("dinkes", email="dinkes@example.go.id")
         Officer.objects.create(user=officer, agency=tree["dinkes"])
@@ -32,34 +32,33 @@ class TestOverdueDigest:
         on_time.due_at = late.due_at + dt.timedelta(days=30)  # type: ignore[operator]
         on_time.save(update_fields=["due_at"])
         now = late.due_at + dt.timedelta(hours=1)  # type: ignore[operator]
-        published: list[dict[str, Any]] = []
-        monkeypatch.setattr(send_overdue_digest_task, "delay", lambda **kw: published.append(kw))
+        queued = published(queue.OVERDUE_DIGEST)
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.queue_overdue_digests(now=now) == 1
+            assert deadlines.queue_overdue_digests(now=now) == 1
         digest = OverdueDigest.objects.get()
         assert digest.agency_id == tree["dinkes"].pk
-        assert published == [{"digest_id": digest.pk}]
-        assert services.send_overdue_digest(digest_id=digest.pk, now=now) is True
+        assert queued == [{"digest_id": digest.pk}]
+        assert deadlines.send_overdue_digest(digest_id=digest.pk, now=now) is True
         (message,) = mail.outbox
         assert message.bcc == ["dinkes@example.go.id"]
         assert late.tracking_number in message.body
         assert on_time.tracking_number not in message.body
         assert "Nama Rahasia" not in message.body + message.alternatives[0][0]
         # Again the same day: nothing queued, nothing sent twice.
-        published.clear()
+        queued.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.queue_overdue_digests(now=now + dt.timedelta(hours=1)) == 0
-        assert published == []
-        assert services.send_overdue_digest(digest_id=digest.pk, now=now) is False
+            assert deadlines.queue_overdue_digests(now=now + dt.timedelta(hours=1)) == 0
+        assert queued == []
+        assert deadlines.send_overdue_digest(digest_id=digest.pk, now=now) is False
         assert len(mail.outbox) == 1
         # The next day: a new digest.
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.queue_overdue_digests(now=now + dt.timedelta(days=1)) == 1
+            assert deadlines.queue_overdue_digests(now=now + dt.timedelta(days=1)) == 1
         assert OverdueDigest.objects.count() == 2
 
     def test_nothing_overdue_nothing_queued(
         self, tree: dict[str, Agency], submit: Callable[..., Any]
     ) -> None:
         complaint = route_fully(submit().complaint)
-        assert services.queue_overdue_digests(now=complaint.due_at - dt.timedelta(hours=1)) == 0  # type: ignore[operator]
+        assert deadlines.queue_overdue_digests(now=complaint.due_at - dt.timedelta(hours=1)) == 0  # type: ignore[operator]
         assert not OverdueDigest.objects.exists()

@@ -9,21 +9,19 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from complaints.models import Complaint, ComplaintEvent
-from routing import services
-from routing.models import (
-    Agency,
-    CalendarException,
-    Category,
+from complaints import deadlines, dispatch, outbox, queue
+from complaints import services as complaint_services
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
     DeadlineBreach,
     Disposition,
-    Region,
     RoutingFailure,
     RoutingOutbox,
-    RoutingRule,
     TransferRequest,
 )
-from routing.services import RoutingError
+from lapor.lib.actions import ActionError
+from routing.models import Agency, CalendarException, Category, Region, RoutingRule
 from tests.factories import NOW, route_fully
 
 WIB = NOW.tzinfo
@@ -82,8 +80,8 @@ class TestRouteStep:
         self, tree: dict[str, Agency], submit: Submit
     ) -> None:
         complaint = submit().complaint
-        first = services.route_step(complaint_id=complaint.pk, step=0, now=NOW)
-        again = services.route_step(complaint_id=complaint.pk, step=0, now=NOW)
+        first = dispatch.route_step(complaint_id=complaint.pk, step=0, now=NOW)
+        again = dispatch.route_step(complaint_id=complaint.pk, step=0, now=NOW)
         assert first.moved and not again.moved
         assert complaint.dispositions.count() == 1
         assert complaint.events.filter(type="ROUTED").count() == 1
@@ -93,7 +91,7 @@ class TestRouteStep:
     ) -> None:
         complaint = route_fully(submit().complaint)
         for step in range(4):
-            assert not services.route_step(complaint_id=complaint.pk, step=step, now=NOW).moved
+            assert not dispatch.route_step(complaint_id=complaint.pk, step=step, now=NOW).moved
         assert complaint.dispositions.count() == 3
 
 
@@ -126,7 +124,7 @@ class TestTransfers:
         self, tree: dict[str, Agency], submit: Submit
     ) -> None:
         complaint = route_fully(submit().complaint)
-        transfer = services.request_transfer(
+        transfer = complaint_services.request_transfer(
             complaint_id=complaint.pk,
             agency=tree["dinkes"],
             reason="Ini kewenangan RSUD.",
@@ -141,15 +139,15 @@ class TestTransfers:
         body = Client().get(f"/api/v1/complaints/{complaint.tracking_number}/").json()
         assert body["transfer_count"] == 1
         # Not back to the agency that returned it, unless the coordinator says so.
-        with pytest.raises(RoutingError):
-            services.dispose_complaint(
+        with pytest.raises(ActionError):
+            complaint_services.dispose_complaint(
                 complaint_id=complaint.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree["dinkes"],
                 actor=None,
                 now=NOW,
             )
-        services.dispose_complaint(
+        complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=tree["samarinda"],
             to_agency=tree["rsud"],
@@ -167,7 +165,7 @@ class TestTransfers:
         self, tree: dict[str, Agency], submit: Submit
     ) -> None:
         complaint = route_fully(submit().complaint)
-        services.request_transfer(
+        complaint_services.request_transfer(
             complaint_id=complaint.pk,
             agency=tree["dinkes"],
             reason="Bukan kami.",
@@ -175,7 +173,7 @@ class TestTransfers:
             actor=None,
             now=NOW,
         )
-        services.dispose_complaint(
+        complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=tree["samarinda"],
             to_agency=tree["dinkes"],
@@ -190,8 +188,8 @@ class TestTransfers:
         self, tree: dict[str, Agency], submit: Submit
     ) -> None:
         complaint = route_fully(submit().complaint)
-        with pytest.raises(RoutingError):
-            services.request_transfer(
+        with pytest.raises(ActionError):
+            complaint_services.request_transfer(
                 complaint_id=complaint.pk,
                 agency=tree["rsud"],
                 reason="x",
@@ -199,8 +197,8 @@ class TestTransfers:
                 actor=None,
                 now=NOW,
             )
-        with pytest.raises(RoutingError):
-            services.request_transfer(
+        with pytest.raises(ActionError):
+            complaint_services.request_transfer(
                 complaint_id=complaint.pk,
                 agency=tree["dinkes"],
                 reason="   ",
@@ -220,23 +218,23 @@ class TestTransfers:
             region_id="31",
             parent=tree["national"],
         )
-        with pytest.raises(RoutingError):
-            services.dispose_complaint(
+        with pytest.raises(ActionError):
+            complaint_services.dispose_complaint(
                 complaint_id=complaint.pk,
                 coordinator=tree["kaltim"],
                 to_agency=other,
                 actor=None,
                 now=NOW,
             )
-        with pytest.raises(RoutingError):  # not in Samarinda's queue
-            services.dispose_complaint(
+        with pytest.raises(ActionError):  # not in Samarinda's queue
+            complaint_services.dispose_complaint(
                 complaint_id=complaint.pk,
                 coordinator=tree["samarinda"],
                 to_agency=tree["dinkes"],
                 actor=None,
                 now=NOW,
             )
-        services.dispose_complaint(
+        complaint_services.dispose_complaint(
             complaint_id=complaint.pk,
             coordinator=tree["kaltim"],
             to_agency=tree["dinkes"],
@@ -254,8 +252,8 @@ class TestEscalation:
     ) -> None:
         complaint = route_fully(submit().complaint)
         later = at(2026, 12, 8)  # the OPD's deadline (7 Dec) has passed
-        assert services.escalate_overdue(now=later) == 1
-        assert services.escalate_overdue(now=later) == 0  # a repeated run moves nothing
+        assert deadlines.escalate_overdue(now=later) == 1
+        assert deadlines.escalate_overdue(now=later) == 0  # a repeated run moves nothing
         complaint.refresh_from_db()
         assert (complaint.status, complaint.current_agency) == (
             "AWAITING_VERIFICATION",
@@ -265,13 +263,13 @@ class TestEscalation:
         assert breach.agency == tree["dinkes"]
         assert breach.due_at == dt.datetime(2026, 12, 7, 23, 59, 59, tzinfo=WIB)
         # Samarinda has 3 working days (to 11 Dec), then Kaltim, then national.
-        assert services.escalate_overdue(now=at(2026, 12, 14)) == 1
+        assert deadlines.escalate_overdue(now=at(2026, 12, 14)) == 1
         complaint.refresh_from_db()
         assert complaint.current_agency == tree["kaltim"]
-        assert services.escalate_overdue(now=at(2026, 12, 18)) == 1
+        assert deadlines.escalate_overdue(now=at(2026, 12, 18)) == 1
         complaint.refresh_from_db()
         assert complaint.current_agency == tree["national"]
-        assert services.escalate_overdue(now=at(2027, 1, 30)) == 0
+        assert deadlines.escalate_overdue(now=at(2027, 1, 30)) == 0
         assert list(
             DeadlineBreach.objects.order_by("created_at").values_list("agency__code", flat=True)
         ) == ["dinkes-smd", "smd", "kaltim"]
@@ -280,7 +278,7 @@ class TestEscalation:
 
     def test_not_yet_overdue_is_left_alone(self, tree: dict[str, Agency], submit: Submit) -> None:
         complaint = route_fully(submit().complaint)
-        assert services.escalate_overdue(now=at(2026, 12, 7, 23)) == 0
+        assert deadlines.escalate_overdue(now=at(2026, 12, 7, 23)) == 0
         complaint.refresh_from_db()
         assert complaint.current_agency == tree["dinkes"]
 
@@ -296,12 +294,10 @@ class TestOutboxAndSweeper:
     ) -> None:
         from kombu.exceptions import OperationalError
 
-        from routing.tasks import route_complaint_task
-
         def broker_down(*args: object, **kwargs: object) -> None:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-        monkeypatch.setattr(route_complaint_task, "apply_async", broker_down)
+        monkeypatch.setattr(queue, "publish", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             complaint = submit().complaint
         row = RoutingOutbox.objects.get(complaint=complaint)
@@ -309,12 +305,12 @@ class TestOutboxAndSweeper:
 
         published: list[dict] = []
         monkeypatch.setattr(
-            route_complaint_task, "apply_async", lambda kwargs, **kw: published.append(kwargs)
+            queue, "publish", lambda name, *, retry=True, **kwargs: published.append(kwargs)
         )
-        assert services.relay_outbox(now=NOW, older_than=dt.timedelta(seconds=10)) == 0  # too young
+        assert outbox.relay_outbox(now=NOW, older_than=dt.timedelta(seconds=10)) == 0  # too young
         later = NOW + dt.timedelta(seconds=30)
-        assert services.relay_outbox(now=later, older_than=dt.timedelta(seconds=10)) == 1
-        assert services.relay_outbox(now=later, older_than=dt.timedelta(seconds=10)) == 0
+        assert outbox.relay_outbox(now=later, older_than=dt.timedelta(seconds=10)) == 1
+        assert outbox.relay_outbox(now=later, older_than=dt.timedelta(seconds=10)) == 0
         assert published == [{"complaint_id": complaint.pk, "step": 0}]
         assert not RoutingOutbox.objects.exists()
 
@@ -323,40 +319,28 @@ class TestOutboxAndSweeper:
         tree: dict[str, Agency],
         submit: Submit,
         django_capture_on_commit_callbacks,
-        monkeypatch,
+        published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
-        from routing.tasks import route_complaint_task
-
-        published: list[dict] = []
-        monkeypatch.setattr(
-            route_complaint_task, "apply_async", lambda kwargs, **kw: published.append(kwargs)
-        )
         with django_capture_on_commit_callbacks(execute=True):
             complaint = submit().complaint
-        assert published == [{"complaint_id": complaint.pk, "step": 0}]
+        assert published(queue.ROUTE_STEP) == [{"complaint_id": complaint.pk, "step": 0}]
         assert not RoutingOutbox.objects.exists()
 
     def test_sweeper_republishes_stalled_reports_only(
-        self, tree: dict[str, Agency], submit: Submit, monkeypatch
+        self, tree: dict[str, Agency], submit: Submit, published: Callable[[str], list[dict[str, Any]]]
     ) -> None:
-        from routing.tasks import route_complaint_task
-
         stalled = submit().complaint
-        services.route_step(complaint_id=stalled.pk, step=0, now=NOW)  # then the worker died
+        dispatch.route_step(complaint_id=stalled.pk, step=0, now=NOW)  # then the worker died
         failed = submit().complaint
         RoutingFailure.objects.create(
             complaint=failed, step=0, error="boom", attempts=7, created_at=NOW
         )
         done = route_fully(submit().complaint)
-        published: list[dict] = []
-        monkeypatch.setattr(
-            route_complaint_task, "apply_async", lambda kwargs, **kw: published.append(kwargs)
-        )
-        swept = services.sweep_stalled_routing(
+        swept = outbox.sweep_stalled_routing(
             now=NOW + dt.timedelta(minutes=5), stalled_for=dt.timedelta(minutes=2)
         )
         assert swept == 1
-        assert published == [{"complaint_id": stalled.pk, "step": 1}]
+        assert published(queue.ROUTE_STEP) == [{"complaint_id": stalled.pk, "step": 1}]
         assert done.status == "DISPOSED"
 
 
@@ -365,14 +349,14 @@ class TestDeadLetter:
     def test_a_step_that_fails_for_good_is_recorded_once(
         self, tree: dict[str, Agency], submit: Submit, monkeypatch
     ) -> None:
-        from routing.tasks import route_complaint_task
+        from complaints.tasks import route_complaint_task
 
         complaint = submit().complaint
 
         def broken(**kwargs: object) -> None:
             raise ValueError("rule points nowhere")
 
-        monkeypatch.setattr(services, "route_step", broken)
+        monkeypatch.setattr(dispatch, "route_step", broken)
         for _ in range(2):
             result = route_complaint_task.apply(kwargs={"complaint_id": complaint.pk, "step": 0})
             assert result.failed()
@@ -420,7 +404,7 @@ class TestConcurrentDelivery:
             try:
                 barrier.wait()
                 results.append(
-                    services.route_step(complaint_id=complaint.pk, step=0, now=NOW).moved
+                    dispatch.route_step(complaint_id=complaint.pk, step=0, now=NOW).moved
                 )
             finally:
                 connection.close()
@@ -445,8 +429,8 @@ class TestAgencyNotification:
     ) -> None:
         from django.contrib.auth.models import User
 
+        from complaints.tasks import notify_agency_task
         from routing.models import Officer
-        from routing.tasks import notify_agency_task
 
         officer = User.objects.create_user("dinkes", email="dinkes@example.go.id")
         Officer.objects.create(user=officer, agency=tree["dinkes"])
@@ -454,9 +438,9 @@ class TestAgencyNotification:
             is_anonymous=True, reporter_name="Nama Rahasia", reporter_email="rahasia@example.id"
         ).complaint
         for step in range(2):
-            services.route_step(complaint_id=complaint.pk, step=step, now=NOW)
+            dispatch.route_step(complaint_id=complaint.pk, step=step, now=NOW)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.route_step(complaint_id=complaint.pk, step=2, now=NOW)
+            dispatch.route_step(complaint_id=complaint.pk, step=2, now=NOW)
         # After commit: the officers' notification, and the reporter's e-mail (an address was given).
         assert len(callbacks) == 2
         notify_agency_task(complaint_id=complaint.pk, agency_id=tree["dinkes"].pk)

@@ -23,6 +23,6 @@ def seed_deadlines(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("routing", "0003_agencies_rules_dispositions")]
+    dependencies = [("routing", "0002_seed_categories")]
 
     operations = [migrations.RunPython(seed_deadlines, migrations.RunPython.noop)]

@@ -1,4 +1,4 @@
-"""Fill the database with synthetic reports over the demo hierarchy (``complaints.synthetic``)."""
+"""Fill the database with synthetic reports over the demo hierarchy (``demo.synthetic``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from complaints.synthetic import SyntheticDataError, generate_complaints
+from demo.synthetic import SyntheticDataError, generate_complaints
 
 
 def _positive(value: str) -> int:
@@ -24,8 +24,8 @@ def _positive(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Append N synthetic reports, walked through the demo hierarchy the way the services "
-        "would have, submitted over the last two years. Needs `load_regions` and `seed_demo`."
+        "Append N synthetic reports, walked through the demo hierarchy by the workflow's "
+        "transitions, submitted over the last two years. Needs `load_regions` and `seed_demo`."
     )
 
     def add_arguments(self, parser: CommandParser | ArgumentParser) -> None:

@@ -22,6 +22,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("complaints", "0003_staff_actions")]
+    dependencies = [("complaints", "0001_initial")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from complaints.models import AnswerTemplate, Complaint
 from complaints.services import submit_complaint
-from complaints.synthetic import generate_complaints
+from demo.hierarchy import DEMO_OFFICERS, DEMO_PASSWORD, seed_demo_hierarchy
+from demo.synthetic import generate_complaints
 from reports.selectors import shift_month
 from reports.services import build_monthly_recap
-from routing.hierarchy import DEMO_OFFICERS, DEMO_PASSWORD, seed_demo_hierarchy
 from routing.models import Category, Officer, Region
 
 DEMO_HISTORY_SEED = 20261129

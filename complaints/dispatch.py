@@ -1,0 +1,80 @@
+"""A report's way down the hierarchy, one level per routing task: ``routing`` decides where it
+goes (``routing.selectors.next_holder``), the workflow hands it over; and the dead-letter list
+of the steps the worker gave up on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from complaints import workflow
+from complaints.models import Complaint, RoutingFailure
+from routing import selectors as routing_selectors
+from routing.models import Agency
+
+
+@dataclass(frozen=True)
+class StepResult:
+    moved: bool
+    status: str
+    agency_id: int | None
+
+
+def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
+    """Take routing step number ``step`` of a report: national → province → provincial OPD or
+    regency/city → OPD, one level per call, or into the queue of the coordinator where no rule
+    decides.
+
+    Idempotent: the step is taken only if the report is still being routed and its last
+    hand-over is still number ``step`` (the workflow checks it under the lock); a second
+    delivery, or a second worker, finds it moved and changes nothing. The next step is
+    published after commit.
+
+    :raises Complaint.DoesNotExist: for an unknown report.
+    """
+    try:
+        with workflow.transition(
+            _decide,
+            complaint_id=complaint_id,
+            now=now,
+            routing_step=step,
+            only=workflow.ROUTING_FIELDS,
+        ) as change:
+            pass
+    except workflow.Refused:
+        current = Complaint.objects.values("status", "current_agency_id").get(pk=complaint_id)
+        return StepResult(False, current["status"], current["current_agency_id"])
+    return StepResult(True, change.complaint.status, change.complaint.current_agency_id)
+
+
+def _decide(complaint: Complaint) -> workflow.Decision:
+    """Where the rules lead the report from its holder (the national coordinator, before the
+    first step): on to a coordinator, to an OPD, or, where nothing decides, into the holder's
+    queue."""
+    holder = (
+        routing_selectors.get_agency(complaint.current_agency_id)
+        if complaint.current_agency_id
+        else routing_selectors.get_national_coordinator()
+    )
+    target, rule = routing_selectors.next_holder(
+        category_id=complaint.category_id, region_code=complaint.region_id, holder=holder
+    )
+    if target is None:
+        return workflow.Decision(workflow.AWAIT_VERIFICATION, holder)
+    if target.level == Agency.Level.OPD:
+        return workflow.Decision(workflow.ROUTE_TO_AGENCY, target, rule)
+    return workflow.Decision(workflow.ROUTE, target, rule)
+
+
+def record_routing_failure(
+    *, complaint_id: int, step: int, error: str, attempts: int, now: dt.datetime
+) -> None:
+    """Put a report the worker gave up on in the dead-letter list, once per step."""
+    if not Complaint.objects.filter(pk=complaint_id).exists():
+        return
+    RoutingFailure.objects.get_or_create(
+        complaint_id=complaint_id,
+        step=step,
+        resolved_at=None,
+        defaults={"error": error[:10_000], "attempts": attempts, "created_at": now},
+    )

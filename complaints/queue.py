@@ -1,0 +1,46 @@
+"""Background work, published by task name.
+
+The workflow and the services publish through here and never import ``complaints.tasks``
+(which imports them): the tasks are named, not imported. ``tests/test_celery_routes.py``
+checks that every name is a registered task.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from lapor.celery import app
+
+ROUTE_STEP = "complaints.tasks.route_complaint_task"
+NOTIFY_AGENCY = "complaints.tasks.notify_agency_task"
+REPORTER_NOTIFICATION = "complaints.tasks.send_reporter_notification_task"
+RECEIPT = "complaints.tasks.send_receipt_email_task"
+ACTIVATION = "complaints.tasks.send_activation_email_task"
+OVERDUE_DIGEST = "complaints.tasks.send_overdue_digest_task"
+
+NAMES = frozenset(
+    {ROUTE_STEP, NOTIFY_AGENCY, REPORTER_NOTIFICATION, RECEIPT, ACTIVATION, OVERDUE_DIGEST}
+)
+
+
+def publish(name: str, *, retry: bool = True, **kwargs: Any) -> None:
+    """Publish the task ``name`` with ``kwargs`` now (its queue from ``lapor.celery``'s routes).
+    ``retry=False``: fail at once when the broker is down, for a caller that keeps the work in
+    an outbox. Run in the caller's thread when Celery is eager (the browser tests' live server).
+
+    :raises kombu.exceptions.OperationalError: when the broker cannot take it.
+    """
+    if app.conf.task_always_eager:
+        app.loader.import_default_modules()
+        app.tasks[name].apply(kwargs=kwargs)
+        return
+    app.send_task(name, kwargs=kwargs, retry=retry)
+
+
+def publish_after_commit(name: str, **kwargs: Any) -> None:
+    """Publish once the current transaction commits. A broker that is down then must not turn a
+    saved change into an error: what is lost is published again by beat (outbox, relay,
+    sweeper)."""
+    transaction.on_commit(lambda: publish(name, **kwargs), robust=True)

@@ -1,0 +1,798 @@
+"""A report's life in one place: its states, the table of every transition between them, and
+the one function that performs a transition.
+
+Read it top down:
+
+1. the vocabulary: statuses, events, kinds of hand-over, who may act, who is told;
+2. ``TRANSITIONS``, one row per transition: the statuses it starts from, who takes it, the
+   status it leads to, the deadline it starts, the event it writes, the hand-over it makes
+   (a ``Disposition`` to the next holder) and who is told;
+3. the sets of statuses the rest of the code speaks of (open, closed, a coordinator's queue,
+   running against a deadline, public), derived from the table;
+4. ``refusal`` (whether a transition may be taken now, and by whom) and ``advance`` (the state
+   after it): pure, shared by the pages that offer actions and by the demo generator;
+5. ``transition``, the one function that performs a transition: it locks the report, checks its
+   state and version, lets the caller write the transition's own rows (an answer, a dispute),
+   saves the report, hands it over, writes the event and queues the effects after commit.
+
+Nothing else writes a report's status, holder, deadline, routing step or version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import TextChoices
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# complaints.models imports this module for its vocabulary and sets (choices, partial indexes,
+# the queryset's words), so this one takes the models module as it is while that loads, and
+# reads its classes only when a transition runs.
+from complaints import models
+from complaints import queue as background
+from lapor.lib.actions import ActionError
+from routing import selectors as routing_selectors
+from routing.models import Agency, DeadlineSetting, RoutingRule
+
+# --- 1. the vocabulary --------------------------------------------------------------------------
+
+
+class Status(TextChoices):
+    SUBMITTED = "SUBMITTED", gettext_lazy("received, waiting to be routed")
+    AWAITING_VERIFICATION = "AWAITING_VERIFICATION", gettext_lazy("being verified")
+    DISPOSED = "DISPOSED", gettext_lazy("handed to the agency in charge")
+    IN_PROGRESS = "IN_PROGRESS", gettext_lazy("being handled")
+    RESPONDED = "RESPONDED", gettext_lazy("answered")
+    COMPLETED = "COMPLETED", gettext_lazy("completed")
+    ARCHIVED = "ARCHIVED", gettext_lazy("archived")
+
+
+class EventType(TextChoices):
+    """What an event says happened; ``%(agency)s`` is the agency the event names."""
+
+    SUBMITTED = "SUBMITTED", gettext_lazy("Report received")
+    ROUTED = "ROUTED", gettext_lazy("Passed on to %(agency)s")
+    AWAITING_VERIFICATION = "AWAITING_VERIFICATION", gettext_lazy("Being verified by %(agency)s")
+    DISPOSED = "DISPOSED", gettext_lazy("Handed to %(agency)s, which must follow it up")
+    ESCALATED = "ESCALATED", gettext_lazy("Deadline missed; passed up to %(agency)s")
+    TRANSFER_REQUESTED = (
+        "TRANSFER_REQUESTED",
+        gettext_lazy("Returned as not its authority; back to %(agency)s"),
+    )
+    PASSED_UP = "PASSED_UP", gettext_lazy("Passed up to %(agency)s")
+    ACKNOWLEDGED = "ACKNOWLEDGED", gettext_lazy("Being handled by %(agency)s")
+    RESPONDED = "RESPONDED", gettext_lazy("Answered by %(agency)s")
+    ARCHIVED = "ARCHIVED", gettext_lazy("Archived by %(agency)s")
+    CITIZEN_REPLIED = "CITIZEN_REPLIED", gettext_lazy("The reporter replied; back to %(agency)s")
+    DISPUTED = "DISPUTED", gettext_lazy("The reporter disputed the answer; passed to %(agency)s")
+    COMPLETED = "COMPLETED", gettext_lazy("Completed: the reporter accepted the answer")
+    AUTO_COMPLETED = "AUTO_COMPLETED", gettext_lazy("Completed: no reply within the reply window")
+    RATED = "RATED", gettext_lazy("The reporter rated the handling")
+    # Internal: never on the citizen's timeline.
+    NOTE = "NOTE", gettext_lazy("Internal note")
+    PRIVACY_RAISED = "PRIVACY_RAISED", gettext_lazy("Made more private")
+    IDENTITY_REVEALED = "IDENTITY_REVEALED", gettext_lazy("Reporter's identity revealed")
+
+
+class HandOver(TextChoices):
+    """The kind of a ``Disposition``: how a report reached its next holder."""
+
+    ROUTE = "ROUTE", gettext_lazy("routed")
+    DISPOSE = "DISPOSE", gettext_lazy("disposed by a coordinator")
+    ESCALATE = "ESCALATE", gettext_lazy("escalated after a missed deadline")
+    RETURN = "RETURN", gettext_lazy("returned as not its authority")
+    PASS_UP = "PASS_UP", gettext_lazy("passed up by a coordinator")
+    DISPUTE = "DISPUTE", gettext_lazy("disputed by the reporter, to the coordinator above")
+
+
+class By(StrEnum):
+    """Who takes a transition: the condition on the one who acts."""
+
+    ROUTING = "routing"  # the routing worker, at the step it was published for
+    CITIZEN = "citizen"  # the reporter: the form, the private link
+    CLOCK = "clock"  # beat, once the report's deadline has passed
+    OPD = "opd"  # the OPD that holds the report
+    QUEUE = "queue"  # the coordinator in whose queue the report waits
+    COORDINATOR = "coordinator"  # any coordinator that sees the report
+    STAFF = "staff"  # any officer that sees the report
+    NATIONAL = "national"  # the national coordinator, with the permission to reveal
+
+
+STAFF = frozenset({By.OPD, By.QUEUE, By.COORDINATOR, By.STAFF, By.NATIONAL})
+
+
+class StaffAction(StrEnum):
+    """The words of the staff's actions (dashboard URLs, API paths, buttons)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ANSWER = "answer"
+    TRANSFER = "transfer"
+    NOTE = "note"
+    DISPOSE = "dispose"
+    PASS_UP = "pass-up"  # noqa: S105
+    ARCHIVE = "archive"
+    PRIVACY = "privacy"
+    REVEAL = "reveal"
+
+
+class CitizenAction(StrEnum):
+    """The words of the citizen's actions on an answer (the private page and the API)."""
+
+    REPLY = "reply"
+    ACCEPT = "accept"
+    DISPUTE = "dispute"
+    RATE = "rate"
+
+
+class To(StrEnum):
+    """Who holds the report after the transition."""
+
+    SAME = "same"  # the holder does not change
+    CHOSEN = "chosen"  # the agency the caller names: routing's decision, a coordinator's choice
+    ABOVE = "above"  # the coordinator above the holder
+
+
+class Tell(StrEnum):
+    """Who hears of a transition, after commit."""
+
+    REPORTER = "reporter"  # an e-mail to the reporter, when they left an address
+    HOLDER = "holder"  # the officers of the agency that now holds the report
+    ROUTING = "routing"  # the next routing step
+
+
+Step = DeadlineSetting.Step
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The deadline a transition starts: ``step``'s working days from now, or from the hand-over
+    to the holder (``from_hand_over``). A completion deadline of a report that needs an
+    inspection is ``COMPLETION_INSPECTION`` instead."""
+
+    step: str
+    from_hand_over: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    # Statuses it may start from; empty for the one that creates a report.
+    sources: frozenset[str]
+    by: By
+    # The status it leads to; None: the status stays.
+    target: str | None
+    # The deadline it starts; None: the deadline stays.
+    deadline: Deadline | None
+    event: str
+    # A hand-over writes a ``Disposition`` of this kind to the next holder.
+    hand_over: str | None = None
+    to: To = To.SAME
+    tells: frozenset[Tell] = frozenset()
+    # The event is on the citizen's timeline.
+    public: bool = True
+    # The report row changes (its version is raised); a note, a rating or a reveal leaves it.
+    changes: bool = True
+    # The event names an agency: the new holder, else the one acting, else the holder.
+    names_agency: bool = True
+    # The action that takes it, in the staff's or the citizen's list (None: no one offers it).
+    action: StaffAction | CitizenAction | None = None
+    # A further condition on the report (the message says what is missing).
+    requires: Callable[[models.Complaint], str | None] | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _can_be_more_private(complaint: models.Complaint) -> str | None:
+    if complaint.is_anonymous and complaint.is_confidential:
+        return _("Choose what to make more private; it is already so.")
+    return None
+
+
+def _is_anonymous(complaint: models.Complaint) -> str | None:
+    return None if complaint.is_anonymous else _("This report is not anonymous.")
+
+
+# --- 2. the table ---------------------------------------------------------------------------------
+
+S = Status
+E = EventType
+ANY = frozenset(Status.values)
+QUEUE_SOURCES = frozenset({S.AWAITING_VERIFICATION, S.IN_PROGRESS})  # disputed: IN_PROGRESS
+HELD_BY_OPD = frozenset({S.DISPOSED, S.IN_PROGRESS})
+UNDER_DEADLINE = frozenset({S.AWAITING_VERIFICATION, S.DISPOSED, S.IN_PROGRESS})
+T = Transition
+
+# fmt: off
+# (A new report starts at version 0.)
+SUBMIT = T("submit", frozenset(), By.CITIZEN, S.SUBMITTED, Deadline(Step.VERIFICATION),
+           E.SUBMITTED, tells=frozenset({Tell.REPORTER, Tell.ROUTING}), changes=False,
+           names_agency=False)
+# Routing: one level per step, national → province → regency/city → OPD, by the rules; where
+# no rule decides, the report waits in that level's coordinator queue (nothing is handed over).
+ROUTE = T("route", frozenset({S.SUBMITTED}), By.ROUTING, S.SUBMITTED, None,
+          E.ROUTED, HandOver.ROUTE, To.CHOSEN, frozenset({Tell.ROUTING}))
+ROUTE_TO_AGENCY = T("route-to-agency", frozenset({S.SUBMITTED}), By.ROUTING, S.DISPOSED,
+                    Deadline(Step.FIRST_RESPONSE), E.DISPOSED, HandOver.ROUTE, To.CHOSEN,
+                    frozenset({Tell.REPORTER, Tell.HOLDER}))
+AWAIT_VERIFICATION = T("await-verification", frozenset({S.SUBMITTED}), By.ROUTING,
+                       S.AWAITING_VERIFICATION, None, E.AWAITING_VERIFICATION, None, To.CHOSEN,
+                       frozenset({Tell.HOLDER}))
+# A coordinator's queue: verify and hand down (to an OPD, or a coordinator below), pass up, archive.
+DISPOSE = T("dispose", QUEUE_SOURCES, By.QUEUE, S.DISPOSED, Deadline(Step.FIRST_RESPONSE),
+            E.DISPOSED, HandOver.DISPOSE, To.CHOSEN, frozenset({Tell.REPORTER, Tell.HOLDER}),
+            action=StaffAction.DISPOSE)
+DISPOSE_DOWN = T("dispose-down", QUEUE_SOURCES, By.QUEUE, S.AWAITING_VERIFICATION,
+                 Deadline(Step.VERIFICATION), E.AWAITING_VERIFICATION, HandOver.DISPOSE,
+                 To.CHOSEN, frozenset({Tell.HOLDER}), action=StaffAction.DISPOSE)
+PASS_UP = T("pass-up", QUEUE_SOURCES, By.QUEUE, S.AWAITING_VERIFICATION,
+            Deadline(Step.VERIFICATION), E.PASSED_UP, HandOver.PASS_UP, To.ABOVE,
+            frozenset({Tell.HOLDER}), action=StaffAction.PASS_UP)
+ARCHIVE = T("archive", QUEUE_SOURCES, By.QUEUE, S.ARCHIVED, None, E.ARCHIVED,
+            tells=frozenset({Tell.REPORTER}), action=StaffAction.ARCHIVE)
+# ... or, for a disputed report, answer it itself.
+RESPOND_DISPUTED = T("respond-disputed", frozenset({S.IN_PROGRESS}), By.QUEUE, S.RESPONDED,
+                     Deadline(Step.CITIZEN_REPLY), E.RESPONDED, tells=frozenset({Tell.REPORTER}),
+                     action=StaffAction.ANSWER)
+# The OPD that holds it: take it up, answer (from DISPOSED too), or return it (bukan wewenang).
+ACKNOWLEDGE = T("acknowledge", frozenset({S.DISPOSED}), By.OPD, S.IN_PROGRESS,
+                Deadline(Step.COMPLETION, from_hand_over=True), E.ACKNOWLEDGED,
+                action=StaffAction.ACKNOWLEDGE)
+RESPOND = T("respond", HELD_BY_OPD, By.OPD, S.RESPONDED, Deadline(Step.CITIZEN_REPLY),
+            E.RESPONDED, tells=frozenset({Tell.REPORTER}), action=StaffAction.ANSWER)
+REQUEST_TRANSFER = T("request-transfer", HELD_BY_OPD, By.OPD, S.AWAITING_VERIFICATION,
+                     Deadline(Step.VERIFICATION), E.TRANSFER_REQUESTED, HandOver.RETURN,
+                     To.ABOVE, frozenset({Tell.HOLDER}), action=StaffAction.TRANSFER)
+# Staff, whatever the status: notes, privacy, and (national, recorded) the reporter's identity.
+NOTE = T("note", ANY, By.STAFF, None, None, E.NOTE, public=False, changes=False, action=StaffAction.NOTE)
+RAISE_PRIVACY = T("raise-privacy", ANY, By.COORDINATOR, None, None, E.PRIVACY_RAISED,
+                  public=False, action=StaffAction.PRIVACY, requires=_can_be_more_private)
+REVEAL = T("reveal", ANY, By.NATIONAL, None, None, E.IDENTITY_REVEALED, public=False,
+           changes=False, names_agency=False, action=StaffAction.REVEAL, requires=_is_anonymous)
+# The citizen, on an answer: reply (back to the agency), accept, dispute (to the coordinator
+# above the agency that answered), rate (the latest answer, once).
+REPLY = T("reply", frozenset({S.RESPONDED}), By.CITIZEN, S.IN_PROGRESS,
+          Deadline(Step.FIRST_RESPONSE), E.CITIZEN_REPLIED, tells=frozenset({Tell.HOLDER}),
+          action=CitizenAction.REPLY)
+ACCEPT = T("accept", frozenset({S.RESPONDED}), By.CITIZEN, S.COMPLETED, None, E.COMPLETED,
+           tells=frozenset({Tell.REPORTER}), action=CitizenAction.ACCEPT)
+DISPUTE = T("dispute", frozenset({S.RESPONDED}), By.CITIZEN, S.IN_PROGRESS,
+            Deadline(Step.VERIFICATION), E.DISPUTED, HandOver.DISPUTE, To.ABOVE,
+            frozenset({Tell.HOLDER}), action=CitizenAction.DISPUTE)
+RATE = T("rate", ANY, By.CITIZEN, None, None, E.RATED, changes=False, names_agency=False,
+         action=CitizenAction.RATE)
+# The clock: the reply window passes (completed), a holder's deadline passes (one level up,
+# counted against it).
+AUTO_COMPLETE = T("auto-complete", frozenset({S.RESPONDED}), By.CLOCK, S.COMPLETED, None,
+                  E.AUTO_COMPLETED, tells=frozenset({Tell.REPORTER}))
+ESCALATE = T("escalate", UNDER_DEADLINE, By.CLOCK, S.AWAITING_VERIFICATION,
+             Deadline(Step.VERIFICATION), E.ESCALATED, HandOver.ESCALATE, To.ABOVE,
+             frozenset({Tell.REPORTER, Tell.HOLDER}))
+# fmt: on
+
+TRANSITIONS: tuple[Transition, ...] = (
+    SUBMIT,
+    ROUTE,
+    ROUTE_TO_AGENCY,
+    AWAIT_VERIFICATION,
+    DISPOSE,
+    DISPOSE_DOWN,
+    PASS_UP,
+    ARCHIVE,
+    RESPOND_DISPUTED,
+    ACKNOWLEDGE,
+    RESPOND,
+    REQUEST_TRANSFER,
+    NOTE,
+    RAISE_PRIVACY,
+    REVEAL,
+    REPLY,
+    ACCEPT,
+    DISPUTE,
+    RATE,
+    AUTO_COMPLETE,
+    ESCALATE,
+)
+
+# --- 3. sets of statuses, from the table ----------------------------------------------------------
+
+
+def in_order(statuses: frozenset[str]) -> list[str]:
+    """``statuses`` in the order of a report's life (for counts, filters and lists)."""
+    return [status for status in Status.values if status in statuses]
+
+
+# No transition leads out of these: the report's life is over.
+CLOSED = frozenset(
+    status
+    for status in Status.values
+    if not any(t.target not in (None, status) for t in TRANSITIONS if status in t.sources)
+)
+# Someone still has to act: routing, a coordinator, the agency or the citizen.
+OPEN = frozenset(Status.values) - CLOSED
+# Being routed from level to level by the worker.
+ROUTING = ROUTE.sources
+# A coordinator's queue: reports to verify, and disputed ones.
+QUEUE = DISPOSE.sources
+# The holder runs against a deadline that passes the report up a level when missed.
+DEADLINE = ESCALATE.sources
+# Answered: the citizen's reply window runs.
+AWAITING_CITIZEN = REPLY.sources
+# What an archive leads to is kept from the public (spam, duplicates, out of scope).
+NOT_PUBLIC = frozenset({ARCHIVE.target})
+# The events the reporter is e-mailed about (the receipt is sent on its own, with the link).
+REPORTER_EVENTS = frozenset(
+    t.event for t in TRANSITIONS if Tell.REPORTER in t.tells and t is not SUBMIT
+)
+
+
+def actions_allowed(
+    complaint: models.Complaint,
+    *,
+    agency: Agency | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> frozenset[StaffAction | CitizenAction]:
+    """The actions of the table that may be taken on ``complaint`` now: by the officer of
+    ``agency`` (``user``), or without an agency by the citizen."""
+    by = STAFF if agency is not None else frozenset({By.CITIZEN})
+    return frozenset(
+        t.action
+        for t in TRANSITIONS
+        if t.action is not None
+        and t.by in by
+        and refusal(t, complaint, agency=agency, user=user) is None
+    )
+
+
+def staff_transition(
+    action: StaffAction, *, agency: Agency, to: Agency | None = None
+) -> Transition:
+    """The transition behind a staff action taken by ``agency``: an answer by an OPD or by a
+    coordinator (a disputed report), a dispose down to an OPD or to a coordinator (``to``)."""
+    if action == StaffAction.ANSWER:
+        return RESPOND if agency.level == Agency.Level.OPD else RESPOND_DISPUTED
+    if action == StaffAction.DISPOSE:
+        return DISPOSE if to is None or to.level == Agency.Level.OPD else DISPOSE_DOWN
+    return next(t for t in TRANSITIONS if t.action == action)
+
+
+# --- 4. may it be taken, and the state after it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a transition cannot be taken. A conflict is a report that is no longer where the
+    action needs it (someone acted first): the one acting sees its state now. Otherwise the
+    action can never be taken on it (no level above, nothing left to make private)."""
+
+    message: str
+    conflict: bool = True
+
+
+def refusal(
+    t: Transition,
+    complaint: models.Complaint,
+    *,
+    agency: Agency | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    now: dt.datetime | None = None,
+    routing_step: int | None = None,
+) -> Refusal | None:
+    """Why ``t`` cannot be taken on ``complaint`` now by ``agency`` (staff), ``user``, the
+    routing worker at ``routing_step`` or the clock at ``now``; None when it can.
+
+    Whether the one acting may see the report at all is decided before, by
+    ``Complaint.objects.visible_to``.
+    """
+    if not t.sources:  # the transition that creates a report
+        return None if not complaint.status else Refusal(_("This report has been filed already."))
+    if t.by is By.CITIZEN:
+        if complaint.status not in t.sources:
+            return Refusal(_("This report is not waiting for your reaction to an answer."))
+    elif t.by is By.ROUTING:
+        if complaint.status not in t.sources or complaint.routing_step != routing_step:
+            return Refusal(_("This report has moved on."))
+    elif t.by is By.CLOCK:
+        if (
+            complaint.status not in t.sources
+            or complaint.due_at is None
+            or now is None
+            or complaint.due_at >= now
+        ):
+            return Refusal(_("This report's deadline has not passed."))
+    else:
+        if agency is None or complaint.status not in t.sources:
+            return Refusal(_("This report is no longer waiting for this action from your agency."))
+        holds = complaint.current_agency_id == agency.pk
+        if (t.by is By.OPD and not (holds and agency.level == Agency.Level.OPD)) or (
+            t.by is By.QUEUE and not (holds and agency.is_coordinator)
+        ):
+            return Refusal(_("This report is no longer waiting for this action from your agency."))
+        if (t.by is By.COORDINATOR and not agency.is_coordinator) or (
+            t.by is By.NATIONAL
+            and not (
+                agency.level == Agency.Level.NATIONAL
+                and user is not None
+                and user.has_perm("complaints.reveal_reporter")
+            )
+        ):
+            return Refusal(_("You cannot do this on this report."), conflict=False)
+    if t.to is To.ABOVE and _holder_parent_id(complaint) is None:
+        return Refusal(_("There is no level above."), conflict=False)
+    if t.requires is not None:
+        message = t.requires(complaint)
+        if message is not None:
+            return Refusal(message, conflict=False)
+    return None
+
+
+def _holder_parent_id(complaint: models.Complaint) -> int | None:
+    if complaint.current_agency_id is None:
+        return None
+    return routing_selectors.get_agency(complaint.current_agency_id).parent_id
+
+
+@dataclass(frozen=True)
+class State:
+    """What the machine changes on a report."""
+
+    status: str
+    holder: Agency | None
+    due_at: dt.datetime | None
+    # Hand-overs so far (the sequence of the last ``Disposition``), and the report's version.
+    routing_step: int
+    version: int
+    # When the holder last changed.
+    moved_at: dt.datetime | None
+
+    @classmethod
+    def before_submission(cls) -> State:
+        return cls("", None, None, 0, 0, None)
+
+
+DueAt = Callable[..., dt.datetime]
+
+
+def advance(
+    t: Transition,
+    state: State,
+    *,
+    now: dt.datetime,
+    kind: str,
+    needs_inspection: bool = False,
+    to: Agency | None = None,
+    handed_at: dt.datetime | None = None,
+    due_at: DueAt = routing_selectors.due_at,
+) -> State:
+    """The state after ``t``: its status, the holder ``to`` (for a transition that changes the
+    holder), its deadline (from ``now``, or from ``handed_at``, the hand-over to the holder),
+    one more hand-over if it makes one, one more version if it changes the report."""
+    holder = state.holder if t.to is To.SAME else to
+    deadline = state.due_at
+    if t.deadline is not None:
+        step = t.deadline.step
+        if step == Step.COMPLETION and needs_inspection:
+            step = Step.COMPLETION_INSPECTION
+        start = (handed_at or now) if t.deadline.from_hand_over else now
+        deadline = due_at(start=start, step=step, kind=kind)
+    return State(
+        status=t.target or state.status,
+        holder=holder,
+        due_at=deadline,
+        routing_step=state.routing_step + (1 if t.hand_over else 0),
+        version=state.version + (1 if t.changes else 0),
+        moved_at=now if (t.to is not To.SAME or not t.sources) else state.moved_at,
+    )
+
+
+def event_data(
+    t: Transition,
+    before: State,
+    after: State,
+    *,
+    agency: Agency | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What an event keeps besides the state: the agency it names (the new holder, else the one
+    acting, else the holder, by name as it was then), and for a hand-over where from and its
+    number."""
+    data: dict[str, Any] = {}
+    named = after.holder if t.to is not To.SAME else (agency or after.holder)
+    if t.names_agency and named is not None:
+        data = {"agency_id": named.pk, "agency_name": named.name}
+    if t.hand_over:
+        data["from_agency_id"] = before.holder.pk if before.holder else None
+        data["disposition"] = after.routing_step
+    data.update(extra or {})
+    return data
+
+
+# --- 5. performing a transition -------------------------------------------------------------------
+
+
+class Refused(ActionError):
+    """A transition that cannot be taken on the report as it is now (``Refusal``); ``version``
+    is the report's current version."""
+
+    def __init__(self, refusal: Refusal, *, version: int) -> None:
+        super().__init__(refusal.message, conflict=refusal.conflict, version=version)
+
+
+@dataclass
+class Change:
+    """A transition under way, for the caller's own rows: the locked report as it was before,
+    the new holder (when the transition names one), and more for the event."""
+
+    transition: Transition
+    complaint: models.Complaint
+    now: dt.datetime
+    to: Agency | None
+    data: dict[str, Any] = field(default_factory=dict)
+    rule: RoutingRule | None = None
+    # Other fields of the report the body changed (a privacy flag), saved with the state.
+    updated_fields: list[str] = field(default_factory=list)
+    # Set once the transition is written.
+    event: models.ComplaintEvent | None = None
+    disposition: models.Disposition | None = None
+
+
+# The report fields a routing step reads: the worker skips the texts.
+ROUTING_FIELDS = (
+    "status",
+    "routing_step",
+    "region_id",
+    "category_id",
+    "kind",
+    "needs_inspection",
+    "due_at",
+    "moved_at",
+    "submitted_at",
+    "current_agency_id",
+    "version",
+)
+
+
+def lock(complaint_id: int, *, only: tuple[str, ...] = ()) -> models.Complaint:
+    """The report, locked until the end of the transaction.
+
+    :raises Complaint.DoesNotExist: for an unknown report.
+    """
+    reports = models.Complaint.objects.select_for_update(of=("self",))
+    return (reports.only(*only) if only else reports).get(pk=complaint_id)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A transition chosen on the locked report (routing: where the rules lead from its holder),
+    with the agency it goes to and the rule that decided."""
+
+    transition: Transition
+    to: Agency | None = None
+    rule: RoutingRule | None = None
+
+
+@contextmanager
+def transition(
+    t: Transition | Callable[[models.Complaint], Decision],
+    *,
+    complaint_id: int,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    actor: AbstractBaseUser | None = None,
+    to: Agency | None = None,
+    expected_version: int | None = None,
+    routing_step: int | None = None,
+    data: dict[str, Any] | None = None,
+    only: tuple[str, ...] = (),
+) -> Iterator[Change]:
+    """Perform a transition on a report, in one transaction: lock it, check that the transition
+    may be taken (``refusal``) and that nobody changed it since ``expected_version``, run the
+    body of the ``with`` (the transition's own rows), then save the report, write the
+    ``Disposition`` of a hand-over (to ``to``, or the coordinator above), write the event and
+    queue what the transition tells, published after commit.
+
+    ``t`` is the transition, or a function that decides it on the locked report (routing).
+    ``agency`` and ``actor``: the officer acting (staff transitions); ``routing_step``: the
+    step a routing task was published for; ``only``: the report fields to read (the worker's
+    steps skip the texts).
+
+    :raises Refused: when the report is not in a state where the transition can be taken (a
+        conflict: someone acted first, the report moved on).
+    :raises ActionError: (a conflict) when the report changed since ``expected_version``; when
+        a coordinator names an agency that cannot receive it.
+    :raises Complaint.DoesNotExist: for an unknown report.
+    """
+    with transaction.atomic():
+        complaint = lock(complaint_id, only=only)
+        if isinstance(t, Transition):
+            decision = Decision(t, to)
+        else:
+            decision = t(complaint)
+        chosen = decision.transition
+        refused = refusal(
+            chosen, complaint, agency=agency, user=actor, now=now, routing_step=routing_step
+        )
+        if refused is not None:
+            raise Refused(refused, version=complaint.version)
+        complaint.check_version(expected_version)
+        change = Change(
+            chosen,
+            complaint,
+            now,
+            _next_holder(chosen, complaint, agency, decision.to),
+            data=dict(data or {}),
+            rule=decision.rule,
+        )
+        yield change
+        _write(change, agency=agency, actor=actor)
+
+
+@contextmanager
+def submission(
+    *, now: dt.datetime, data: dict[str, Any] | None = None, **fields: Any
+) -> Iterator[Change]:
+    """Create a report (``SUBMIT``) with ``fields``, in one transaction: the body of the
+    ``with`` writes its reporter and files; then its first event, its first routing step (an
+    outbox row, published after commit) and its receipt row are written."""
+    t = SUBMIT
+    before = State.before_submission()
+    after = advance(t, before, now=now, kind=fields["kind"])
+    with transaction.atomic():
+        complaint = models.Complaint.objects.create_with_tracking_number(
+            status=after.status,
+            due_at=after.due_at,
+            moved_at=after.moved_at,
+            submitted_at=now,
+            **fields,
+        )
+        change = Change(t, complaint, now, None, data=dict(data or {}))
+        yield change
+        change.event = models.ComplaintEvent.objects.record(
+            complaint,
+            type=t.event,
+            created_at=now,
+            data=event_data(t, before, after, extra=change.data),
+        )
+        _tell(change)
+
+
+def _next_holder(
+    t: Transition, complaint: models.Complaint, agency: Agency | None, chosen: Agency | None
+) -> Agency | None:
+    if t.to is To.SAME:
+        return None
+    holder = (
+        routing_selectors.get_agency(complaint.current_agency_id)
+        if complaint.current_agency_id
+        else None
+    )
+    if t.to is To.ABOVE:
+        assert holder is not None and holder.parent_id is not None  # refusal() checked it
+        return routing_selectors.get_agency(holder.parent_id)
+    if chosen is None:
+        raise ValueError(f"{t} needs the agency it hands the report to")
+    if t.by is By.QUEUE:
+        # A coordinator hands a report only down its own subtree, to an active agency.
+        assert agency is not None
+        if chosen.pk == agency.pk or not routing_selectors.is_in_subtree(chosen, agency):
+            raise ActionError(_("You can only hand a report to an agency below you."))
+        if not chosen.is_active:
+            raise ActionError(_("This agency is not active."))
+    return chosen
+
+
+def state_of(complaint: models.Complaint) -> State:
+    holder = (
+        routing_selectors.get_agency(complaint.current_agency_id)
+        if complaint.current_agency_id
+        else None
+    )
+    return State(
+        status=complaint.status,
+        holder=holder,
+        due_at=complaint.due_at,
+        routing_step=complaint.routing_step,
+        version=complaint.version,
+        moved_at=complaint.moved_at,
+    )
+
+
+def _handed_at(complaint: models.Complaint) -> dt.datetime:
+    """When the holder received the report: its last hand-over, or its submission."""
+    return (
+        models.Disposition.objects.filter(complaint=complaint, sequence=complaint.routing_step)
+        .values_list("created_at", flat=True)
+        .first()
+    ) or complaint.submitted_at
+
+
+def _write(change: Change, *, agency: Agency | None, actor: AbstractBaseUser | None) -> None:
+    t, complaint, now = change.transition, change.complaint, change.now
+    before = state_of(complaint)
+    after = advance(
+        t,
+        before,
+        now=now,
+        kind=complaint.kind,
+        needs_inspection=complaint.needs_inspection,
+        to=change.to,
+        handed_at=_handed_at(complaint)
+        if t.deadline is not None and t.deadline.from_hand_over
+        else None,
+    )
+    updated = [
+        name
+        for name, old, new in (
+            ("status", before.status, after.status),
+            ("current_agency", before.holder, after.holder),
+            ("due_at", before.due_at, after.due_at),
+            ("routing_step", before.routing_step, after.routing_step),
+            ("moved_at", before.moved_at, after.moved_at),
+        )
+        if old != new
+    ]
+    complaint.status = after.status
+    complaint.current_agency = after.holder
+    complaint.due_at = after.due_at
+    complaint.routing_step = after.routing_step
+    complaint.moved_at = after.moved_at
+    if t.changes:
+        complaint.version = after.version
+        complaint.save(update_fields=[*updated, *change.updated_fields, "version"])
+    if t.hand_over:
+        assert after.holder is not None
+        change.disposition = models.Disposition.objects.create(
+            complaint=complaint,
+            sequence=after.routing_step,
+            kind=t.hand_over,
+            from_agency=before.holder,
+            to_agency=after.holder,
+            rule=change.rule,
+            actor=actor,
+            created_at=now,
+            due_at=after.due_at,
+        )
+    change.event = models.ComplaintEvent.objects.record(
+        complaint,
+        type=t.event,
+        actor=actor,
+        is_public=t.public,
+        created_at=now,
+        data=event_data(t, before, after, agency=agency, extra=change.data),
+    )
+    _tell(change)
+
+
+def _tell(change: Change) -> None:
+    """Queue, in the transition's transaction, what it tells: published after commit, and
+    again by beat if that publication is lost."""
+    # Both read complaints.models' classes when imported: not while it loads.
+    from complaints import notifications, outbox
+
+    t, complaint = change.transition, change.complaint
+    assert change.event is not None
+    if Tell.REPORTER in t.tells:
+        notifications.queue_reporter_notification(change.event, publish=t is not SUBMIT)
+    if Tell.HOLDER in t.tells:
+        background.publish_after_commit(
+            background.NOTIFY_AGENCY,
+            complaint_id=complaint.pk,
+            agency_id=complaint.current_agency_id,
+        )
+    if Tell.ROUTING in t.tells:
+        if t is SUBMIT:
+            outbox.enqueue_routing(complaint=complaint, now=change.now)
+        else:
+            # If this publication is lost (broker down, worker killed), the sweeper publishes
+            # the step again.
+            background.publish_after_commit(
+                background.ROUTE_STEP, complaint_id=complaint.pk, step=complaint.routing_step
+            )
