@@ -59,6 +59,7 @@ class CitizenLoginView(auth_views.LoginView):
 @login_required(login_url="complaints:login")
 def my_reports(request: HttpRequest) -> HttpResponse:
     """Everything filed from this account or claimed by it, newest first."""
+    assert request.user.is_authenticated  # login_required
     reports = selectors.owned_complaint_list(request.user)
     return render(request, "complaints/account/my_reports.html", {"reports": reports})
 
@@ -68,6 +69,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="complaints:login")
 def claim(request: HttpRequest, tracking_number: str, access_key: str) -> HttpResponse:
     """Add a report to "my reports": holding its private link proves it is yours."""
+    assert request.user.is_authenticated  # login_required
     try:
         complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
     except Complaint.DoesNotExist:

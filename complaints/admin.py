@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from complaints.models import (
     AnswerTemplate,
@@ -10,15 +12,17 @@ from complaints.models import (
     TransferRequest,
 )
 
+EVENT_FIELDS = ("created_at", "type", "from_status", "to_status", "actor", "is_public")
+
 
 class ComplaintEventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "type", "from_status", "to_status", "actor", "is_public"]
-    readonly_fields = fields
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         return False
 
 
@@ -48,14 +52,14 @@ class ComplaintAdmin(admin.ModelAdmin):
         "due_at",
     ]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         # Status, holder, step and version change only through the workflow.
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         return False
 
 
@@ -72,13 +76,13 @@ class AnswerTemplateAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Written only by the workflow; shown for inspection."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -121,5 +125,5 @@ class RoutingFailureAdmin(admin.ModelAdmin):
     readonly_fields = ["complaint", "step", "error", "attempts", "created_at"]
     ordering = ["-created_at"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: RoutingFailure | None = None) -> bool:
         return False

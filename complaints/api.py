@@ -523,6 +523,7 @@ class MyComplaintListApi(CitizenAccountApi):
         ),
     )
     def get(self, request: Request) -> Response:
+        assert request.user.is_authenticated  # IsAuthenticated
         reports = selectors.owned_complaint_list(request.user)
         items = OwnedComplaintSerializer(reports, many=True, context={"request": request}).data
         return Response({"results": items})
@@ -555,6 +556,7 @@ class ComplaintClaimApi(CitizenAccountApi):
         ),
     )
     def post(self, request: Request, tracking_number: str) -> Response:
+        assert request.user.is_authenticated  # IsAuthenticated
         complaint, private = _complaint_for(request, tracking_number)
         if not private:
             raise Http404

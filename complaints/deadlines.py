@@ -9,10 +9,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from complaints import queue as background
 from complaints import workflow
 from complaints.emails import send_overdue_digest_email
 from complaints.models import Complaint, DeadlineBreach, Disposition, OverdueDigest
+from lapor import queue as background
 from routing import selectors as routing_selectors
 from routing.models import Agency
 

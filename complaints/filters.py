@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import workflow
-from complaints.models import Complaint
+from complaints.models import Complaint, ComplaintQuerySet
 from complaints.selectors import search_complaints
 from routing.models import Category
 
@@ -67,7 +67,7 @@ class StaffComplaintFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
 
-    def filter_queryset(self, queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    def filter_queryset(self, queryset: ComplaintQuerySet) -> QuerySet[Complaint]:
         if not self.form.cleaned_data.get("status"):
             queryset = queryset.open()
         return super().filter_queryset(queryset)
@@ -91,7 +91,7 @@ class StaffComplaintFilter(django_filters.FilterSet):
         return queryset.filter(submitted_at__lt=self._day_start(value + dt.timedelta(days=1)))
 
     def filter_overdue(
-        self, queryset: QuerySet[Complaint], name: str, value: bool
+        self, queryset: ComplaintQuerySet, name: str, value: bool
     ) -> QuerySet[Complaint]:
         if not value:
             return queryset

@@ -129,7 +129,8 @@ class ComplaintForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         province: Region | None = data.get("province")
         regency: Region | None = data.get("regency")
         district: Region | None = data.get("district")
@@ -209,7 +210,8 @@ class RegisterForm(forms.Form):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))

@@ -84,9 +84,12 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         return self.filter(Q(current_agency_id__in=agencies) | Exists(handed))
 
 
-class ComplaintManager(models.Manager.from_queryset(ComplaintQuerySet)):  # type: ignore[misc]
+_ComplaintManagerBase = models.Manager.from_queryset(ComplaintQuerySet)
+
+
+class ComplaintManager(_ComplaintManagerBase["Complaint"]):
     def create_with_tracking_number(self, **fields: Any) -> Complaint:
-        """Create a report under a new random tracking number. 31^8 numbers make a clash rare,
+        """Create a report under a new random tracking number. 30^8 numbers make a clash rare,
         not impossible: the unique index decides, and we draw again.
 
         :raises RuntimeError: when five draws in a row clash.
@@ -250,9 +253,11 @@ class Complaint(models.Model):
         """
         if expected is not None and expected != self.version:
             raise ActionError(
-                _(
-                    "Someone else changed this report while you were looking at it. "
-                    "Here is its current state: check it and try again."
+                str(
+                    _(
+                        "Someone else changed this report while you were looking at it. "
+                        "Here is its current state: check it and try again."
+                    )
                 ),
                 conflict=True,
                 version=self.version,

@@ -10,9 +10,9 @@ import logging
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from complaints import queue as background
 from complaints.emails import send_agency_notification, send_receipt_email, send_reporter_update
 from complaints.models import AgencyNotice, Complaint, ComplaintEvent, Notification, Reporter
+from lapor import queue as background
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from complaints import queue as background
 from complaints.models import Complaint, RoutingFailure, RoutingOutbox
+from lapor import queue as background
 
 
 def enqueue_routing(*, complaint: Complaint, now: dt.datetime) -> None:

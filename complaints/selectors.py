@@ -9,13 +9,20 @@ import statistics
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import connection
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from complaints import workflow
-from complaints.models import Complaint, ComplaintEvent, Disposition, Rating, Response
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintQuerySet,
+    Disposition,
+    Rating,
+    Response,
+)
 from complaints.workflow import CitizenAction, StaffAction
 from lapor.lib.tracking import normalize_tracking_number
 from routing import selectors as routing_selectors
@@ -55,7 +62,7 @@ def access_complaint_by_private_link(tracking_number: str, access_key: str) -> C
 OWNED_LIST_LIMIT = 200
 
 
-def owned_complaint_list(user: AbstractBaseUser) -> QuerySet[Complaint]:
+def owned_complaint_list(user: User) -> QuerySet[Complaint]:
     """A citizen's "my reports": everything filed from the account or claimed into it, newest
     first, the latest ``OWNED_LIST_LIMIT``. Never another account's report."""
     return (
@@ -70,7 +77,7 @@ def response_list(complaint: Complaint) -> list[Response]:
     responses = list(complaint.responses.select_related("agency").order_by("created_at", "pk"))
     files = list(complaint.attachments.filter(response__isnull=False).order_by("position"))
     for response in responses:
-        response.files = [a for a in files if a.response_id == response.pk]  # type: ignore[attr-defined]
+        response.files = [a for a in files if a.response_id == response.pk]  # type: ignore[attr-defined]  # not a field: read by the pages
     return responses
 
 
@@ -116,7 +123,7 @@ def scopes_for(agency: Agency) -> list[Scope]:
     return [Scope.HELD, Scope.SUBTREE]
 
 
-def inbox_queryset(agency: Agency, scope: Scope) -> QuerySet[Complaint]:
+def inbox_queryset(agency: Agency, scope: Scope) -> ComplaintQuerySet:
     """An agency's inbox, before filters: reports with a holder and a deadline.
 
     :raises ValueError: for a scope the agency does not have.
@@ -159,7 +166,7 @@ SEARCH_VECTOR_SQL = (
 )
 
 
-def inbox_counts(reports: QuerySet[Complaint], now: dt.datetime) -> dict[str, int]:
+def inbox_counts(reports: ComplaintQuerySet, now: dt.datetime) -> dict[str, int]:
     """Open reports per status, and how many of them are overdue, for an inbox's scope."""
     counts = dict.fromkeys(workflow.in_order(workflow.OPEN), 0)
     for row in reports.open().order_by().values("status").annotate(n=Count("pk")):
@@ -181,7 +188,7 @@ def _pack_cursor(value: object, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{text}|{pk}".encode()).decode().rstrip("=")
 
 
-def _unpack_cursor(cursor: str, *, moment: bool) -> tuple[object, int] | None:
+def _unpack_cursor(cursor: str, *, moment: bool) -> tuple[dt.datetime | int, int] | None:
     """The position in a cursor (an aware datetime or a number, then the id), or None for one
     that cannot be read."""
     try:
@@ -205,7 +212,9 @@ def _decode_cursor(cursor: str) -> tuple[object, int] | None:
     position = _unpack_cursor(cursor, moment=True)
     if position is None:
         return None
-    return connection.ops.adapt_datetimefield_value(position[0]), position[1]
+    when, pk = position
+    assert isinstance(when, dt.datetime)  # moment=True: a cursor holds a datetime or nothing
+    return connection.ops.adapt_datetimefield_value(when), pk
 
 
 _AFTER = '("complaints_complaint"."due_at", "complaints_complaint"."id") > (%s, %s)'
@@ -247,9 +256,7 @@ def keyset_page(
 # --- what a staff member may do on a report ----------------------------------------------------
 
 
-def staff_actions(
-    user: AbstractBaseUser, agency: Agency, complaint: Complaint
-) -> frozenset[StaffAction]:
+def staff_actions(user: User, agency: Agency, complaint: Complaint) -> frozenset[StaffAction]:
     """What this staff member may try on a report they can see (``access_complaint_for_staff``),
     from the workflow's table: who is offered which button and who gets 403 for trying. The
     workflow checks it again under the lock."""

@@ -171,7 +171,7 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
         return obj.transfer_requests.count()
 
     def get_events(self, obj: Complaint) -> list[dict[str, Any]]:
-        return EventSerializer(public_event_list(obj), many=True).data
+        return EventSerializer(public_event_list(obj), many=True).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -183,7 +183,7 @@ class AnswerSerializer(serializers.Serializer):
     attachments = serializers.SerializerMethodField()
 
     def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
-        return AttachmentSerializer(obj.files, many=True, context=self.context).data
+        return AttachmentSerializer(obj.files, many=True, context=self.context).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
 
 class ReporterSerializer(serializers.Serializer):
@@ -210,7 +210,7 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
         ]
 
     def get_attachments(self, obj: Complaint) -> list[dict[str, Any]]:
-        return AttachmentSerializer(
+        return AttachmentSerializer(  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
             obj.attachments.filter(response__isnull=True).order_by("position"),
             many=True,
             context=self.context,
@@ -218,7 +218,7 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
 
     @extend_schema_field(AnswerSerializer(many=True))
     def get_responses(self, obj: Complaint) -> list[dict[str, Any]]:
-        return AnswerSerializer(response_list(obj), many=True, context=self.context).data
+        return AnswerSerializer(response_list(obj), many=True, context=self.context).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
 
 class ComplaintViewSerializer(ComplaintPublicSerializer):

@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
 
-from complaints import queue as background
 from complaints import workflow
 from complaints.models import (
     ANSWER_MIN_LENGTH,
@@ -44,6 +43,7 @@ from complaints.models import (
     Support,
     TransferRequest,
 )
+from lapor import queue as background
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key
@@ -240,12 +240,14 @@ def _save_attachment(
         created_at=now,
     )
     attachment.file.save("upload", ContentFile(clean.content), save=False)
+    stored = attachment.file.name
+    assert stored is not None  # FieldFile.save has just named it
     try:
         attachment.save()
     except BaseException:
-        default_storage.delete(attachment.file.name)
+        default_storage.delete(stored)
         raise
-    return attachment.file.name
+    return stored
 
 
 # --- staff actions on a report ------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Background work on reports. Each task loads by id (keyword arguments only) and calls one
-service; the services publish them by name (``complaints.queue``)."""
+service; the services publish them by name (``lapor.queue``)."""
 
 from __future__ import annotations
 

@@ -112,6 +112,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
         value = request.get_signed_cookie(
             RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
         )
+        assert value is not None  # without a default, a missing cookie raises KeyError
         tracking_number, access_key = value.split(":", 1)
         complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
     except (KeyError, signing.BadSignature, ValueError, Complaint.DoesNotExist):

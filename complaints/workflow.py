@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 # the queryset's words), so this one takes the models module as it is while that loads, and
 # reads its classes only when a transition runs.
 from complaints import models
-from complaints import queue as background
+from lapor import queue as background
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
 from routing.models import Agency, DeadlineSetting, RoutingRule
@@ -161,6 +161,24 @@ class Deadline:
     from_hand_over: bool = False
 
 
+class Report(Protocol):
+    """What ``refusal`` reads of a report: a ``Complaint``, or a report of the demo generator
+    while it walks."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def routing_step(self) -> int: ...
+    @property
+    def due_at(self) -> dt.datetime | None: ...
+    @property
+    def current_agency_id(self) -> int | None: ...
+    @property
+    def is_anonymous(self) -> bool: ...
+    @property
+    def is_confidential(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -185,19 +203,19 @@ class Transition:
     # The action that takes it, in the staff's or the citizen's list (None: no one offers it).
     action: StaffAction | CitizenAction | None = None
     # A further condition on the report (the message says what is missing).
-    requires: Callable[[models.Complaint], str | None] | None = None
+    requires: Callable[[Report], str | None] | None = None
 
     def __str__(self) -> str:
         return self.name
 
 
-def _can_be_more_private(complaint: models.Complaint) -> str | None:
+def _can_be_more_private(complaint: Report) -> str | None:
     if complaint.is_anonymous and complaint.is_confidential:
         return _("Choose what to make more private; it is already so.")
     return None
 
 
-def _is_anonymous(complaint: models.Complaint) -> str | None:
+def _is_anonymous(complaint: Report) -> str | None:
     return None if complaint.is_anonymous else _("This report is not anonymous.")
 
 
@@ -211,8 +229,10 @@ HELD_BY_OPD = frozenset({S.DISPOSED, S.IN_PROGRESS})
 UNDER_DEADLINE = frozenset({S.AWAITING_VERIFICATION, S.DISPOSED, S.IN_PROGRESS})
 T = Transition
 
+# Each row: T(name, from statuses, by, to status, deadline started, event, hand-over kind,
+#              next holder, who is told, ...); None: unchanged. (docs/workflow.md reads it out.)
 # fmt: off
-# (A new report starts at version 0.)
+# The one door: a new report (at version 0), into routing.
 SUBMIT = T("submit", frozenset(), By.CITIZEN, S.SUBMITTED, Deadline(Step.VERIFICATION),
            E.SUBMITTED, tells=frozenset({Tell.REPORTER, Tell.ROUTING}), changes=False,
            names_agency=False)
@@ -252,7 +272,8 @@ REQUEST_TRANSFER = T("request-transfer", HELD_BY_OPD, By.OPD, S.AWAITING_VERIFIC
                      Deadline(Step.VERIFICATION), E.TRANSFER_REQUESTED, HandOver.RETURN,
                      To.ABOVE, frozenset({Tell.HOLDER}), action=StaffAction.TRANSFER)
 # Staff, whatever the status: notes, privacy, and (national, recorded) the reporter's identity.
-NOTE = T("note", ANY, By.STAFF, None, None, E.NOTE, public=False, changes=False, action=StaffAction.NOTE)
+NOTE = T("note", ANY, By.STAFF, None, None, E.NOTE, public=False, changes=False,
+         action=StaffAction.NOTE)
 RAISE_PRIVACY = T("raise-privacy", ANY, By.COORDINATOR, None, None, E.PRIVACY_RAISED,
                   public=False, action=StaffAction.PRIVACY, requires=_can_be_more_private)
 REVEAL = T("reveal", ANY, By.NATIONAL, None, None, E.IDENTITY_REVEALED, public=False,
@@ -334,36 +355,6 @@ REPORTER_EVENTS = frozenset(
 )
 
 
-def actions_allowed(
-    complaint: models.Complaint,
-    *,
-    agency: Agency | None = None,
-    user: AbstractBaseUser | AnonymousUser | None = None,
-) -> frozenset[StaffAction | CitizenAction]:
-    """The actions of the table that may be taken on ``complaint`` now: by the officer of
-    ``agency`` (``user``), or without an agency by the citizen."""
-    by = STAFF if agency is not None else frozenset({By.CITIZEN})
-    return frozenset(
-        t.action
-        for t in TRANSITIONS
-        if t.action is not None
-        and t.by in by
-        and refusal(t, complaint, agency=agency, user=user) is None
-    )
-
-
-def staff_transition(
-    action: StaffAction, *, agency: Agency, to: Agency | None = None
-) -> Transition:
-    """The transition behind a staff action taken by ``agency``: an answer by an OPD or by a
-    coordinator (a disputed report), a dispose down to an OPD or to a coordinator (``to``)."""
-    if action == StaffAction.ANSWER:
-        return RESPOND if agency.level == Agency.Level.OPD else RESPOND_DISPUTED
-    if action == StaffAction.DISPOSE:
-        return DISPOSE if to is None or to.level == Agency.Level.OPD else DISPOSE_DOWN
-    return next(t for t in TRANSITIONS if t.action == action)
-
-
 # --- 4. may it be taken, and the state after it ---------------------------------------------------
 
 
@@ -379,10 +370,10 @@ class Refusal:
 
 def refusal(
     t: Transition,
-    complaint: models.Complaint,
+    complaint: Report,
     *,
     agency: Agency | None = None,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
     now: dt.datetime | None = None,
     routing_step: int | None = None,
 ) -> Refusal | None:
@@ -434,7 +425,37 @@ def refusal(
     return None
 
 
-def _holder_parent_id(complaint: models.Complaint) -> int | None:
+def actions_allowed(
+    complaint: models.Complaint,
+    *,
+    agency: Agency | None = None,
+    user: User | AnonymousUser | None = None,
+) -> frozenset[StaffAction | CitizenAction]:
+    """The actions of the table that may be taken on ``complaint`` now: by the officer of
+    ``agency`` (``user``), or without an agency by the citizen."""
+    by = STAFF if agency is not None else frozenset({By.CITIZEN})
+    return frozenset(
+        t.action
+        for t in TRANSITIONS
+        if t.action is not None
+        and t.by in by
+        and refusal(t, complaint, agency=agency, user=user) is None
+    )
+
+
+def staff_transition(
+    action: StaffAction, *, agency: Agency, to: Agency | None = None
+) -> Transition:
+    """The transition behind a staff action taken by ``agency``: an answer by an OPD or by a
+    coordinator (a disputed report), a dispose down to an OPD or to a coordinator (``to``)."""
+    if action == StaffAction.ANSWER:
+        return RESPOND if agency.level == Agency.Level.OPD else RESPOND_DISPUTED
+    if action == StaffAction.DISPOSE:
+        return DISPOSE if to is None or to.level == Agency.Level.OPD else DISPOSE_DOWN
+    return next(t for t in TRANSITIONS if t.action == action)
+
+
+def _holder_parent_id(complaint: Report) -> int | None:
     if complaint.current_agency_id is None:
         return None
     return routing_selectors.get_agency(complaint.current_agency_id).parent_id
@@ -586,7 +607,7 @@ def transition(
     complaint_id: int,
     now: dt.datetime,
     agency: Agency | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     to: Agency | None = None,
     expected_version: int | None = None,
     routing_step: int | None = None,
@@ -714,7 +735,7 @@ def _handed_at(complaint: models.Complaint) -> dt.datetime:
     ) or complaint.submitted_at
 
 
-def _write(change: Change, *, agency: Agency | None, actor: AbstractBaseUser | None) -> None:
+def _write(change: Change, *, agency: Agency | None, actor: User | None) -> None:
     t, complaint, now = change.transition, change.complaint, change.now
     before = state_of(complaint)
     after = advance(
@@ -748,7 +769,7 @@ def _write(change: Change, *, agency: Agency | None, actor: AbstractBaseUser | N
         complaint.version = after.version
         complaint.save(update_fields=[*updated, *change.updated_fields, "version"])
     if t.hand_over:
-        assert after.holder is not None
+        assert after.holder is not None and after.due_at is not None
         change.disposition = models.Disposition.objects.create(
             complaint=complaint,
             sequence=after.routing_step,

@@ -3,12 +3,16 @@ so both take the same input to the same service."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from django import forms as django_forms
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 from complaints import selectors, services
@@ -38,11 +42,25 @@ def agency_choices(action: Action, agency: Agency) -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("level", "name")
 
 
-def action_form(action: Action, agency: Agency, *args: Any, **kwargs: Any) -> django_forms.Form:
+def action_form(
+    action: Action,
+    agency: Agency,
+    data: Mapping[str, Any] | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
+    **kwargs: Any,
+) -> django_forms.Form:
     """The form of ``action`` for this agency (with the agencies it may name), bound or not."""
     if action in (Action.DISPOSE, Action.TRANSFER):
         kwargs["agencies"] = agency_choices(action, agency)
-    return FORMS[action](*args, auto_id=f"id_{action}_%s", **kwargs)
+    return FORMS[action](data, files, auto_id=f"id_{action}_%s", **kwargs)
+
+
+class _Common(TypedDict):
+    """What every action's service is given."""
+
+    complaint_id: int
+    actor: User
+    now: dt.datetime
 
 
 def perform(
@@ -56,7 +74,7 @@ def perform(
     """
     now = timezone.now()
     version = data.get("version")
-    common = {"complaint_id": complaint.pk, "actor": user, "now": now}
+    common: _Common = {"complaint_id": complaint.pk, "actor": user, "now": now}
     if action == Action.ACKNOWLEDGE:
         services.acknowledge_complaint(agency=agency, expected_version=version, **common)
         return _("The report is now in progress at your agency.")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.contrib.auth.models import User
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -38,12 +40,20 @@ from routing.models import Agency
 PAGE_SIZE = 50
 
 
+class OfficerRequest(Request):
+    """A request the permissions let through: a signed-in officer, and the active agency
+    ``IsOfficer`` found for it."""
+
+    user: User
+    agency: Agency
+
+
 class IsOfficer(BasePermission):
     message = gettext_lazy("Your account belongs to no active agency.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         agency = routing_selectors.staff_agency(request.user)
-        request.agency = agency  # type: ignore[attr-defined]
+        request.agency = agency  # type: ignore[attr-defined]  # what makes it an OfficerRequest
         return agency is not None
 
 
@@ -66,10 +76,11 @@ NOT_YOURS = OpenApiResponse(ERROR, description="No such report, or not yours to 
 class StaffApi(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, IsOfficer]
+    request: OfficerRequest
 
     @property
     def agency(self) -> Agency:
-        return self.request.agency  # type: ignore[attr-defined,no-any-return]
+        return self.request.agency
 
     def complaint(self, tracking_number: str) -> Complaint:
         """:raises Complaint.DoesNotExist: (404) unless the user may see it."""
@@ -129,7 +140,7 @@ class StaffInboxApi(StaffApi):
             "Follow `next`/`previous` (keyset cursors)."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: OfficerRequest) -> Response:
         now = timezone.now()
         scopes = selectors.scopes_for(self.agency)
         wanted = request.query_params.get("scope") or scopes[0]
@@ -178,7 +189,7 @@ class StaffComplaintDetailApi(StaffApi):
         description="Everything on the staff page, with `actions` you may take now. "
         "`reporter` is null for an anonymous report.",
     )
-    def get(self, request: Request, tracking_number: str) -> Response:
+    def get(self, request: OfficerRequest, tracking_number: str) -> Response:
         return Response(self.detail(self.complaint(tracking_number)))
 
 
@@ -192,7 +203,7 @@ class StaffAttachmentApi(StaffApi):
         summary="A file of a report",
         operation_id="staff_complaint_attachment",
     )
-    def get(self, request: Request, tracking_number: str, position: int) -> FileResponse:
+    def get(self, request: OfficerRequest, tracking_number: str, position: int) -> FileResponse:
         complaint = self.complaint(tracking_number)
         return attachment_response(complaint.attachments.get(position=position))
 
@@ -215,12 +226,12 @@ class StaffActionApi(StaffApi):
             Complaint.objects.filter(pk=self.reported.pk).values_list("version", flat=True).first()
         )
 
-    def post(self, request: Request, tracking_number: str) -> Response:
+    def post(self, request: OfficerRequest, tracking_number: str) -> Response:
         complaint = self.reported = self.complaint(tracking_number)
         if self.action not in selectors.staff_actions(request.user, self.agency, complaint):
             raise exceptions.PermissionDenied("You cannot do this on this report.")
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
-        if self.action == Action.ANSWER and hasattr(request.data, "getlist"):
+        if self.action == Action.ANSWER and isinstance(request.data, MultiValueDict):
             data = {**request.data.dict(), "attachments": request.FILES.getlist("attachments")}
         given = self.input_class(data=data)
         given.is_valid(raise_exception=True)
@@ -247,7 +258,7 @@ def _action_api(
     multipart = action == Action.ANSWER
     result = s.RevealResultSerializer if action == Action.REVEAL else s.ActionResultSerializer
 
-    def post(self: StaffActionApi, request: Request, tracking_number: str) -> Response:
+    def post(self: StaffActionApi, request: OfficerRequest, tracking_number: str) -> Response:
         return StaffActionApi.post(self, request, tracking_number)
 
     class _Api(StaffActionApi):
@@ -255,7 +266,7 @@ def _action_api(
 
     _Api.action = action
     _Api.input_class = input_class
-    _Api.post = extend_schema(  # type: ignore[method-assign]
+    _Api.post = extend_schema(  # type: ignore[method-assign]  # its own post, for its own schema
         request={"multipart/form-data": input_class} if multipart else input_class,
         responses={
             200: result,

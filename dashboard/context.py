@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +18,14 @@ from dashboard.actions import action_form
 from routing.models import Agency
 
 
+class StaffRequest(HttpRequest):
+    """A request ``dashboard.views.staff_view`` let through: a logged-in officer, and the
+    active agency it belongs to."""
+
+    user: User
+    agency: Agency
+
+
 def visible_reporter(complaint: Complaint) -> Reporter | None:
     """The reporter's name and contact for staff, or None for an anonymous report: the one
     place staff pages and the staff API read the reporter. The address is never read."""
@@ -27,7 +35,7 @@ def visible_reporter(complaint: Complaint) -> Reporter | None:
 
 
 def report_data(
-    user: AbstractBaseUser, agency: Agency, complaint: Complaint, now: dt.datetime
+    user: User, agency: Agency, complaint: Complaint, now: dt.datetime
 ) -> dict[str, Any]:
     return {
         "agency": agency,
@@ -56,11 +64,11 @@ def report_data(
 
 
 def complaint_context(
-    request: HttpRequest, complaint: Complaint, *, bound: dict[Action, Any] | None = None
+    request: StaffRequest, complaint: Complaint, *, bound: dict[Action, Any] | None = None
 ) -> dict[str, Any]:
     """The report page: the report's data and a form for each action this user may take
     (``bound``: forms that came back with errors)."""
-    agency: Agency = request.agency  # type: ignore[attr-defined]
+    agency = request.agency
     data = report_data(request.user, agency, complaint, timezone.now())
     allowed = data["allowed_actions"]
     action_forms: dict[str, Any] = {}

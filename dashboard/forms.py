@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import MultipleFileField
@@ -52,10 +55,12 @@ class TransferForm(VersionForm):
         empty_label=_("— I do not know —"),
     )
 
-    def __init__(self, *args: object, agencies: object = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, agencies: QuerySet[Agency] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if agencies is not None:
-            self.fields["suggested_agency"].queryset = agencies  # type: ignore[attr-defined]
+            field = self.fields["suggested_agency"]
+            assert isinstance(field, AgencyChoiceField)
+            field.queryset = agencies
 
 
 class NoteForm(forms.Form):
@@ -74,10 +79,12 @@ class DisposeForm(VersionForm):
         label=_("Send it even if this agency returned it before"), required=False
     )
 
-    def __init__(self, *args: object, agencies: object = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, agencies: QuerySet[Agency] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if agencies is not None:
-            self.fields["to_agency"].queryset = agencies  # type: ignore[attr-defined]
+            field = self.fields["to_agency"]
+            assert isinstance(field, AgencyChoiceField)
+            field.queryset = agencies
 
 
 class ReasonForm(VersionForm):

@@ -18,7 +18,7 @@ from complaints.models import (
     ComplaintEvent,
     Disposition,
 )
-from routing.models import Agency
+from routing.models import Agency, Category
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -30,7 +30,9 @@ class AgencySerializer(serializers.ModelSerializer):
 class StaffComplaintSerializer(serializers.ModelSerializer):
     """One row of the staff inbox."""
 
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     region = serializers.CharField(source="region_id", read_only=True)
     current_agency = AgencySerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -89,7 +91,7 @@ class StaffResponseSerializer(serializers.Serializer):
 
 
 class StaffEventSerializer(serializers.ModelSerializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # drf-stubs: a field, not Field.label
     actor = serializers.SerializerMethodField()
     text = serializers.SerializerMethodField()
 
@@ -169,25 +171,25 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
         files = [*self._ctx()["attachments"]]
         for response in self._ctx()["responses"]:
             files.extend(response.files)
-        return StaffAttachmentSerializer(
+        return StaffAttachmentSerializer(  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
             sorted(files, key=lambda a: a.position), many=True, context=self.context
         ).data
 
     @extend_schema_field(StaffResponseSerializer(many=True))
     def get_responses(self, obj: Complaint) -> list[dict[str, Any]]:
-        return StaffResponseSerializer(self._ctx()["responses"], many=True).data
+        return StaffResponseSerializer(self._ctx()["responses"], many=True).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
     @extend_schema_field(StaffEventSerializer(many=True))
     def get_events(self, obj: Complaint) -> list[dict[str, Any]]:
-        return StaffEventSerializer(self._ctx()["events"], many=True).data
+        return StaffEventSerializer(self._ctx()["events"], many=True).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
     @extend_schema_field(StaffDispositionSerializer(many=True))
     def get_dispositions(self, obj: Complaint) -> list[dict[str, Any]]:
-        return StaffDispositionSerializer(self._ctx()["dispositions"], many=True).data
+        return StaffDispositionSerializer(self._ctx()["dispositions"], many=True).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
     @extend_schema_field(StaffTransferSerializer(many=True))
     def get_open_transfers(self, obj: Complaint) -> list[dict[str, Any]]:
-        return StaffTransferSerializer(self._ctx()["open_transfers"], many=True).data
+        return StaffTransferSerializer(self._ctx()["open_transfers"], many=True).data  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
 
     def get_actions(self, obj: Complaint) -> list[str]:
         """The actions this user may take now (each is ``POST …/<action>/``)."""

@@ -14,7 +14,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -29,14 +30,14 @@ from complaints.models import Attachment, Complaint
 from complaints.selectors import Action, Scope
 from complaints.views import attachment_response
 from dashboard.actions import action_form, perform
-from dashboard.context import complaint_context
+from dashboard.context import StaffRequest, complaint_context
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
 from routing.models import Agency
 
 PAGE_SIZE = 25
 
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 
 
 def staff_view(view: ViewFunc) -> ViewFunc:
@@ -45,7 +46,7 @@ def staff_view(view: ViewFunc) -> ViewFunc:
 
     @functools.wraps(view)
     @never_cache
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             # After logging in, come back to a page: an action's URL only takes a POST.
             back = (
@@ -57,7 +58,7 @@ def staff_view(view: ViewFunc) -> ViewFunc:
         agency = routing_selectors.staff_agency(request.user)
         if agency is None:
             return render(request, "dashboard/no_agency.html", status=403)
-        request.agency = agency  # type: ignore[attr-defined]
+        request.agency = agency  # type: ignore[attr-defined]  # what makes it a StaffRequest
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -96,8 +97,8 @@ def _query(params: dict[str, Any], **changes: str) -> str:
 
 @require_GET
 @staff_view
-def inbox(request: HttpRequest) -> HttpResponse:
-    agency: Agency = request.agency  # type: ignore[attr-defined]
+def inbox(request: StaffRequest) -> HttpResponse:
+    agency = request.agency
     now = timezone.now()
     scopes = selectors.scopes_for(agency)
     scope = Scope(request.GET["scope"]) if request.GET.get("scope") in scopes else scopes[0]
@@ -113,7 +114,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         page = selectors.KeysetPage(items=[], next_cursor=None, previous_cursor=None)
     for complaint in page.items:
-        complaint.overdue = complaint.is_overdue(now)  # type: ignore[attr-defined]
+        complaint.overdue = complaint.is_overdue(now)  # type: ignore[attr-defined]  # for the template only
     params = {k: request.GET.getlist(k) for k in request.GET}
     return render(
         request,
@@ -155,7 +156,7 @@ def _count_links(scope: Scope) -> dict[str, str]:
     return links
 
 
-def _access(request: HttpRequest, tracking_number: str) -> Complaint:
+def _access(request: StaffRequest, tracking_number: str) -> Complaint:
     try:
         return selectors.access_complaint_for_staff(request.user, tracking_number)
     except Complaint.DoesNotExist:
@@ -164,7 +165,7 @@ def _access(request: HttpRequest, tracking_number: str) -> Complaint:
 
 @require_GET
 @staff_view
-def complaint_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+def complaint_detail(request: StaffRequest, tracking_number: str) -> HttpResponse:
     complaint = _access(request, tracking_number)
     return render(
         request,
@@ -175,7 +176,7 @@ def complaint_detail(request: HttpRequest, tracking_number: str) -> HttpResponse
 
 @require_POST
 @staff_view
-def complaint_action(request: HttpRequest, tracking_number: str, action: str) -> HttpResponse:
+def complaint_action(request: StaffRequest, tracking_number: str, action: str) -> HttpResponse:
     """One action on a report. Not visible: 404; visible but not this user's to take: 403; the
     report changed meanwhile: 409 with its current state; bad input: 400 with the form."""
     complaint = _access(request, tracking_number)
@@ -183,7 +184,7 @@ def complaint_action(request: HttpRequest, tracking_number: str, action: str) ->
         name = Action(action)
     except ValueError:
         raise Http404 from None
-    agency: Agency = request.agency  # type: ignore[attr-defined]
+    agency = request.agency
     if name not in selectors.staff_actions(request.user, agency, complaint):
         raise PermissionDenied(_("You cannot do this on this report."))
     form = action_form(name, agency, request.POST, request.FILES)
@@ -208,6 +209,7 @@ def complaint_action(request: HttpRequest, tracking_number: str, action: str) ->
         response = render(request, "dashboard/complaint.html", context)
         response["Cache-Control"] = "no-store"
         return response
+    assert isinstance(result, str)  # a Reporter only for a reveal
     messages.success(request, result)
     if not Complaint.objects.visible_to(request.user).filter(pk=complaint.pk).exists():
         return redirect("dashboard:inbox")
@@ -215,7 +217,7 @@ def complaint_action(request: HttpRequest, tracking_number: str, action: str) ->
 
 
 def _redisplay(
-    request: HttpRequest, complaint: Complaint, bound: dict[Action, Any], *, status: int
+    request: StaffRequest, complaint: Complaint, bound: dict[Action, Any], *, status: int
 ) -> HttpResponse:
     context = complaint_context(request, complaint, bound=bound)
     return render(request, "dashboard/complaint.html", context, status=status)
@@ -223,7 +225,9 @@ def _redisplay(
 
 @require_GET
 @staff_view
-def complaint_attachment(request: HttpRequest, tracking_number: str, position: int) -> HttpResponse:
+def complaint_attachment(
+    request: StaffRequest, tracking_number: str, position: int
+) -> FileResponse:
     complaint = _access(request, tracking_number)
     try:
         attachment = complaint.attachments.get(position=position)

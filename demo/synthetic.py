@@ -133,9 +133,10 @@ class _World:
             raise _missing("no national coordinator") from None
         if self.national.code != NATIONAL_CODE:
             raise _missing(f"the national coordinator is not {NATIONAL_CODE!r}")
-        self.province = routing_selectors.get_coordinator(Agency.Level.PROVINCE, DEMO_PROVINCE)
-        if self.province is None:
+        province = routing_selectors.get_coordinator(Agency.Level.PROVINCE, DEMO_PROVINCE)
+        if province is None:
             raise _missing(f"no coordinator for province {DEMO_PROVINCE}")
+        self.province: Agency = province
         self.agencies = {
             pk: routing_selectors.get_agency(pk)
             for pk in Agency.objects.order_by("pk").values_list("pk", flat=True)
@@ -406,7 +407,7 @@ class _Walker:
             r,
             agency=agency,
             now=at,
-            routing_step=r.routing_step,  # type: ignore[arg-type]
+            routing_step=r.routing_step,
         )
         if refused is not None:
             raise AssertionError(f"{t} on {r.id} ({r.status}): {refused.message}")

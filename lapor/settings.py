@@ -297,7 +297,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "AgencyLevelEnum": "routing.models.Agency.Level",
-        "DispositionKindEnum": "routing.models.Disposition.Kind",
+        "DispositionKindEnum": "complaints.models.Disposition.Kind",
         "ComplaintKindEnum": "complaints.models.Complaint.Kind",
         "RegionLevelEnum": "routing.models.Region.Level",
     },

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -7,7 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from open311.models import ApiKey, Open311Request
+from open311.models import ApiKey, ApiKeyQuerySet, Open311Request
+
+REQUEST_FIELDS = ("complaint", "api_key", "token", "created_at")
 
 
 @admin.register(ApiKey)
@@ -25,7 +26,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
         if not change:
             # Kept on the request only, for response_add: never in a message, cookie or session.
-            request.open311_key = obj.set_new_key()  # type: ignore[attr-defined]
+            request.open311_key = obj.set_new_key()  # type: ignore[attr-defined]  # our own attribute on HttpRequest
             obj.created_at = timezone.now()
         super().save_model(request, obj, form, change)
 
@@ -40,7 +41,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": _("API key issued"),
                 "api_key": obj,
-                "key": request.open311_key,  # type: ignore[attr-defined]
+                "key": request.open311_key,  # type: ignore[attr-defined]  # set by save_model, our own attribute
                 "changelist_url": reverse("admin:open311_apikey_changelist"),
                 "opts": self.opts,
             },
@@ -51,8 +52,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=gettext_lazy("Revoke the selected keys"))
-    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        count = queryset.revoke(timezone.now())  # type: ignore[attr-defined]
+    def revoke(self, request: HttpRequest, queryset: ApiKeyQuerySet) -> None:
+        count = queryset.revoke(timezone.now())
         self.message_user(request, _("Keys revoked: %(count)d.") % {"count": count})
 
 
@@ -64,8 +65,8 @@ class Open311RequestAdmin(admin.ModelAdmin):
     list_filter = ["api_key"]
     search_fields = ["complaint__tracking_number"]
     ordering = ["-created_at"]
-    fields = ["complaint", "api_key", "token", "created_at"]
-    readonly_fields = fields
+    fields = REQUEST_FIELDS
+    readonly_fields = REQUEST_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

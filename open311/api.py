@@ -24,6 +24,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, Validat
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -71,7 +72,7 @@ class Open311Api(View):
 
     fmt: Format
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.fmt = Format(kwargs.pop("fmt"))
         try:
             jurisdiction = request.GET.get("jurisdiction_id") or (
@@ -95,7 +96,9 @@ class Open311Api(View):
         raise Open311Error(
             405,
             [_("This endpoint does not take %(method)s.") % {"method": request.method}],
-            headers={"Allow": ", ".join(m.upper() for m in self._allowed_methods())},
+            headers={
+                "Allow": ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))
+            },
         )
 
     def ok(self, data: Any, *, root: str) -> HttpResponse:

@@ -80,11 +80,11 @@ def parse_request_query(params: QueryDict, *, now: dt.datetime) -> RequestQuery:
         errors.append(_("status: give open, closed, or both separated by a comma."))
     page = _positive(params, "page", 1, 1_000_000, errors)
     page_size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS, errors)
-    if start is None and end is None:
-        end = now
     if start is None:
-        start = end - WINDOW  # type: ignore[operator]
-    if end is None:
+        if end is None:
+            end = now
+        start = end - WINDOW
+    elif end is None:
         end = start + WINDOW
     if not errors:
         if end < start:

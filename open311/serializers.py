@@ -179,7 +179,7 @@ def service_request(request: HttpRequest, complaint: Complaint) -> dict[str, Any
     ``media_url`` is always empty: the web shows no report's files to the public (they are
     behind the reporter's private link), so Open311 shows none either.
     """
-    events: list[ComplaintEvent] = complaint.public_events  # type: ignore[attr-defined]
+    events: list[ComplaintEvent] = complaint.public_events  # type: ignore[attr-defined]  # Prefetch to_attr
     is_open = complaint.status not in CLOSED_STATUSES
     return {
         "service_request_id": complaint.tracking_number,

@@ -131,7 +131,7 @@ class MonthlyRecapApi(StaffApi):
                 "region": region.code if region else "",
                 "built_at": table.total.built_at,
                 "total": RecapRowSerializer(table.total).data,
-                "rows": RecapRowSerializer(table.rows, many=True).data,
+                "rows": RecapRowSerializer(table.rows, many=True).data,  # type: ignore[arg-type]  # drf-stubs: many=True takes a list
                 "definitions": {f.key: str(f.definition) for f in FIGURES},
             }
         )
@@ -267,7 +267,7 @@ class QuarterlyEvaluationApi(StaffApi):
                 "region": province.code,
                 "months": [f"{m:%Y-%m}" for m in selectors.quarter_months(year, quarter)],
                 "minimum_reports": selectors.minimum_reports(),
-                "rows": EvaluationRowSerializer(evaluations, many=True).data,
+                "rows": EvaluationRowSerializer(evaluations, many=True).data,  # type: ignore[arg-type]  # drf-stubs: many=True takes a list
                 "definitions": [
                     {"label": label, "definition": text}
                     for label, text in selectors.evaluation_notes()

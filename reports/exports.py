@@ -40,7 +40,7 @@ def recap_rows(table: RecapTable, *, compact: bool = False) -> tuple[list[str], 
     level."""
     names = [_("Name")] if compact else [_("Name"), _("Level"), _("Code")]
     header = [*names, *(str(f.label) for f in FIGURES)]
-    rows = []
+    rows: Rows = []
     for row in [*table.rows, *([table.total] if table.total else [])]:
         if compact:  # the PDF: each figure written as the page writes it
             rows.append([f"{row.name} ({row.code})" if row.code else row.name, *display_row(row)])

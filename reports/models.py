@@ -142,7 +142,7 @@ class MonthlyRecap(models.Model):
     @property
     def code(self) -> str:
         """The region's Kemendagri code, the agency's code, or ``""`` for the nation."""
-        if self.agency_id is not None:
+        if self.agency is not None:
             return self.agency.code
         return self.region_id or ""
 

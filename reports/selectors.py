@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
@@ -43,7 +44,7 @@ class RecapScope:
         )
 
 
-def recap_scope_for(user: object) -> RecapScope | None:
+def recap_scope_for(user: AbstractBaseUser | AnonymousUser) -> RecapScope | None:
     """The part of the recaps ``user`` may read: a coordinator's officer reads its own region
     (the national coordinator's reads all); anyone else none."""
     agency = routing_selectors.staff_agency(user)
@@ -63,7 +64,9 @@ def recap_scope_of(agency: Agency) -> RecapScope | None:
     return RecapScope(agency, agency.region)
 
 
-def access_recap_region(user: object, region_code: str) -> tuple[RecapScope, Region | None]:
+def access_recap_region(
+    user: AbstractBaseUser | AnonymousUser, region_code: str
+) -> tuple[RecapScope, Region | None]:
     """The region asked for (``""``: the user's own), if ``user`` may read it.
 
     :raises PermissionDenied: for anyone but a coordinator's officer, or a region outside its own.
@@ -82,7 +85,9 @@ def access_recap_region(user: object, region_code: str) -> tuple[RecapScope, Reg
     return scope, region
 
 
-def access_evaluation_province(user: object, region_code: str) -> tuple[RecapScope, Region | None]:
+def access_evaluation_province(
+    user: AbstractBaseUser | AnonymousUser, region_code: str
+) -> tuple[RecapScope, Region | None]:
     """The province to evaluate (for the page, its exports and the API): a province
     coordinator's own; the national coordinator's choice (None until it chose).
 
@@ -260,11 +265,12 @@ def composite_score(e: Evaluation) -> float:
         "rating": (e.average_rating - 1) / 4 if e.average_rating is not None else None,
         "no_dispute": 1 - min(1.0, e.dispute_rate) if e.dispute_rate is not None else None,
     }
-    weights = {k: w for k, w in SCORE_WEIGHTS.items() if parts[k] is not None}
+    known = {k: part for k, part in parts.items() if part is not None}
+    weights = {k: w for k, w in SCORE_WEIGHTS.items() if k in known}
     if not weights:
         return 0.0
     total = sum(weights.values())
-    return round(100 * sum(w * parts[k] for k, w in weights.items()) / total, 1)  # type: ignore[operator]
+    return round(100 * sum(w * known[k] for k, w in weights.items()) / total, 1)
 
 
 def quarter_months(year: int, quarter: int) -> list[dt.date]:
@@ -281,15 +287,18 @@ def quarterly_evaluation(province: Region, year: int, quarter: int) -> list[Eval
     ).select_related("region")
     by_region: dict[str, list[MonthlyRecap]] = {}
     for row in rows:
-        by_region.setdefault(row.region_id, []).append(row)  # type: ignore[arg-type]
+        # A regency/city's row always has its region (the recap_scope_matches_level constraint).
+        assert row.region_id is not None
+        by_region.setdefault(row.region_id, []).append(row)
     minimum = settings.LAPOR_EVALUATION_MIN_REPORTS
     evaluations = []
     for parts in by_region.values():
         parts.sort(key=lambda r: r.month)
         last = parts[-1]
+        assert last.region is not None
         sums = {name: sum(getattr(p, name) for p in parts) for name in COUNTS}
         base = Evaluation(
-            region=last.region,  # type: ignore[arg-type]
+            region=last.region,
             received=sums["received"],
             held=last.held - last.archived,
             answered=last.answered + last.completed,
@@ -306,14 +315,14 @@ def quarterly_evaluation(province: Region, year: int, quarter: int) -> list[Eval
         score = composite_score(base) if base.received >= minimum else None
         evaluations.append(Evaluation(**{**base.__dict__, "score": score}))
     ranked = sorted(
-        (e for e in evaluations if e.score is not None),
-        key=lambda e: (-e.score, e.region.code),  # type: ignore[operator]
+        ((e.score, e) for e in evaluations if e.score is not None),
+        key=lambda scored: (-scored[0], scored[1].region.code),
     )
     unranked = sorted((e for e in evaluations if e.score is None), key=lambda e: e.region.code)
     # Equal scores share a rank (1, 2, 2, 4).
     return [
-        Evaluation(**{**e.__dict__, "rank": 1 + sum(1 for o in ranked if o.score > e.score)})  # type: ignore[operator]
-        for e in ranked
+        Evaluation(**{**e.__dict__, "rank": 1 + sum(1 for other in ranked if other[0] > score)})
+        for score, e in ranked
     ] + unranked
 
 

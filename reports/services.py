@@ -29,6 +29,7 @@ from complaints.models import (
     Response,
     TransferRequest,
 )
+from lapor import queue as background
 from reports.models import COUNTS, MonthlyRecap, RecapEmail, merge_histograms, month_bounds
 from routing import selectors as routing_selectors
 from routing.models import Agency, Region
@@ -36,7 +37,8 @@ from routing.models import Agency, Region
 Status = Complaint.Status
 
 # Which figure a report's state at the cut-off counts in; the five add up to ``held``.
-STATE_FIGURE = {
+# Keyed by the stored status (a Status is that string).
+STATE_FIGURE: dict[str, str] = {
     Status.SUBMITTED: "unanswered",  # handed on by rules, nobody acted yet
     Status.AWAITING_VERIFICATION: "unanswered",
     Status.DISPOSED: "unanswered",
@@ -247,10 +249,10 @@ def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> lis
     wanted = {a.region_id for a in agencies if a.region_id}
     regions: dict[str, Region] = {}
     while wanted - regions.keys():
-        for region in Region.objects.filter(code__in=wanted - regions.keys()):
-            regions[region.code] = region
-            if region.parent_id:
-                wanted.add(region.parent_id)
+        for found in Region.objects.filter(code__in=wanted - regions.keys()):
+            regions[found.code] = found
+            if found.parent_id:
+                wanted.add(found.parent_id)
     totals: defaultdict[str | None, list[_Figures]] = defaultdict(list)  # region code, None: nation
     rows = []
     for agency in agencies:
@@ -273,6 +275,7 @@ def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> lis
     for code, parts in totals.items():
         counts = {name: sum(p.counts[name] for p in parts) for name in COUNTS}
         days = merge_histograms(p.answer_days for p in parts)
+        region: Region | None
         if code is None:
             level, region, parent = MonthlyRecap.Level.NATION, None, None
         else:
@@ -301,8 +304,6 @@ def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> lis
 def queue_recap_emails(*, month: dt.date, now: dt.datetime) -> int:
     """Queue, once per coordinator and month, the e-mail of its region's recap (the national
     coordinator's: the nation's), and publish those not sent yet; returns how many."""
-    from reports.tasks import send_recap_email_task
-
     month = month.replace(day=1)
     for agency_id in (
         Agency.objects.coordinators().filter(is_active=True).values_list("pk", flat=True)
@@ -314,9 +315,7 @@ def queue_recap_emails(*, month: dt.date, now: dt.datetime) -> int:
         RecapEmail.objects.filter(month=month, sent_at__isnull=True).values_list("pk", flat=True)
     )
     for email_id in unsent:
-        transaction.on_commit(
-            lambda email_id=email_id: send_recap_email_task.delay(email_id=email_id), robust=True
-        )
+        background.publish_after_commit(background.RECAP_EMAIL, email_id=email_id)
     return len(unsent)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import QuerySet
 
 from routing.models import Region
 
@@ -16,7 +17,7 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["parent"]
 
     @property
-    def qs(self):  # type: ignore[no-untyped-def]
+    def qs(self) -> QuerySet[Region]:
         queryset = super().qs
         if not self.form.cleaned_data.get("parent"):
             queryset = queryset.filter(parent__isnull=True)

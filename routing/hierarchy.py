@@ -55,7 +55,7 @@ RULE_COLUMNS = ("category", "level", "region", "target", "agency")
 
 # Parents before children: the level alone orders the tree, since each level's parent is the
 # level above it (an OPD's is one of the two coordinator levels).
-LEVEL_ORDER = {
+LEVEL_ORDER: dict[str, int] = {
     Agency.Level.NATIONAL: 0,
     Agency.Level.PROVINCE: 1,
     Agency.Level.REGENCY: 2,
@@ -284,11 +284,11 @@ def _uniqueness_errors(parsed: dict[str, _AgencyRow]) -> list[tuple[int, str]]:
     ).values_list("code", "level", "region_id")
     for code, level, region in existing:
         key = (level, None if level == Agency.Level.NATIONAL else region)
-        row = seen.get(key)
+        holder = seen.get(key)
         moved_away = code in parsed and (parsed[code].level, parsed[code].region) != (level, region)
-        if row is not None and row.code != code and not moved_away:
+        if holder is not None and holder.code != code and not moved_away:
             what = "national coordinator" if region is None else f"coordinator of {region}"
-            errors.append((row.line, f"the {what} is already {code!r} in the database"))
+            errors.append((holder.line, f"the {what} is already {code!r} in the database"))
     return errors
 
 
@@ -302,7 +302,8 @@ def _orphan_errors(parsed: dict[str, _AgencyRow], nodes: dict[str, _Node]) -> li
         .select_related("region", "parent")
     )
     for child in children:
-        parent_code = child.parent.code  # type: ignore[union-attr]
+        assert child.parent is not None  # chosen by its parent's code
+        parent_code = child.parent.code
         problem = _fit(child.level, child.region, nodes[parent_code])
         if problem:
             row = parsed[parent_code]

@@ -98,12 +98,25 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
     cache.clear()
 
 
+@pytest.fixture(scope="module")
+def clock() -> Iterator[None]:
+    """The clock starts at ``tests.helpers.CLOCK`` and runs on, for a module whose tests fix
+    moments (reports filed at ``NOW``) and then let the code read the clock: once for the
+    module, before its other fixtures (logins made once a module must not expire)."""
+    import time_machine
+
+    from tests.helpers import CLOCK
+
+    with time_machine.travel(CLOCK, tick=True):
+        yield
+
+
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str, Any]]]:
-    """Background work published by name (``complaints.queue.publish``) is kept instead of sent
+    """Background work published by name (``lapor.queue.publish``) is kept instead of sent
     to a broker: ``published(name)`` is the list of keyword arguments of every task ``name``
     published so far, in order (the same list as it grows)."""
-    from complaints import queue
+    from lapor import queue
 
     sent: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
 
@@ -153,7 +166,7 @@ def submit(regions: None, categories: None) -> Callable[..., Any]:
 
     from complaints.services import SubmissionReceipt, submit_complaint
     from routing.models import Category, Region
-    from tests.factories import NOW
+    from tests.helpers import NOW
 
     def _submit(**overrides: Any) -> SubmissionReceipt:
         fields: dict[str, Any] = {

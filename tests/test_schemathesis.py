@@ -34,8 +34,8 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from reports.services import build_monthly_recap
 from routing.models import Agency, Category, Officer
-from tests.factories import route_fully
 from tests.files import png
+from tests.helpers import route_fully
 
 # Live server threads share the database: the data must be committed, and flushed afterwards.
 pytestmark = pytest.mark.django_db(transaction=True)

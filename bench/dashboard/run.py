@@ -57,7 +57,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lapor_bench_dashboard
 REDIS_URL = "redis://127.0.0.1:6379/12"
 TARGET_P95_MS = 100.0
 SEED = 20261130
-SEARCH_WORD = "puskesmas"  # in the health texts of complaints.synthetic, so it occurs
+SEARCH_WORD = "puskesmas"  # in the health texts of demo.words, so it occurs
 # username, the category its filter uses, whether it has the subtree scope
 USERS = (("dinkes.samarinda", "kesehatan", False), ("kaltim", "infrastruktur", True))
 DEEP_PAGES = 20

@@ -52,9 +52,9 @@ def main() -> None:
     from django.utils import timezone
 
     from complaints import dispatch
-    from complaints import queue as background
     from complaints.models import RoutingOutbox
     from complaints.services import submit_complaint
+    from lapor import queue as background
     from routing import selectors
     from routing.models import Category, Region
 

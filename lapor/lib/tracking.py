@@ -2,7 +2,7 @@
 
 A tracking number is what a citizen reads aloud over the phone: eight characters from an
 alphabet without look-alikes (no 0/O, 1/I/L, U), grouped 4-4, random rather than sequential so
-that nobody can guess the next report. 31^8 is about 8.5e11 numbers. The access key behind the
+that nobody can guess the next report. 30^8 is about 6.6e11 numbers. The access key behind the
 private link is a 256-bit secret; only its SHA-256 is stored, and a secret that long needs no
 slow hash.
 """

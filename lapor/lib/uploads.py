@@ -127,7 +127,7 @@ def _clean_image(name: str, stream: IO[bytes], expected: str, max_pixels: int) -
         with warnings.catch_warnings():
             # Pillow warns, then raises, on decompression bombs; we check the size ourselves.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(stream, formats=tuple(_IMAGE_FORMATS))
+            image: Image.Image = Image.open(stream, formats=tuple(_IMAGE_FORMATS))
             fmt = image.format or ""
             if _IMAGE_FORMATS.get(fmt, ("",))[0] != expected:
                 raise not_an_image

@@ -18,7 +18,7 @@ from complaints.models import Complaint, ComplaintEvent, Dispute, Rating
 from complaints.services import SubmissionReceipt
 from routing.models import Agency
 from tests.browser.conftest import PHONE_VIEWPORT
-from tests.factories import route_fully
+from tests.helpers import in_indonesian, route_fully
 
 try:
     from playwright.sync_api import Page, expect
@@ -33,11 +33,6 @@ SECOND_ANSWER = (
     "Setelah diperiksa ulang, kepala puskesmas diganti dan jadwal layanan kini dipasang di pintu."
 )
 COMMENT = "Akhirnya ditangani setelah sanggahan, terima kasih."
-
-
-def in_indonesian(message: str) -> str:
-    with translation.override("id"):
-        return translation.gettext(message)
 
 
 def label(event_type: str, agency: str = "") -> str:

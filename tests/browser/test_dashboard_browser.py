@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import tempfile
@@ -20,7 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 from complaints.models import AnswerTemplate, Complaint, Response
 from demo.hierarchy import DEMO_PASSWORD, seed_demo_hierarchy
 from routing.models import Agency, Category
-from tests.factories import route_fully
+from tests.helpers import has_gps, in_indonesian, route_fully
 
 try:
     from playwright.sync_api import Page, expect
@@ -42,11 +41,6 @@ ADDED = " Mulai Senin, puskesmas buka sampai pukul 14.00 sesuai jadwal."
 PHOTO_NAME = "foto-puskesmas-buka.jpg"
 
 
-def in_indonesian(message: str) -> str:
-    with translation.override("id"):
-        return translation.gettext(message)
-
-
 def photo_with_gps(path: Path) -> Path:
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "LaporTestPhone"
@@ -58,12 +52,6 @@ def photo_with_gps(path: Path) -> Path:
     Image.new("RGB", (80, 60), (30, 160, 60)).save(path, format="JPEG", exif=exif)
     assert has_gps(path.read_bytes())
     return path
-
-
-def has_gps(content: bytes) -> bool:
-    with Image.open(io.BytesIO(content)) as image:
-        exif = image.getexif()
-        return ExifTags.IFD.GPSInfo in exif or bool(exif.get_ifd(ExifTags.IFD.GPSInfo))
 
 
 @pytest.mark.usefixtures("eager_celery")

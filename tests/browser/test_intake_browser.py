@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import tempfile
@@ -17,6 +16,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from complaints.models import Attachment, Complaint, Reporter
 from routing.models import Region
+from tests.helpers import has_gps
 
 try:
     from playwright.sync_api import Page, expect
@@ -54,14 +54,6 @@ def jpeg_with_gps(path: Path) -> Path:
     Image.new("RGB", (64, 48), (200, 40, 40)).save(path, format="JPEG", exif=exif)
     assert has_gps(path.read_bytes()), "the test photo lacks GPS"
     return path
-
-
-def has_gps(content: bytes) -> bool:
-    """Whether a JPEG still says where it was taken (a GPS IFD, even an empty pointer to one)."""
-    with Image.open(io.BytesIO(content)) as image:
-        assert image.format == "JPEG"
-        exif = image.getexif()
-        return ExifTags.IFD.GPSInfo in exif or bool(exif.get_ifd(ExifTags.IFD.GPSInfo))
 
 
 @pytest.mark.usefixtures("eager_celery")

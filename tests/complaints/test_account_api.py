@@ -14,9 +14,10 @@ from rest_framework.authtoken.models import Token
 from complaints.models import Complaint
 from complaints.services import SubmissionReceipt
 from tests.complaints.test_accounts import PASSWORD, log_in
-from tests.factories import NOW
+from tests.helpers import NOW
 
-pytestmark = pytest.mark.django_db
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 MINE = "/api/v1/me/complaints/"
 

@@ -11,12 +11,12 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
-from complaints import queue
 from complaints.models import Complaint
 from complaints.services import SubmissionReceipt
 from complaints.tasks import send_activation_email_task
+from lapor import queue
 from routing.models import Agency, Officer
-from tests.factories import form_data
+from tests.helpers import form_data
 
 PASSWORD = "sandi-warga-panjang-2026"
 Published = Callable[[str], list[dict[str, Any]]]

@@ -13,8 +13,8 @@ from django.test import Client
 
 from complaints.models import Complaint
 from complaints.services import SubmissionReceipt
-from tests.factories import api_data
 from tests.files import exif_gps, files_in, jpeg_with_gps, pdf, png_bomb
+from tests.helpers import api_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions", "categories")]
 

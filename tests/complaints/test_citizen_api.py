@@ -11,7 +11,10 @@ from django.test import Client
 from complaints.models import Complaint, ComplaintEvent, Dispute, Rating
 from complaints.services import SubmissionReceipt, respond_to_complaint
 from routing.models import Agency
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
+
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 ANSWER = "Puskesmas sudah kami tegur; layanan kembali buka sesuai jadwal."
 

@@ -17,17 +17,27 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from complaints import deadlines, queue, services
+from complaints import deadlines, services
 from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent, Disposition, Dispute, Rating, Response
 from complaints.services import SubmissionReceipt
 from complaints.tasks import complete_unanswered_reports_task
+from lapor import queue
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
 from routing.models import Agency, DeadlineSetting, Officer
-from tests.factories import NOW, route_fully
+from tests.helpers import (
+    NOW,
+    end_of,
+    in_indonesian,
+    last_event_pk,
+    route_fully,
+    snapshot,
+    the_new_event,
+)
 
-pytestmark = pytest.mark.django_db
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 WIB = NOW.tzinfo
 Status = Complaint.Status
@@ -47,42 +57,6 @@ COMMENT = "Ditangani cepat setelah sanggahan."
 # Django's own messages, which its Indonesian catalog translates.
 REQUIRED = "This field is required."
 INVALID_CHOICE = "Select a valid choice. %(value)s is not one of the available choices."
-
-
-def end_of(year: int, month: int, day: int) -> dt.datetime:
-    return dt.datetime(year, month, day, 23, 59, 59, tzinfo=WIB)
-
-
-def in_indonesian(message: str) -> str:
-    with translation.override("id"):
-        return translation.gettext(message)
-
-
-def last_event_pk(complaint: Complaint) -> int:
-    return complaint.events.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def the_new_event(complaint: Complaint, since: int) -> ComplaintEvent:
-    """The one event written after ``since``; fails if there is none or more than one."""
-    new = list(complaint.events.filter(pk__gt=since).order_by("pk"))
-    assert len(new) == 1, [e.type for e in new]
-    return new[0]
-
-
-def snapshot(complaint: Complaint) -> tuple[Any, ...]:
-    fresh = Complaint.objects.get(pk=complaint.pk)
-    return (
-        fresh.status,
-        fresh.current_agency_id,
-        fresh.due_at,
-        fresh.version,
-        fresh.routing_step,
-        fresh.events.count(),
-        fresh.dispositions.count(),
-        fresh.responses.count(),
-        fresh.disputes.count(),
-        fresh.ratings.count(),
-    )
 
 
 def answer(complaint: Complaint, agency: Agency, now: dt.datetime, text: str = ANSWER) -> Response:
@@ -330,7 +304,9 @@ class TestDisputeAnswer:
 
         queued = published(queue.NOTIFY_AGENCY)
         with django_capture_on_commit_callbacks(execute=True):
-            complaint_services.dispute_answer(complaint_id=answered.pk, reason=REASON, now=REACTED_AT)
+            complaint_services.dispute_answer(
+                complaint_id=answered.pk, reason=REASON, now=REACTED_AT
+            )
             assert queued == []
         assert queued == [{"complaint_id": answered.pk, "agency_id": tree["samarinda"].pk}]
 
@@ -340,7 +316,9 @@ class TestDisputeAnswer:
     def test_refuses_an_empty_or_too_long_reason(self, answered: Complaint, reason: str) -> None:
         before = snapshot(answered)
         with pytest.raises(ActionError) as caught:
-            complaint_services.dispute_answer(complaint_id=answered.pk, reason=reason, now=REACTED_AT)
+            complaint_services.dispute_answer(
+                complaint_id=answered.pk, reason=reason, now=REACTED_AT
+            )
         assert caught.value.conflict is False
         assert snapshot(answered) == before
 

@@ -10,12 +10,16 @@ import pytest
 import time_machine
 from django.core import mail
 
-from complaints import deadlines, notifications, queue
+from complaints import deadlines, notifications
 from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent, Notification
 from complaints.tasks import relay_unsent_notifications_task, send_reporter_notification_task
+from lapor import queue
 from routing.models import Agency, Category
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
+
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 LATER = NOW + dt.timedelta(hours=2)
 
@@ -121,7 +125,10 @@ class TestReporterNotifications:
         assert queued == [{"notification_id": answered.pk}]
 
     def test_beat_publishes_what_was_lost(
-        self, tree: dict[str, Agency], submit: Callable[..., Any], published: Callable[[str], list[dict[str, Any]]]
+        self,
+        tree: dict[str, Agency],
+        submit: Callable[..., Any],
+        published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
         complaint = route_fully(submit().complaint)
         (lost,) = Notification.objects.filter(

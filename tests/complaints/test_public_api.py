@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from complaints import selectors
 from complaints import services as complaint_services
 from complaints.models import Complaint, Support
 from complaints.services import respond_to_complaint
 from routing.models import Agency, Category
-from tests.factories import NOW, api_data, route_fully
+from tests.helpers import NOW, api_data, in_indonesian, route_fully
 
-pytestmark = pytest.mark.django_db
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 URL = "/api/v1/complaints/"
 PAGE_SIZE = 20
@@ -93,11 +93,6 @@ def reports(tree: dict[str, Agency], submit: Callable[..., Any]) -> Reports:
         "confidential": confidential,
         "archived": archived,
     }
-
-
-def indonesian(message: str) -> str:
-    with translation.override("id"):
-        return gettext(message)
 
 
 def api_list(client: Client, query: str = "", **headers: str) -> dict[str, Any]:
@@ -201,7 +196,7 @@ class TestPublicListApi:
                 "code": "dinkes-smd",
                 "name": "Dinkes Samarinda",
                 "level": "OPD",
-                "level_display": indonesian(Agency.Level.OPD.label),
+                "level_display": in_indonesian(Agency.Level.OPD.label),
             },
             "support_count": 0,
             "url": f"http://testserver{URL}{complaint.tracking_number}/",
@@ -345,7 +340,7 @@ class TestSupportApi:
         first = support(client, number)
         assert first.status_code == 201
         assert first.json() == {
-            "detail": indonesian("Thank you for your support."),
+            "detail": in_indonesian("Thank you for your support."),
             "new": True,
             "support_count": 1,
         }
@@ -353,7 +348,7 @@ class TestSupportApi:
         assert again.status_code == 200
         assert again.json()["new"] is False
         assert again.json()["support_count"] == 1
-        assert again.json()["detail"] == indonesian("You already support this report.")
+        assert again.json()["detail"] == in_indonesian("You already support this report.")
         complaint = Complaint.objects.get(pk=reports["public"].pk)
         assert complaint.support_count == 1
         assert Support.objects.filter(complaint=complaint).count() == 1
@@ -395,7 +390,7 @@ class TestSupportApi:
         assert refused.status_code == 429
         assert 1 <= int(refused["Retry-After"]) <= 3600
         message = "Too many supports from your address. Please try again later."
-        assert refused.json() == {"detail": indonesian(message)}
+        assert refused.json() == {"detail": in_indonesian(message)}
         assert refused.json()["detail"] != message
         english = support(client, numbers_[0], headers={"accept-language": "en"})
         assert english.status_code == 429
@@ -420,7 +415,7 @@ class TestSupportApi:
         response = support(client, reports[hidden].tracking_number)
         assert response.status_code == 400
         message = "This report cannot be supported."
-        assert response.json() == {"detail": indonesian(message)}
+        assert response.json() == {"detail": in_indonesian(message)}
         assert Complaint.objects.get(pk=reports[hidden].pk).support_count == 0
         assert not Support.objects.exists()
         assert_no_reporter(response.content.decode())
@@ -484,7 +479,7 @@ class TestAgencyApi:
             "code": "dinkes-smd",
             "name": "Dinkes Samarinda",
             "level": "OPD",
-            "level_display": indonesian(Agency.Level.OPD.label),
+            "level_display": in_indonesian(Agency.Level.OPD.label),
         }
         assert body["parent"]["code"] == "smd"
         assert body["parent"]["name"] == "Diskominfo Samarinda"
@@ -530,7 +525,7 @@ class TestAgencyApi:
         assert client.get("/instansi/rsud-smd/").status_code == 404
         response = client.get("/api/v1/agencies/rsud-smd/")
         assert response.status_code == 404
-        assert response.json()["detail"] == indonesian("Not found.")
+        assert response.json()["detail"] == in_indonesian("Not found.")
 
     def test_nothing_of_any_reporter(
         self, client: Client, reports: Reports, tree: dict[str, Agency]

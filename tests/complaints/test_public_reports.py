@@ -15,7 +15,10 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, Support
 from complaints.services import respond_to_complaint
 from routing.models import Agency, Category
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
+
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 SECRET_TITLE = "Pungutan liar rahasia di kantor kelurahan"
 SECRET_TEXT = "Petugas meminta uang tambahan untuk surat keterangan domisili, rahasia sekali."

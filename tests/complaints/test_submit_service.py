@@ -8,14 +8,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from complaints import queue
 from complaints.models import Attachment, Complaint, ComplaintEvent, Reporter
 from complaints.services import SubmissionReceipt
 from complaints.tasks import send_receipt_email_task
+from lapor import queue
 from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing.models import Region
-from tests.factories import NOW
 from tests.files import exif_gps, files_in, jpeg_with_gps, pdf, png, png_bomb
+from tests.helpers import NOW
+
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 Submit = Callable[..., SubmissionReceipt]
 

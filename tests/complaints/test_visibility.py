@@ -12,7 +12,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from complaints.selectors import access_complaint_for_staff
 from routing.models import Agency, Category, Officer, Region
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
 
 
 @pytest.fixture

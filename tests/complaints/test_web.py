@@ -12,8 +12,8 @@ from django.test import Client
 
 from complaints.models import Attachment, Complaint
 from complaints.services import SubmissionReceipt
-from tests.factories import form_data
 from tests.files import exif_gps, files_in, jpeg_with_gps, png, png_bomb
+from tests.helpers import form_data
 
 pytestmark = pytest.mark.usefixtures("regions", "categories")
 

@@ -22,7 +22,7 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from complaints import deadlines, queue, services
+from complaints import deadlines, services
 from complaints import services as complaint_services
 from complaints.models import (
     Attachment,
@@ -35,13 +35,23 @@ from complaints.models import (
     Response,
     TransferRequest,
 )
+from lapor import queue
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
-from routing.models import Agency, Category, DeadlineSetting, Officer, Region
-from tests.factories import NOW, route_fully
+from routing.models import Agency, Category, DeadlineSetting, Region
 from tests.files import exif_gps, files_in, jpeg_with_gps, png
+from tests.helpers import (
+    NOW,
+    end_of,
+    last_event_pk,
+    make_user,
+    route_fully,
+    snapshot,
+    the_new_event,
+)
 
-pytestmark = pytest.mark.django_db
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 WIB = NOW.tzinfo
 # The officer acts two days after the report reached the agency (Mon 30 Nov → Wed 2 Dec 2026).
@@ -52,47 +62,8 @@ Submit = Callable[..., Any]
 ANSWER = "Puskesmas Palaran sudah kami tegur; mulai Senin layanan buka sampai pukul 14.00."
 
 
-def end_of(year: int, month: int, day: int) -> dt.datetime:
-    return dt.datetime(year, month, day, 23, 59, 59, tzinfo=WIB)
-
-
-def make_user(username: str, agency: Agency | None = None) -> User:
-    user = User.objects.create_user(username, f"{username}@example.go.id", "sandi-uji-2026")
-    if agency is not None:
-        Officer.objects.create(user=user, agency=agency)
-    return user
-
-
-def last_event_pk(complaint: Complaint) -> int:
-    return complaint.events.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def the_new_event(complaint: Complaint, since: int) -> ComplaintEvent:
-    """The one event written after ``since``; fails if there is none or more than one."""
-    new = list(complaint.events.filter(pk__gt=since).order_by("pk"))
-    assert len(new) == 1, [e.type for e in new]
-    return new[0]
-
-
 def upload(name: str, content: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def snapshot(complaint: Complaint) -> tuple[Any, ...]:
-    fresh = Complaint.objects.get(pk=complaint.pk)
-    return (
-        fresh.status,
-        fresh.current_agency_id,
-        fresh.due_at,
-        fresh.version,
-        fresh.routing_step,
-        fresh.is_anonymous,
-        fresh.is_confidential,
-        fresh.events.count(),
-        fresh.dispositions.count(),
-        fresh.responses.count(),
-        fresh.attachments.count(),
-    )
 
 
 @pytest.fixture
@@ -434,7 +405,9 @@ class TestRespond:
 
 
 @pytest.fixture
-def published_answer_emails(published: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def published_answer_emails(
+    published: Callable[[str], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
     """What the services hand to the broker for the reporter: recorded instead of published,
     so that the test can deliver it by calling the task."""
     return published(queue.REPORTER_NOTIFICATION)

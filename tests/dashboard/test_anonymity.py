@@ -30,8 +30,8 @@ from rest_framework.authtoken.models import Token
 from complaints.models import Complaint, ComplaintEvent
 from complaints.selectors import Action
 from routing.models import Agency, Officer
-from tests.factories import route_fully
 from tests.files import pdf
+from tests.helpers import route_fully
 
 A = Action
 STAFF_DOMAIN = "instansi.example"
@@ -193,7 +193,8 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
 def inline_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     """E-mail tasks run at once, as a worker would run them after commit, so that every e-mail
     staff would get ends up in the outbox. Pair with ``django_capture_on_commit_callbacks``."""
-    from complaints import queue, tasks
+    from complaints import tasks
+    from lapor import queue
 
     inline = {
         queue.NOTIFY_AGENCY: tasks.notify_agency_task,

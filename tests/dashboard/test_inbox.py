@@ -26,7 +26,7 @@ from complaints.models import Complaint
 from complaints.selectors import Scope
 from lapor.lib.tracking import hash_access_key, new_tracking_number
 from routing.models import Agency, Category, Officer, Region
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import translation
 
 from routing.models import Agency, Officer
+from tests.helpers import in_indonesian
 
 pytestmark = pytest.mark.django_db
 
@@ -82,12 +83,6 @@ def post_form(client: Client, url: str, data: dict[str, str]) -> HttpResponse:
 def logged_in_as(client: Client) -> str | None:
     user_id = client.session.get(SESSION_KEY)
     return User.objects.get(pk=user_id).username if user_id else None
-
-
-def indonesian(message: str, **values: object) -> str:
-    with translation.override("id"):
-        text = translation.gettext(message)
-    return text % values if values else text
 
 
 def lockout_text(minutes: int) -> str:
@@ -335,7 +330,7 @@ class TestPasswordChange:
         assert response["Location"] == INBOX
         inbox = client.get(INBOX)
         assert inbox.status_code == 200
-        assert indonesian("Your password has been changed.") in inbox.content.decode()
+        assert in_indonesian("Your password has been changed.") in inbox.content.decode()
         assert "Kata sandi Anda telah diubah." in inbox.content.decode()
         dinkes.refresh_from_db()
         assert dinkes.check_password(NEW_SECRET)
@@ -376,7 +371,7 @@ class TestNoAgency:
         response = client.get(INBOX)
         assert response.status_code == 403
         body = response.content.decode()
-        assert indonesian("Your account belongs to no agency") in body
+        assert in_indonesian("Your account belongs to no agency") in body
         assert "Akun Anda tidak terdaftar pada instansi mana pun" in body
         # Not a staff member either: no way into the admin is offered.
         assert "/admin/" not in body

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from complaints.models import Complaint, ComplaintEvent
 from routing.models import Agency, Officer
-from tests.factories import route_fully
+from tests.helpers import route_fully
 
 PASSWORD = "kata-sandi-uji-2026"
 

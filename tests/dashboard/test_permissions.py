@@ -39,10 +39,11 @@ from complaints.services import submit_complaint
 from routing import services as routing_services
 from routing.models import Agency, Category, DeadlineSetting, Officer, Region, RoutingRule
 from routing.selectors import clear_settings_cache
-from tests.factories import NOW, route_fully
 from tests.files import png
+from tests.helpers import NOW, route_fully
 
-pytestmark = pytest.mark.django_db
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 # --- the roles, the reports and what each role may see and do ---------------------------------
 

@@ -26,7 +26,7 @@ import pytest
 from django.conf import settings
 
 from complaints.models import Complaint, RoutingOutbox
-from tests.factories import api_data
+from tests.helpers import api_data
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from complaints.models import Complaint
-from tests.factories import api_data
+from tests.helpers import api_data
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint, Disposition, Reporter
 from open311.models import ApiKey, Open311Request
-from tests.factories import route_fully
+from tests.helpers import route_fully
 from tests.open311.support import BASE, errors_of, json_of, post, post_data, xml_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions", "categories")]

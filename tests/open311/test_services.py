@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from routing.models import Category
+from tests.helpers import in_indonesian
 from tests.open311.support import BASE, errors_of, json_of, xml_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories")]
@@ -173,11 +174,14 @@ class TestErrorsEverywhere:
         assert errors_of(response, "json")[0][0] == "405"
 
     def test_messages_are_indonesian_by_default(self, client: Client) -> None:
+        message = "service_code: there is no service “%(code)s”; see services.json."
+        indonesian = in_indonesian(message, code="tidak-ada")
+        assert indonesian != message % {"code": "tidak-ada"}  # it is translated
         response = client.get(f"{BASE}/services/tidak-ada.json")
-        indonesian = errors_of(response, "json")[0][1]
+        assert errors_of(response, "json")[0][1] == indonesian
         client.cookies["django_language"] = "en"
         response = client.get(f"{BASE}/services/tidak-ada.json")
-        assert errors_of(response, "json")[0][1] != indonesian
+        assert errors_of(response, "json")[0][1] == message % {"code": "tidak-ada"}
 
     @pytest.mark.parametrize("fmt", ["json", "xml"])
     def test_a_body_too_large_is_413_with_the_list(

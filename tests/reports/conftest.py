@@ -38,9 +38,11 @@ from complaints.models import Complaint
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap
 from routing.models import Agency, Category, Officer, Region, RoutingRule
-from tests.factories import route_fully
+from tests.helpers import (
+    WIB,
+    route_fully,
+)
 
-WIB = dt.timezone(dt.timedelta(hours=7))
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 BUILT_AT = dt.datetime(2027, 1, 5, 9, 0, tzinfo=WIB)
 PASSWORD = "kata-sandi-rekap-2026"

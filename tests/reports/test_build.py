@@ -26,11 +26,12 @@ from complaints.models import Complaint, DeadlineBreach, TransferRequest
 from reports.models import COUNTS, MonthlyRecap
 from reports.services import STEPS, build_monthly_recap
 from routing.models import Agency, Category, Region
-from tests.factories import route_fully
+from tests.helpers import route_fully
 
 pytestmark = pytest.mark.django_db
 
-WIB = dt.timezone(dt.timedelta(hours=7))
+from tests.helpers import WIB  # noqa: E402
+
 Status = Complaint.Status
 Submit = Callable[..., Any]
 Tree = dict[str, Agency]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
@@ -20,6 +21,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from complaints.models import Complaint
+from lapor import queue as background
 from reports import tasks
 from reports.figures import FIGURES
 from reports.models import MonthlyRecap, RecapEmail
@@ -71,11 +73,9 @@ def addresses(built: Built, agencies: Agencies) -> Agencies:
 
 
 @pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """What is handed to the broker: the keyword arguments of each ``send_recap_email_task``."""
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(tasks.send_recap_email_task, "delay", lambda **kw: sent.append(kw))
-    yield sent
+def recap_emails(published: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """What is handed to the broker: the keyword arguments of each recap e-mail task."""
+    return published(background.RECAP_EMAIL)
 
 
 def queue(month: dt.date, now: dt.datetime, capture: Any) -> int:
@@ -92,7 +92,7 @@ class TestRecapEmails:
     def test_each_coordinator_with_an_address_gets_one_email_of_its_region(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
@@ -100,7 +100,7 @@ class TestRecapEmails:
         assert sorted(e.agency.code for e in emails) == sorted(
             ["nasional", "kaltim", "smd", "bpp", "btg", "kukar"]
         )
-        assert sorted(p["email_id"] for p in published) == sorted(e.pk for e in emails)
+        assert sorted(p["email_id"] for p in recap_emails) == sorted(e.pk for e in emails)
 
         sent = {e.agency.code: send_recap_email(email_id=e.pk, now=SENT_AT) for e in emails}
         assert sent == {code: code != "btg" for code in sent}  # Bontang: nowhere to send
@@ -116,7 +116,7 @@ class TestRecapEmails:
     def test_the_email_holds_the_regions_figures_and_a_link(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
         code: str,
     ) -> None:
@@ -141,7 +141,7 @@ class TestRecapEmails:
     def test_a_regency_reads_only_its_own_agencies(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
@@ -158,7 +158,7 @@ class TestRecapEmails:
     def test_no_reporter_in_any_email(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
@@ -173,19 +173,19 @@ class TestRecapEmails:
     def test_queued_and_sent_twice_nothing_more(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        ids = [p["email_id"] for p in published]
+        ids = [p["email_id"] for p in recap_emails]
         for email_id in ids:
             send_recap_email(email_id=email_id, now=SENT_AT)
         assert len(mail.outbox) == 5
 
-        published.clear()
+        recap_emails.clear()
         later = SENT_AT + dt.timedelta(hours=1)
         assert queue(NOV, later, django_capture_on_commit_callbacks) == 0
-        assert published == []
+        assert recap_emails == []
         assert [send_recap_email(email_id=i, now=later) for i in ids] == [False] * 6
         # A repeated delivery of the task changes nothing either.
         assert [tasks.send_recap_email_task(email_id=i) for i in ids] == [False] * 6
@@ -196,13 +196,13 @@ class TestRecapEmails:
     def test_queued_twice_before_sending_each_is_sent_once(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
         assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
-        assert len(published) == 12
-        for kwargs in published:
+        assert len(recap_emails) == 12
+        for kwargs in recap_emails:
             tasks.send_recap_email_task(**kwargs)
         assert len(mail.outbox) == 5
         assert RecapEmail.objects.filter(month=NOV).count() == 6
@@ -210,19 +210,19 @@ class TestRecapEmails:
     def test_nothing_is_published_before_commit(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             queue_recap_emails(month=NOV, now=BUILT_AT)
-            assert published == []
+            assert recap_emails == []
         assert len(callbacks) == 6
-        assert published == []
+        assert recap_emails == []
 
     def test_opds_and_closed_coordinators_get_none(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         Agency.objects.filter(code="bpp").update(is_active=False)
@@ -234,7 +234,7 @@ class TestRecapEmails:
         self,
         odd_names: list[Agency],
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
@@ -249,7 +249,7 @@ class TestRecapEmails:
     def test_a_coordinator_without_a_region_is_not_sent_the_nations_figures(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         stray = Agency.objects.create(
@@ -264,19 +264,19 @@ class TestRecapEmails:
         page.force_login(user)
         assert page.get("/reports/", {"month": "2026-11"}).status_code == 403
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        for kwargs in published:
+        for kwargs in recap_emails:
             send_recap_email(**kwargs, now=SENT_AT)
         assert [m.subject for m in mail.outbox if "stray@example.go.id" in m.bcc] == []
 
     def test_each_month_is_its_own_email(
         self,
         addresses: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
         queue(OCT, BUILT_AT, django_capture_on_commit_callbacks)
-        for kwargs in published:
+        for kwargs in recap_emails:
             send_recap_email(**kwargs, now=SENT_AT)
         assert len(mail.outbox) == 10
         assert {m.subject.split(":")[0] for m in mail.outbox} == {
@@ -294,7 +294,7 @@ class TestBuildPreviousMonthTask:
         self,
         scenario: Built,
         agencies: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
@@ -308,7 +308,7 @@ class TestBuildPreviousMonthTask:
         assert set(rows.values_list("built_at", flat=True)) == {now}
         assert not MonthlyRecap.objects.exclude(month=NOV).exists()
         assert own_row(NOV, "64.72").held == 6
-        assert sorted(p["email_id"] for p in published) == sorted(
+        assert sorted(p["email_id"] for p in recap_emails) == sorted(
             RecapEmail.objects.filter(month=NOV).values_list("pk", flat=True)
         )
 
@@ -316,7 +316,7 @@ class TestBuildPreviousMonthTask:
         self,
         scenario: Built,
         agencies: Agencies,
-        published: list[dict[str, Any]],
+        recap_emails: list[dict[str, Any]],
         django_capture_on_commit_callbacks: Any,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
@@ -326,15 +326,15 @@ class TestBuildPreviousMonthTask:
         with django_capture_on_commit_callbacks(execute=True):
             tasks.build_previous_month_recap_task()
         first = frozen(NOV)
-        for kwargs in published:
+        for kwargs in recap_emails:
             tasks.send_recap_email_task(**kwargs)
         assert len(mail.outbox) == 1
-        published.clear()
+        recap_emails.clear()
 
         monkeypatch.setattr(timezone, "now", lambda: now + dt.timedelta(minutes=5))
         with django_capture_on_commit_callbacks(execute=True):
             assert tasks.build_previous_month_recap_task() == 0
-        assert published == []
+        assert recap_emails == []
         assert frozen(NOV) == first
         assert len(mail.outbox) == 1
 
@@ -425,23 +425,42 @@ class TestBuildRecapCommand:
             build_recap()
 
 
+def wib(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=WIB)
+
+
 # --- the schedule ------------------------------------------------------------------------------
 
 
 class TestBeatSchedule:
-    def test_the_monthly_recap_runs_on_the_first_just_after_midnight_in_jakarta(self) -> None:
+    """When beat runs the monthly recap: its next run as Celery computes it from the schedule,
+    on a frozen clock."""
+
+    @staticmethod
+    def next_run(last_run_at: dt.datetime, now: dt.datetime) -> dt.datetime:
         from lapor.celery import app
 
         entry = app.conf.beat_schedule["monthly-recap"]
         assert entry["task"] == tasks.build_previous_month_recap_task.name
-        assert entry["task"] == "reports.tasks.build_previous_month_recap_task"
-        schedule = entry["schedule"]
-        assert schedule.day_of_month == {1}
-        assert schedule.month_of_year == set(range(1, 13))
-        assert (schedule.hour, schedule.minute) == ({0}, {30})
-        assert app.conf.timezone == "Asia/Jakarta"
+        with time_machine.travel(now, tick=False):
+            remaining = entry["schedule"].remaining_estimate(last_run_at)
+        return (now + remaining).astimezone(WIB)
 
-    def test_the_recap_email_goes_to_the_mail_queue(self) -> None:
-        from lapor.celery import MAIL_TASKS
-
-        assert tasks.send_recap_email_task.name in MAIL_TASKS
+    @pytest.mark.parametrize(
+        ("last_run_at", "now", "expected"),
+        [
+            # Mid-month: the 1st of the next month, 00:30 in Jakarta.
+            (wib(2026, 11, 1, 0, 30), wib(2026, 11, 15, 12), wib(2026, 12, 1, 0, 30)),
+            # Across the year's end.
+            (wib(2026, 12, 1, 0, 30), wib(2026, 12, 20, 9), wib(2027, 1, 1, 0, 30)),
+            # 23:00 on 31 December in Jakarta is still 16:00 UTC: the run is half an hour
+            # after Jakarta's midnight, not UTC's.
+            (wib(2026, 12, 1, 0, 30), wib(2026, 12, 31, 23), wib(2027, 1, 1, 0, 30)),
+            # A February of 28 days.
+            (wib(2027, 2, 1, 0, 30), wib(2027, 2, 28, 23, 59), wib(2027, 3, 1, 0, 30)),
+        ],
+    )
+    def test_the_monthly_recap_runs_on_the_first_just_after_midnight_in_jakarta(
+        self, last_run_at: dt.datetime, now: dt.datetime, expected: dt.datetime
+    ) -> None:
+        assert self.next_run(last_run_at, now) == expected

@@ -4,7 +4,7 @@ few reports. Safe to run again."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
@@ -20,7 +20,20 @@ from reports.services import build_monthly_recap
 from routing.models import Category, Officer, Region
 
 DEMO_HISTORY_SEED = 20261129
-DEMO_REPORTS = [
+
+
+class DemoReport(TypedDict):
+    kind: str
+    title: str
+    description: str
+    category: str  # code
+    region: str  # Kemendagri code
+    is_anonymous: bool
+    is_confidential: bool
+    reporter_name: str
+
+
+DEMO_REPORTS: list[DemoReport] = [
     {
         "kind": Complaint.Kind.COMPLAINT,
         "title": "Puskesmas tutup di jam layanan",
@@ -145,7 +158,7 @@ class Command(BaseCommand):
     def _seed_answer_templates(self) -> None:
         if AnswerTemplate.objects.exists():
             return
-        categories = {c.code: c for c in Category.objects.all()}
+        categories: dict[str | None, Category] = {c.code: c for c in Category.objects.all()}
         for code, title, text in DEMO_ANSWER_TEMPLATES:
             AnswerTemplate.objects.create(category=categories.get(code), title=title, text=text)
 

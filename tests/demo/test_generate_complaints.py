@@ -38,7 +38,7 @@ from demo.synthetic import GenerationResult, generate_complaints
 from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing import selectors as routing_selectors
 from routing.models import Agency, Region
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
 
 Status = Complaint.Status
 Event = ComplaintEvent.Type

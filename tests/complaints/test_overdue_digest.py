@@ -10,10 +10,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
-from complaints import deadlines, queue
+from complaints import deadlines
 from complaints.models import OverdueDigest
+from lapor import queue
 from routing.models import Agency, Officer
-from tests.factories import route_fully
+from tests.helpers import route_fully
 
 
 @pytest.mark.django_db

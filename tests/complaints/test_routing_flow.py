@@ -1,4 +1,5 @@
-"""Routing steps, coordinators' dispositions, transfers and escalation, through the services."""
+"""A report's way through the hierarchy: routing steps (routing decides, the workflow acts),
+coordinators' dispositions, transfers, escalation, the outbox and the dead-letter list."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from complaints import deadlines, dispatch, outbox, queue
+from complaints import deadlines, dispatch, outbox
 from complaints import services as complaint_services
 from complaints.models import (
     Complaint,
@@ -20,9 +21,13 @@ from complaints.models import (
     RoutingOutbox,
     TransferRequest,
 )
+from lapor import queue
 from lapor.lib.actions import ActionError
 from routing.models import Agency, CalendarException, Category, Region, RoutingRule
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
+
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 WIB = NOW.tzinfo
 
@@ -93,6 +98,14 @@ class TestRouteStep:
         for step in range(4):
             assert not dispatch.route_step(complaint_id=complaint.pk, step=step, now=NOW).moved
         assert complaint.dispositions.count() == 3
+
+    def test_a_rule_that_does_not_lead_down_leaves_the_decision_to_the_coordinator(
+        self, tree: dict[str, Agency], submit: Submit
+    ) -> None:
+        RoutingRule.objects.filter(level="REGENCY").update(agency=tree["samarinda"])
+        complaint = route_fully(submit().complaint)
+        assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
+        assert complaint.current_agency == tree["samarinda"]
 
 
 @pytest.mark.django_db
@@ -327,7 +340,10 @@ class TestOutboxAndSweeper:
         assert not RoutingOutbox.objects.exists()
 
     def test_sweeper_republishes_stalled_reports_only(
-        self, tree: dict[str, Agency], submit: Submit, published: Callable[[str], list[dict[str, Any]]]
+        self,
+        tree: dict[str, Agency],
+        submit: Submit,
+        published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
         stalled = submit().complaint
         dispatch.route_step(complaint_id=stalled.pk, step=0, now=NOW)  # then the worker died
@@ -449,36 +465,3 @@ class TestAgencyNotification:
         assert complaint.tracking_number in message.subject
         text = message.body + message.alternatives[0][0]
         assert "Nama Rahasia" not in text and "rahasia@example.id" not in text
-
-
-@pytest.mark.django_db
-class TestRuleValidation:
-    def test_region_must_fit_the_level(self, tree: dict[str, Agency]) -> None:
-        from django.core.exceptions import ValidationError
-
-        health = Category.objects.get(code="kesehatan")
-        wrong = RoutingRule(
-            category=health,
-            level="PROVINCE",
-            region_id="64.72",
-            target="AGENCY",
-            agency=tree["dinkes"],
-        )
-        with pytest.raises(ValidationError) as info:
-            wrong.full_clean()
-        assert "region" in info.value.message_dict
-        RoutingRule(
-            category=health,
-            level="REGENCY",
-            region_id="64.71",
-            target="AGENCY",
-            agency=tree["dinkes"],
-        ).full_clean()
-
-    def test_a_rule_that_does_not_lead_down_leaves_the_decision_to_the_coordinator(
-        self, tree: dict[str, Agency], submit: Submit
-    ) -> None:
-        RoutingRule.objects.filter(level="REGENCY").update(agency=tree["samarinda"])
-        complaint = route_fully(submit().complaint)
-        assert complaint.status == Complaint.Status.AWAITING_VERIFICATION
-        assert complaint.current_agency == tree["samarinda"]

@@ -14,7 +14,10 @@ from complaints import services as complaint_services
 from complaints.models import AgencyNotice
 from complaints.tasks import notify_agency_task
 from routing.models import Agency, Officer
-from tests.factories import NOW, route_fully
+from tests.helpers import NOW, route_fully
+
+# Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.mark.django_db

@@ -1,8 +1,8 @@
-"""Background work, published by task name.
+"""Background work, published by task name: the one module that knows the tasks.
 
-The workflow and the services publish through here and never import ``complaints.tasks``
-(which imports them): the tasks are named, not imported. ``tests/test_celery_routes.py``
-checks that every name is a registered task.
+Services and the workflow publish through here and never import a ``tasks`` module (which
+imports them): tasks are named, not imported, so no import circle runs between services and
+tasks. ``tests/test_celery_routes.py`` checks that every name here is a registered task.
 """
 
 from __future__ import annotations
@@ -19,9 +19,18 @@ REPORTER_NOTIFICATION = "complaints.tasks.send_reporter_notification_task"
 RECEIPT = "complaints.tasks.send_receipt_email_task"
 ACTIVATION = "complaints.tasks.send_activation_email_task"
 OVERDUE_DIGEST = "complaints.tasks.send_overdue_digest_task"
+RECAP_EMAIL = "reports.tasks.send_recap_email_task"
 
 NAMES = frozenset(
-    {ROUTE_STEP, NOTIFY_AGENCY, REPORTER_NOTIFICATION, RECEIPT, ACTIVATION, OVERDUE_DIGEST}
+    {
+        ROUTE_STEP,
+        NOTIFY_AGENCY,
+        REPORTER_NOTIFICATION,
+        RECEIPT,
+        ACTIVATION,
+        OVERDUE_DIGEST,
+        RECAP_EMAIL,
+    }
 )
 
 
