@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.workflow import (
     AWAITING_CITIZEN,
+    CLOSED,
     DEADLINE,
     NOT_PUBLIC,
     OPEN,
@@ -42,6 +43,10 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
     def open(self) -> ComplaintQuerySet:
         """Someone still has to act: routing, a coordinator, the agency or the citizen."""
         return self.filter(status__in=sorted(OPEN))
+
+    def closed(self) -> ComplaintQuerySet:
+        """No transition leads out: completed or archived."""
+        return self.filter(status__in=sorted(CLOSED))
 
     def being_routed(self) -> ComplaintQuerySet:
         return self.filter(status__in=sorted(ROUTING))

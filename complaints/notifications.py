@@ -26,7 +26,12 @@ def queue_reporter_notification(
     workflow inside the transaction that wrote the event, for the transitions that tell the
     reporter. ``publish=False`` for the receipt, whose task (with the private link) the intake
     publishes itself."""
-    if not Reporter.objects.filter(complaint_id=event.complaint_id).exclude(email="").exists():
+    try:
+        # The report's reporter: already in memory when the report was just filed.
+        reporter = event.complaint.reporter
+    except Reporter.DoesNotExist:
+        return None
+    if not reporter.email:
         return None
     notification = Notification.objects.create(event=event, created_at=event.created_at)
     if publish:

@@ -209,9 +209,10 @@ class StaffAttachmentApi(StaffApi):
 
 
 class StaffActionApi(StaffApi):
-    """One action on a report: 404 if you cannot see it, 403 if it is not yours to take, 409 if
-    the report is no longer where the action needs it (or changed since ``version``), 400 for
-    bad input."""
+    """One action on a report: 404 if you cannot see it, 403 if the action is not offered to
+    you on the report as it is now, 409 if the report changed since ``version`` (or moved on
+    while the action ran), 400 for bad input. The domain's errors are mapped by
+    ``lapor.errors.api_exception_handler``."""
 
     action: ClassVar[Action]
     input_class: ClassVar[type[serializers.Serializer]]

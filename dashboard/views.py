@@ -177,8 +177,9 @@ def complaint_detail(request: StaffRequest, tracking_number: str) -> HttpRespons
 @require_POST
 @staff_view
 def complaint_action(request: StaffRequest, tracking_number: str, action: str) -> HttpResponse:
-    """One action on a report. Not visible: 404; visible but not this user's to take: 403; the
-    report changed meanwhile: 409 with its current state; bad input: 400 with the form."""
+    """One action on a report. Not visible: 404; not offered to this user on the report as it
+    is now: 403; the report changed since the form was drawn (or moved on while the action
+    ran): 409 with its current state; bad input: 400 with the form."""
     complaint = _access(request, tracking_number)
     try:
         name = Action(action)

@@ -363,7 +363,7 @@ class _Report:
 
     @property
     def current_agency_id(self) -> int | None:
-        return self.state.holder.pk if self.state.holder else None
+        return self.state.holder.id if self.state.holder else None
 
     @property
     def routing_step(self) -> int:
@@ -424,7 +424,7 @@ class _Walker:
             handed_at=r.handed_at,
             due_at=self.world.due,
         )
-        actor = self.world.officers.get(agency.pk) if agency is not None else None
+        actor = self.world.officers.get(agency.id) if agency is not None else None
         if t.hand_over:
             assert after.holder is not None
             r.disposition_id = self.ids.next("dispositions")
@@ -435,9 +435,9 @@ class _Walker:
                     r.id,
                     after.routing_step,
                     t.hand_over,
-                    before.holder.pk if before.holder else None,
-                    after.holder.pk,
-                    rule.pk if rule else None,
+                    before.holder.id if before.holder else None,
+                    after.holder.id,
+                    rule.id if rule else None,
                     actor,
                     at,
                     after.due_at,
@@ -448,10 +448,10 @@ class _Walker:
                 r.id,
                 t.event,
                 before.status,
-                before.holder.pk if before.holder else None,
+                before.holder.id if before.holder else None,
                 before.due_at,
                 after.status,
-                after.holder.pk if after.holder else None,
+                after.holder.id if after.holder else None,
                 after.due_at,
                 actor,
                 t.public,

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from complaints import workflow
 from complaints.models import Complaint, ComplaintEvent
 from lapor.lib.tracking import normalize_tracking_number
 from open311.filters import RequestQuery
 from open311.models import Open311Request
 from routing.models import Category
-
-# Open311's "closed": the statuses no transition leads out of.
-CLOSED_STATUSES = sorted(workflow.CLOSED)
 
 
 def service_list() -> QuerySet[Category]:
@@ -57,9 +53,9 @@ def service_request_list(query: RequestQuery) -> list[Complaint]:
         if query.service_codes:
             reports = reports.filter(category__code__in=query.service_codes)
         if query.statuses == ["open"]:
-            reports = reports.exclude(status__in=CLOSED_STATUSES)
+            reports = reports.open()
         elif query.statuses == ["closed"]:
-            reports = reports.filter(status__in=CLOSED_STATUSES)
+            reports = reports.closed()
     first = (query.page - 1) * query.page_size
     ordered = _with_details(reports).order_by("-submitted_at", "-pk")
     return list(ordered[first : first + query.page_size])

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintEvent
-from open311.selectors import CLOSED_STATUSES
 from routing.models import Category, Region
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -180,7 +179,8 @@ def service_request(request: HttpRequest, complaint: Complaint) -> dict[str, Any
     behind the reporter's private link), so Open311 shows none either.
     """
     events: list[ComplaintEvent] = complaint.public_events  # type: ignore[attr-defined]  # Prefetch to_attr
-    is_open = complaint.status not in CLOSED_STATUSES
+    # Open311's "closed": no transition leads out (completed or archived).
+    is_open = complaint.is_open
     return {
         "service_request_id": complaint.tracking_number,
         "status": "open" if is_open else "closed",

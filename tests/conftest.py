@@ -78,20 +78,20 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
     """Each test gets its own upload folder and an empty cache (rate-limit counters)."""
     media = tmp_path / "media"
     media.mkdir()
-    settings.MEDIA_ROOT = str(media)  # type: ignore[attr-defined]
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
+    settings.MEDIA_ROOT = str(media)  # type: ignore[attr-defined]  # pytest-django's settings fixture
+    settings.STORAGES = {  # type: ignore[attr-defined]  # pytest-django's settings fixture
+        **settings.STORAGES,  # type: ignore[attr-defined]  # pytest-django's settings fixture
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(media), "base_url": None},
         },
     }
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]  # pytest-django's settings fixture
     # Demo accounts are created in many tests; a deliberately slow hash would dominate them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]  # pytest-django's settings fixture
     # The API's limit is tested on its own (tests/lib/test_api_throttle.py); elsewhere, with
     # Redis counting across tests, the suite's own requests would reach it.
-    settings.LAPOR_API_USER_RATE = settings.LAPOR_API_ADDRESS_RATE = "1000000/s"  # type: ignore[attr-defined]
+    settings.LAPOR_API_USER_RATE = settings.LAPOR_API_ADDRESS_RATE = "1000000/s"  # type: ignore[attr-defined]  # pytest-django's settings fixture
     cache.clear()
     clear_settings_cache()
     yield
@@ -129,7 +129,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str,
 
 @pytest.fixture
 def media_root(settings: object) -> Path:
-    return Path(settings.MEDIA_ROOT)  # type: ignore[attr-defined]
+    return Path(settings.MEDIA_ROOT)  # type: ignore[attr-defined]  # pytest-django's settings fixture
 
 
 @pytest.fixture

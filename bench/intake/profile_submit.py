@@ -163,12 +163,12 @@ def recording_io(statements: list[str], redis_commands: list[str]) -> Iterator[N
         redis_commands.append(str(args[0]) if args else "?")
         return original(self, *args, **kwargs)
 
-    AbstractConnection.send_command = send_command  # type: ignore[method-assign]
+    AbstractConnection.send_command = send_command  # type: ignore[method-assign]  # patched for the measurement
     try:
         with connection.execute_wrapper(sql):
             yield
     finally:
-        AbstractConnection.send_command = original  # type: ignore[method-assign]
+        AbstractConnection.send_command = original  # type: ignore[method-assign]  # patched for the measurement
 
 
 def child(name: str, count: int, count_io: bool) -> None:

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions", "categor
 URL = "/api/v1/complaints/"
 
 
-def _post_json(client: Client, body: object, **extra: str):  # type: ignore[no-untyped-def]
+def _post_json(client: Client, body: object, **extra: str):  # type: ignore[no-untyped-def]  # an untyped fixture argument
     return client.post(URL, json.dumps(body), content_type="application/json", **extra)
 
 

@@ -35,7 +35,7 @@ def post(
     action: str,
     body: dict[str, Any],
     key: str | None = None,
-):  # type: ignore[no-untyped-def]
+):  # type: ignore[no-untyped-def]  # an untyped fixture argument
     return client.post(
         f"/api/v1/complaints/{receipt.complaint.tracking_number}/{action}/",
         body,

@@ -98,7 +98,7 @@ def answered(in_progress: Complaint, tree: dict[str, Agency]) -> Complaint:
 
 
 def latest_answer(complaint: Complaint) -> Response:
-    return complaint.responses.order_by("-created_at", "-pk").first()  # type: ignore[return-value]
+    return complaint.responses.order_by("-created_at", "-pk").first()  # type: ignore[return-value]  # the report has an answer
 
 
 # --- the services ------------------------------------------------------------------------------
@@ -892,7 +892,7 @@ class TestPublicPage:
                 assert escape(event.label) in html, event.type
             assert (
                 escape(
-                    Type.DISPUTED.label % {"agency": "Diskominfo Samarinda"}  # type: ignore[operator]
+                    Type.DISPUTED.label % {"agency": "Diskominfo Samarinda"}  # type: ignore[operator]  # due_at is set by then
                 )
                 in html
             )

@@ -30,9 +30,9 @@ class TestOverdueDigest:
         Officer.objects.create(user=officer, agency=tree["dinkes"])
         late = route_fully(submit(is_anonymous=True, reporter_name="Nama Rahasia").complaint)
         on_time = route_fully(submit().complaint)
-        on_time.due_at = late.due_at + dt.timedelta(days=30)  # type: ignore[operator]
+        on_time.due_at = late.due_at + dt.timedelta(days=30)  # type: ignore[operator]  # due_at is set by then
         on_time.save(update_fields=["due_at"])
-        now = late.due_at + dt.timedelta(hours=1)  # type: ignore[operator]
+        now = late.due_at + dt.timedelta(hours=1)  # type: ignore[operator]  # due_at is set by then
         queued = published(queue.OVERDUE_DIGEST)
         with django_capture_on_commit_callbacks(execute=True):
             assert deadlines.queue_overdue_digests(now=now) == 1
@@ -61,5 +61,5 @@ class TestOverdueDigest:
         self, tree: dict[str, Agency], submit: Callable[..., Any]
     ) -> None:
         complaint = route_fully(submit().complaint)
-        assert deadlines.queue_overdue_digests(now=complaint.due_at - dt.timedelta(hours=1)) == 0  # type: ignore[operator]
+        assert deadlines.queue_overdue_digests(now=complaint.due_at - dt.timedelta(hours=1)) == 0  # type: ignore[operator]  # due_at is set by then
         assert not OverdueDigest.objects.exists()

@@ -249,7 +249,7 @@ class TestLockout:
         assert log_in(browser(HOME), "dinkes", SECRET).status_code == 302
 
     def test_with_a_shorter_cooloff(self, dinkes: User, settings: object) -> None:
-        settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=1)  # type: ignore[attr-defined]
+        settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=1)  # type: ignore[attr-defined]  # pytest-django's settings fixture
         for number in range(self.limit):
             log_in(browser(HOME), "dinkes", f"tebakan-{number}")
         response = log_in(browser(HOME), "dinkes", SECRET)

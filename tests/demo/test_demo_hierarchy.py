@@ -153,7 +153,7 @@ class TestRoutingTheDemo:
         assert [(e.data["disposition"], e.data["agency_id"]) for e in handovers] == [
             (d.sequence, d.to_agency_id) for d in dispositions
         ]
-        assert events.last().to_status == complaint.status  # type: ignore[union-attr]
+        assert events.last().to_status == complaint.status  # type: ignore[union-attr]  # the report has events
 
     @pytest.mark.parametrize(
         ("city", "city_name"), [("64.72", "Kota Samarinda"), ("64.71", "Kota Balikpapan")]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("regions", "categories")
 class TestOnPostgres:
-    def test_concurrent_submissions_all_land(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_concurrent_submissions_all_land(self, settings) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
         settings.LAPOR_SUBMIT_RATE = "1000/h"
         results: list[int] = []
         errors: list[BaseException] = []
@@ -56,7 +56,7 @@ class TestOnPostgres:
         assert len(numbers) == len(set(numbers)) == 40
         assert all(c.events.count() == 1 for c in Complaint.objects.all())
 
-    def test_database_refuses_an_unknown_status(self, submit) -> None:  # type: ignore[no-untyped-def]
+    def test_database_refuses_an_unknown_status(self, submit) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
         complaint = submit().complaint
         with pytest.raises(IntegrityError), transaction.atomic():
             Complaint.objects.filter(pk=complaint.pk).update(status="LOST")
@@ -66,7 +66,7 @@ class TestOnPostgres:
 @pytest.mark.django_db
 @pytest.mark.usefixtures("regions", "categories")
 class TestOnRedis:
-    def test_rate_limit_counts_in_redis(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_rate_limit_counts_in_redis(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
         import redis
 
         assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")

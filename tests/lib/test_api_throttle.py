@@ -18,7 +18,7 @@ INBOX = "/api/v1/staff/complaints/"  # signed in: counted per user
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counters(settings) -> None:  # type: ignore[no-untyped-def]
+def _fresh_counters(settings) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
     """Counters start at zero, in the cache (emptied per test) or in Redis."""
     if settings.REDIS_URL:
         import redis
@@ -36,7 +36,7 @@ def token_client(username: str, agency: Any) -> Client:
 
 
 class TestApiRateThrottle:
-    def test_per_address_without_a_user(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_per_address_without_a_user(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
         settings.LAPOR_API_ADDRESS_RATE = "3/m"
         assert [client.get(URL).status_code for _ in range(3)] == [200, 200, 200]
         refused = client.get(URL)
@@ -46,7 +46,7 @@ class TestApiRateThrottle:
         # Another address has its own budget.
         assert client.get(URL, REMOTE_ADDR="10.0.0.9").status_code == 200
 
-    def test_per_user_whatever_the_address(self, settings, tree: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    def test_per_user_whatever_the_address(self, settings, tree: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
         settings.LAPOR_API_USER_RATE = "2/m"
         settings.LAPOR_API_ADDRESS_RATE = "1000/m"
         first = token_client("satu", tree["dinkes"])

@@ -18,7 +18,7 @@ class TestParseRate:
 
 
 @pytest.fixture(params=["cache", pytest.param("redis", marks=pytest.mark.redis)])
-def redis_url(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]
+def redis_url(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]  # an untyped fixture argument
     """Count in the Django cache, and (where Redis is up) in Redis directly."""
     if request.param == "cache":
         return ""

@@ -26,7 +26,7 @@ class TestDiscoveryApi:
         }
 
     def test_xml_url_from_the_request(self, client: Client, settings: object) -> None:
-        settings.ALLOWED_HOSTS = ["lapor.example.go.id"]  # type: ignore[attr-defined]
+        settings.ALLOWED_HOSTS = ["lapor.example.go.id"]  # type: ignore[attr-defined]  # pytest-django's settings fixture
         root = xml_of(client.get(f"{BASE}/discovery.xml", HTTP_HOST="lapor.example.go.id"))
         assert root.tag == "discovery"
         endpoint = root.find("endpoints/endpoint")
@@ -163,7 +163,7 @@ class TestErrorsEverywhere:
         assert status == "404" and "jurisdiction_id" in description
 
     def test_jurisdiction_from_the_setting(self, client: Client, settings: object) -> None:
-        settings.LAPOR_OPEN311_JURISDICTION = "kaltim"  # type: ignore[attr-defined]
+        settings.LAPOR_OPEN311_JURISDICTION = "kaltim"  # type: ignore[attr-defined]  # pytest-django's settings fixture
         assert client.get(f"{BASE}/services.json?jurisdiction_id=kaltim").status_code == 200
         assert client.get(f"{BASE}/services.json?jurisdiction_id=lapor").status_code == 404
 
@@ -187,7 +187,7 @@ class TestErrorsEverywhere:
     def test_a_body_too_large_is_413_with_the_list(
         self, client: Client, fmt: str, settings: object
     ) -> None:
-        settings.LAPOR_MAX_REQUEST_BYTES = 1000  # type: ignore[attr-defined]
+        settings.LAPOR_MAX_REQUEST_BYTES = 1000  # type: ignore[attr-defined]  # pytest-django's settings fixture
         response = client.post(f"{BASE}/requests.{fmt}", {"description": "x" * 2000})
         assert response.status_code == 413
         ((status, description),) = errors_of(response, fmt)
@@ -197,7 +197,7 @@ class TestErrorsEverywhere:
     def test_a_crash_is_500_with_the_list_not_a_page(self, rf: object, fmt: str) -> None:
         from lapor.errors import server_error
 
-        response = server_error(rf.get(f"{BASE}/requests.{fmt}"))  # type: ignore[attr-defined]
+        response = server_error(rf.get(f"{BASE}/requests.{fmt}"))  # type: ignore[attr-defined]  # pytest-django's rf fixture
         assert response.status_code == 500
         ((status, description),) = errors_of(response, fmt)
         assert status == "500" and description
