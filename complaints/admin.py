@@ -1,6 +1,15 @@
+"""The admin shows reports for inspection, never their reporter.
+
+No admin page shows a reporter, the account that owns a report, or the account behind a
+citizen's own events (reply, acceptance, dispute, rating); no lookup in the admin's query string
+may filter reports by them either. A reporter's identity is opened only through the logged
+reveal (``complaints.services.reveal_reporter``).
+"""
+
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import (
     AnswerTemplate,
@@ -12,7 +21,19 @@ from complaints.models import (
     TransferRequest,
 )
 
-EVENT_FIELDS = ("created_at", "type", "from_status", "to_status", "actor", "is_public")
+EVENT_FIELDS = ("created_at", "type", "from_status", "to_status", "staff_actor", "is_public")
+# Fields of a report and its rows that lead to its reporter: never shown, never filtered on.
+IDENTITY_FIELDS = frozenset({"owner", "reporter", "access_key_hash", "actor", "events"})
+
+
+class NoIdentityLookups:
+    """Refuses query-string lookups through the fields that lead to a reporter
+    (``?owner=5`` would list one account's reports)."""
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        if IDENTITY_FIELDS.intersection(lookup.split("__")):
+            return False
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]  # a mixin for ModelAdmin
 
 
 class ComplaintEventInline(admin.TabularInline):
@@ -22,21 +43,29 @@ class ComplaintEventInline(admin.TabularInline):
     fields = EVENT_FIELDS
     readonly_fields = EVENT_FIELDS
 
+    @admin.display(description=_("actor"))
+    def staff_actor(self, event: ComplaintEvent) -> str:
+        """The officer who acted, or a dash: a citizen's account is never named."""
+        actor = event.actor
+        if actor is None or not (actor.is_staff or hasattr(actor, "officer")):
+            return "—"
+        return actor.get_username()
+
     def has_add_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         return False
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
-    """Read-only: state changes go through the workflow, and the reporter is not shown here."""
+class ComplaintAdmin(NoIdentityLookups, admin.ModelAdmin):
+    """Read-only: state changes go through the workflow; neither the reporter nor the owning
+    account is shown (``fields`` lists what is)."""
 
     list_display = ["tracking_number", "kind", "status", "category", "region", "submitted_at"]
     list_filter = ["status", "kind", "category", "is_anonymous", "is_confidential"]
     search_fields = ["tracking_number"]
     ordering = ["-submitted_at"]
     inlines = [ComplaintEventInline]
-    exclude = ["access_key_hash"]
-    readonly_fields = [
+    fields = readonly_fields = [
         "tracking_number",
         "kind",
         "title",
@@ -73,7 +102,7 @@ class AnswerTemplateAdmin(admin.ModelAdmin):
     ordering = ["category", "position", "title"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(NoIdentityLookups, admin.ModelAdmin):
     """Written only by the workflow; shown for inspection."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -75,7 +75,10 @@ class ComplaintForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,
-        help_text=_("Up to %(count)s files: JPG, PNG or WebP images, or PDF."),
+        help_text=_(
+            "Up to %(count)s files: JPG, PNG, WebP or HEIC photos, or PDF. Names and other data "
+            "hidden inside the files are removed; a PDF is kept as pictures of its pages."
+        ),
         widget=MultipleFileInput(
             attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}
         ),

@@ -58,7 +58,11 @@ class ComplaintCreateSerializer(serializers.Serializer):
         child=serializers.FileField(allow_empty_file=True),
         required=False,
         default=list,
-        help_text="Up to LAPOR_MAX_ATTACHMENTS files (multipart only): JPG, PNG, WebP or PDF.",
+        help_text=(
+            "Up to LAPOR_MAX_ATTACHMENTS files (multipart only): JPG, PNG, WebP or HEIC "
+            "images, or PDF. Every file is rebuilt without its metadata: images keep only "
+            "their pixels (HEIC is stored as JPEG), a PDF is kept as pictures of its pages."
+        ),
     )
 
 

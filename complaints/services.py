@@ -47,7 +47,7 @@ from lapor import queue as background
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key
-from lapor.lib.uploads import CleanFile, UploadRejected, clean_upload
+from lapor.lib.uploads import CleanFile, Upload, UploadRejected, clean_uploads, upload_limits
 from routing import selectors as routing_selectors
 from routing.models import Agency, Category, Region
 
@@ -95,24 +95,20 @@ def _clean_attachments(
             _("At most %(max)d files can be attached.") % {"max": settings.LAPOR_MAX_ATTACHMENTS}
         )
         return []
+    names = [(upload.name or "").rsplit("/", 1)[-1][:150] for upload in attachments]
+    results = clean_uploads(
+        [
+            Upload(name, upload.file, upload.size or 0)
+            for name, upload in zip(names, attachments, strict=True)
+        ],
+        upload_limits(),
+    )
     cleaned: list[tuple[str, CleanFile]] = []
-    for upload in attachments:
-        name = (upload.name or "").rsplit("/", 1)[-1][:150]
-        try:
-            cleaned.append(
-                (
-                    name,
-                    clean_upload(
-                        name,
-                        upload.file,
-                        upload.size or 0,
-                        max_bytes=settings.LAPOR_MAX_ATTACHMENT_BYTES,
-                        max_pixels=settings.LAPOR_MAX_IMAGE_PIXELS,
-                    ),
-                )
-            )
-        except UploadRejected as exc:
-            errors.setdefault("attachments", []).append(str(exc.message))
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, UploadRejected):
+            errors.setdefault("attachments", []).append(str(result.message))
+        else:
+            cleaned.append((name, result))
     return cleaned
 
 

@@ -340,6 +340,13 @@ LAPOR_MAX_ATTACHMENTS = env.int("LAPOR_MAX_ATTACHMENTS", default=5)
 LAPOR_MAX_ATTACHMENT_BYTES = env.int("LAPOR_MAX_ATTACHMENT_MB", default=10) * 1024 * 1024
 # Decoding an image takes about 4 bytes a pixel: 40 megapixels is a 160 MB bitmap at most.
 LAPOR_MAX_IMAGE_PIXELS = env.int("LAPOR_MAX_IMAGE_PIXELS", default=40_000_000)
+# What checking the files of one submission may cost, all together (lapor.lib.uploads): the
+# pixels decoded (images and PDF pages), the pages of one PDF, and the CPU seconds and memory
+# of the child process that rebuilds them.
+LAPOR_MAX_UPLOAD_PIXELS = env.int("LAPOR_MAX_UPLOAD_PIXELS", default=100_000_000)
+LAPOR_MAX_PDF_PAGES = env.int("LAPOR_MAX_PDF_PAGES", default=20)
+LAPOR_UPLOAD_CPU_SECONDS = env.int("LAPOR_UPLOAD_CPU_SECONDS", default=10)
+LAPOR_UPLOAD_MEMORY_MB = env.int("LAPOR_UPLOAD_MEMORY_MB", default=1024)
 # Larger request bodies are refused before they are read (all attachments plus 1 MB of form).
 LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # Submissions per client address, "<count>/<s|m|h|d>"; form and API share the budget.

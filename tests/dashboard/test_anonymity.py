@@ -30,8 +30,8 @@ from rest_framework.authtoken.models import Token
 from complaints.models import Complaint, ComplaintEvent
 from complaints.selectors import Action
 from routing.models import Agency, Officer
-from tests.files import pdf
-from tests.helpers import route_fully
+from tests.files import CORPUS, pdf, sentinels_in
+from tests.helpers import form_data, route_fully
 
 A = Action
 STAFF_DOMAIN = "instansi.example"
@@ -798,3 +798,41 @@ class TestRaisedPrivacy:
         assert after.leaks(NAMED) == []
         assert staff.api("dinkes").get(api(complaint.tracking_number)).json()["reporter"] is None
         assert seen.leaks(NAMED) == []
+
+
+class TestFilesFromTheWild:
+    """Files shaped like the ones citizens send (``tests.files.CORPUS``: phone photos with maker
+    notes and GPS, PNG text chunks, WebP and HEIC metadata, word-processor, annotated, form and
+    scripted PDFs), each naming its author inside, attached to an anonymous report through the
+    real form: no sentinel is in what is stored, nor in what the agency downloads."""
+
+    @pytest.mark.parametrize("kinds", [list(CORPUS)[:4], list(CORPUS)[4:]], ids=["images", "PDFs"])
+    def test_no_sentinel_in_stored_or_served_files(
+        self, client: Client, staff: Staff, capture: Any, kinds: list[str]
+    ) -> None:
+        files = [
+            SimpleUploadedFile(name, build(), "application/octet-stream")
+            for name, build in (CORPUS[kind] for kind in kinds)
+        ]
+        with capture(execute=True):
+            response = client.post(
+                "/lapor/", form_data(category="kesehatan", is_anonymous="on", attachments=files)
+            )
+        assert response.status_code == 302, response.context and response.context["form"].errors
+        complaint = route_fully(Complaint.objects.latest("id"))
+        assert complaint.current_agency.code == "dinkes-smd"
+        attachments = list(complaint.attachments.order_by("position"))
+        assert len(attachments) == len(kinds)
+        tn = complaint.tracking_number
+        for attachment in attachments:
+            with attachment.file.open("rb") as stored:
+                content = stored.read()
+            assert sentinels_in(content) == set(), attachment.original_name
+            suffix = f"attachments/{attachment.position}/"
+            for served in (
+                staff.html("dinkes").get(page(tn, suffix)),
+                staff.api("dinkes").get(api(tn, suffix)),
+            ):
+                assert served.status_code == 200
+                body = b"".join(served.streaming_content) if served.streaming else served.content
+                assert body == content
