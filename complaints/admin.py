@@ -65,7 +65,7 @@ class ComplaintAdmin(NoIdentityLookups, admin.ModelAdmin):
     search_fields = ["tracking_number"]
     ordering = ["-submitted_at"]
     inlines = [ComplaintEventInline]
-    fields = readonly_fields = [
+    readonly_fields = [
         "tracking_number",
         "kind",
         "title",
@@ -80,6 +80,7 @@ class ComplaintAdmin(NoIdentityLookups, admin.ModelAdmin):
         "submitted_at",
         "due_at",
     ]
+    fields = tuple(readonly_fields)  # no owner, reporter or access key
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

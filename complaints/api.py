@@ -43,7 +43,12 @@ from complaints.serializers import (
     OwnedComplaintSerializer,
 )
 from complaints.views import attachment_response
-from lapor.client import client_ip, submission_wait_seconds, support_wait_seconds
+from lapor.client import (
+    client_ip,
+    lookup_wait_seconds,
+    submission_wait_seconds,
+    support_wait_seconds,
+)
 from routing.filters import RegionFilter
 from routing.models import Category, Region
 from routing.serializers import RegionSerializer
@@ -239,10 +244,26 @@ class ComplaintListCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+def _count_lookup(request: Request) -> None:
+    """Count a lookup by number from this address (``LAPOR_LOOKUP_RATE``, shared with the
+    pages and Open311).
+
+    :raises Throttled: over the limit (429 with ``Retry-After``).
+    """
+    wait = lookup_wait_seconds(request._request)
+    if wait is not None:
+        refused = exceptions.Throttled(
+            detail=_("Too many reports looked up from your address. Please try again later.")
+        )
+        refused.wait = wait  # type: ignore[attr-defined]  # DRF sets it in __init__; set here so that no English sentence follows the message
+        raise refused
+
+
 def _complaint_for(request: Request, tracking_number: str) -> tuple[Complaint, bool]:
     key = request.headers.get("X-Access-Key", "")
     if key:
         return selectors.access_complaint_by_private_link(tracking_number, key), True
+    _count_lookup(request)
     return selectors.get_complaint_by_tracking_number(tracking_number), False
 
 
@@ -432,6 +453,7 @@ class ComplaintSupportApi(APIView):
         ),
     )
     def post(self, request: Request, tracking_number: str) -> Response:
+        _count_lookup(request)
         complaint = selectors.get_complaint_by_tracking_number(tracking_number)
         address = client_ip(request._request) or "unknown"
         wait = support_wait_seconds(request._request)

@@ -119,7 +119,7 @@ class Complaint(models.Model):
 
     Status = Status
 
-    tracking_number = models.CharField(_("tracking number"), max_length=9, unique=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=14, unique=True)
     access_key_hash = models.CharField(max_length=64, editable=False)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)

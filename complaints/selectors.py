@@ -85,6 +85,17 @@ def public_event_list(complaint: Complaint) -> QuerySet[ComplaintEvent]:
     return complaint.events.filter(is_public=True).order_by("created_at", "pk")
 
 
+def last_change(complaint: Complaint) -> dt.datetime | None:
+    """When the report's public history last moved: the one date a confidential report shows
+    beside its submission and deadline."""
+    return (
+        public_event_list(complaint)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 def access_complaint_for_staff(
     user: AbstractBaseUser | AnonymousUser, tracking_number: str
 ) -> Complaint:

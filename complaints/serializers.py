@@ -132,16 +132,26 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class ComplaintPublicSerializer(serializers.ModelSerializer):
-    """What anyone with the tracking number may see. Never the reporter."""
+    """What anyone with the tracking number may see. Never the reporter. Of a confidential
+    report, without its key, only the status and the dates: every other field is null (events
+    an empty list)."""
 
-    category = CategorySerializer()
-    region = RegionRefSerializer()
+    STATUS_ONLY = frozenset(
+        {"tracking_number", "status", "status_display", "is_confidential", "submitted_at", "due_at"}
+    )
+
+    category = CategorySerializer(allow_null=True, help_text="Null for a confidential report.")
+    region = RegionRefSerializer(allow_null=True, help_text="Null for a confidential report.")
     status_display = serializers.CharField(source="get_status_display")
-    kind_display = serializers.CharField(source="get_kind_display")
+    kind_display = serializers.CharField(source="get_kind_display", allow_null=True)
     events = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
     current_agency = AgencyRefSerializer(
-        allow_null=True, help_text="Who holds the report now; null while in the central queue."
+        allow_null=True,
+        help_text=(
+            "Who holds the report now; null while in the central queue, and for a "
+            "confidential report."
+        ),
     )
     transfer_count = serializers.SerializerMethodField(
         help_text="How often an agency returned the report as not its authority."
@@ -166,12 +176,27 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
             "transfer_count",
             "events",
         ]
+        extra_kwargs = {"kind": {"allow_null": True}, "incident_date": {"allow_null": True}}
+
+    def to_representation(self, instance: Complaint) -> dict[str, Any]:
+        if instance.is_confidential and not self.context.get("private"):
+            return {
+                name: (
+                    field.to_representation(field.get_attribute(instance))
+                    if name in self.STATUS_ONLY
+                    else []
+                    if name == "events"
+                    else None
+                )
+                for name, field in self.fields.items()
+            }
+        return super().to_representation(instance)
 
     def get_title(self, obj: Complaint) -> str | None:
         # A confidential report shows no title or text to anyone without its key.
         return None if obj.is_confidential and not self.context.get("private") else obj.title
 
-    def get_transfer_count(self, obj: Complaint) -> int:
+    def get_transfer_count(self, obj: Complaint) -> int | None:
         return obj.transfer_requests.count()
 
     def get_events(self, obj: Complaint) -> list[dict[str, Any]]:

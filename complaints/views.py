@@ -23,7 +23,12 @@ from complaints.emails import private_link_path
 from complaints.filters import PublicComplaintFilter
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
 from complaints.models import Attachment, Complaint
-from lapor.client import client_ip, submission_wait_seconds, support_wait_seconds
+from lapor.client import (
+    client_ip,
+    lookup_wait_seconds,
+    submission_wait_seconds,
+    support_wait_seconds,
+)
 from lapor.lib.actions import ActionError
 
 RECEIPT_COOKIE = "lapor_receipt"
@@ -34,11 +39,13 @@ RECEIPT_MAX_AGE = 30 * 60
 _FORM_FIELD = {"region": "regency"}
 
 
-def rate_limited_response(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+def rate_limited_response(
+    request: HttpRequest, wait_seconds: int, *, lookups: bool = False
+) -> HttpResponse:
     response = render(
         request,
         "complaints/rate_limited.html",
-        {"wait_minutes": max(1, (wait_seconds + 59) // 60)},
+        {"wait_minutes": max(1, (wait_seconds + 59) // 60), "lookups": lookups},
         status=429,
     )
     response["Retry-After"] = str(wait_seconds)
@@ -135,6 +142,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
 def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
     if form.is_valid():
+        wait = lookup_wait_seconds(request)
+        if wait is not None:
+            return rate_limited_response(request, wait, lookups=True)
         try:
             complaint = selectors.get_complaint_by_tracking_number(
                 form.cleaned_data["tracking_number"]
@@ -151,12 +161,29 @@ def track(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """The report as anyone with its number sees it: a confidential one shows its status and
+    dates only. Lookups by number are limited per address (``LAPOR_LOOKUP_RATE``)."""
+    wait = lookup_wait_seconds(request)
+    if wait is not None:
+        return rate_limited_response(request, wait, lookups=True)
     try:
         complaint = selectors.get_complaint_by_tracking_number(tracking_number)
     except Complaint.DoesNotExist:
         raise Http404 from None
     if complaint.tracking_number != tracking_number:
         return redirect("complaints:public", tracking_number=complaint.tracking_number)
+    if complaint.is_confidential:
+        # Status and dates only: no agency, region, category, kind or timeline.
+        return render(
+            request,
+            "complaints/detail.html",
+            {
+                "complaint": complaint,
+                "status_only": True,
+                "private": False,
+                "last_change": selectors.last_change(complaint),
+            },
+        )
     return render(
         request,
         "complaints/detail.html",
@@ -166,9 +193,7 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
             "transfer_count": complaint.transfer_requests.count(),
             "private": False,
             # A public report shows the agency's answers and can be supported.
-            "public_answers": selectors.response_list(complaint)
-            if not complaint.is_confidential
-            else [],
+            "public_answers": selectors.response_list(complaint),
             "can_support": complaint.is_public,
         },
     )
@@ -320,6 +345,9 @@ def public_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
     """Support a public report: once per browser (a random cookie), limited per address."""
+    wait = lookup_wait_seconds(request)
+    if wait is not None:
+        return rate_limited_response(request, wait, lookups=True)
     try:
         complaint = selectors.get_complaint_by_tracking_number(tracking_number)
     except Complaint.DoesNotExist:

@@ -66,7 +66,12 @@ from demo.words import (
     report_texts,
     reporter_row,
 )
-from lapor.lib.tracking import ALPHABET, hash_access_key
+from lapor.lib.tracking import (
+    ALPHABET,
+    TRACKING_NUMBER_CHARS,
+    format_tracking_number,
+    hash_access_key,
+)
 from routing import selectors as routing_selectors
 from routing.models import Agency, Category, DeadlineSetting, Officer, Region, RoutingRule
 
@@ -1014,8 +1019,7 @@ def _tracking_numbers(rng: random.Random, count: int, seen: set[str]) -> list[st
         wanted = count - len(numbers)
         drawn = []
         for _ in range(wanted):
-            raw = "".join(rng.choices(ALPHABET, k=8))
-            number = f"{raw[:4]}-{raw[4:]}"
+            number = format_tracking_number("".join(rng.choices(ALPHABET, k=TRACKING_NUMBER_CHARS)))
             if number not in seen:
                 seen.add(number)
                 drawn.append(number)

@@ -42,6 +42,16 @@ def support_wait_seconds(request: HttpRequest) -> int | None:
     return hit("support", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL)
 
 
+def lookup_wait_seconds(request: HttpRequest, count: int = 1) -> int | None:
+    """Count ``count`` lookups of reports by tracking number from this client (the tracking
+    page, the public report page, supports, the API and Open311 together); seconds to wait if
+    over ``LAPOR_LOOKUP_RATE``, else None. See README, "Tracking numbers"."""
+    rate = parse_rate(settings.LAPOR_LOOKUP_RATE)
+    return hit(
+        "lookup", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL, amount=count
+    )
+
+
 def axes_client_ip(request: HttpRequest) -> str | None:
     """The address django-axes counts failed logins against: the same as everywhere else."""
     return client_ip(request)

@@ -351,6 +351,8 @@ LAPOR_UPLOAD_MEMORY_MB = env.int("LAPOR_UPLOAD_MEMORY_MB", default=1024)
 LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # Submissions per client address, "<count>/<s|m|h|d>"; form and API share the budget.
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
+# Reports looked up by tracking number per client address (web, API and Open311 together).
+LAPOR_LOOKUP_RATE = env.str("LAPOR_LOOKUP_RATE", default="60/h")
 # Supports (dukungan) per client address, over all reports.
 LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
 # Requests to /api/v1/ per signed-in user and, without one, per address (lapor.throttling).

@@ -4,7 +4,8 @@ Every failure is answered with the spec's error list (``code`` and ``description
 HTML page: 400 for bad input, 403 for a missing, unknown or revoked ``api_key``, 404 for
 anything unknown (a report, a service, a token, a jurisdiction, a format), 405 for a method an
 endpoint does not take, and 429 with ``Retry-After`` when a key has posted more reports than its
-hourly limit: 429 is not in the spec's list, but it tells a client to wait rather than to give
+hourly limit, or an address has looked up more reports by number (``service_request_id``, at
+most ``filters.MAX_IDS`` in one request) than ``LAPOR_LOOKUP_RATE``: 429 is not in the spec's list, but it tells a client to wait rather than to give
 up, and the body is the spec's error list all the same.
 
 GET needs no key. POST takes a form-encoded (or multipart) body; ``media_url`` and uploaded
@@ -33,7 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
 from complaints.models import Complaint
-from lapor.client import client_ip
+from lapor.client import client_ip, lookup_wait_seconds
 from open311 import selectors, serializers, services
 from open311.errors import Open311Error, error_response
 from open311.filters import parse_request_query
@@ -141,6 +142,27 @@ def _unknown_service(service_code: str) -> str:
     }
 
 
+def _count_lookups(request: HttpRequest, count: int) -> None:
+    """Count reports looked up by number (``LAPOR_LOOKUP_RATE``, shared with the pages and
+    the REST API).
+
+    :raises Open311Error: 429 with ``Retry-After`` over the limit.
+    """
+    wait = lookup_wait_seconds(request, count)
+    if wait is not None:
+        raise Open311Error(
+            429,
+            [
+                _(
+                    "Too many requests looked up by service_request_id from this address. "
+                    "Try again in %(seconds)d seconds."
+                )
+                % {"seconds": wait}
+            ],
+            headers={"Retry-After": str(wait)},
+        )
+
+
 @method_decorator(
     sensitive_post_parameters("api_key", "email", "first_name", "last_name", "phone"),
     name="dispatch",
@@ -148,6 +170,8 @@ def _unknown_service(service_code: str) -> str:
 class RequestListApi(Open311Api):
     def get(self, request: HttpRequest) -> HttpResponse:
         query = parse_request_query(request.GET, now=timezone.now())
+        if query.ids:
+            _count_lookups(request, len(query.ids))
         return self.ok(
             [
                 serializers.service_request(request, complaint)
@@ -318,6 +342,7 @@ def _check_coordinates(params: QueryDict, errors: list[str]) -> None:
 
 class RequestDetailApi(Open311Api):
     def get(self, request: HttpRequest, service_request_id: str) -> HttpResponse:
+        _count_lookups(request, 1)
         try:
             complaint = selectors.get_service_request(service_request_id)
         except Complaint.DoesNotExist:

@@ -13,6 +13,9 @@ from open311.errors import Open311Error
 # The spec's defaults: the most recent 90 days, at most 1000 requests.
 WINDOW = dt.timedelta(days=90)
 MAX_RESULTS = 1000
+# Reports looked up by number in one request: a client that knows its numbers needs few, and
+# each one counts against the address's lookup limit (LAPOR_LOOKUP_RATE).
+MAX_IDS = 10
 STATUSES = ("open", "closed")
 
 
@@ -78,6 +81,11 @@ def parse_request_query(params: QueryDict, *, now: dt.datetime) -> RequestQuery:
     statuses = [s.lower() for s in _comma_list(params, "status")]
     if any(s not in STATUSES for s in statuses):
         errors.append(_("status: give open, closed, or both separated by a comma."))
+    ids = _comma_list(params, "service_request_id")
+    if len(ids) > MAX_IDS:
+        errors.append(
+            _("service_request_id: give at most %(count)d numbers at once.") % {"count": MAX_IDS}
+        )
     page = _positive(params, "page", 1, 1_000_000, errors)
     page_size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS, errors)
     if start is None:
@@ -94,7 +102,7 @@ def parse_request_query(params: QueryDict, *, now: dt.datetime) -> RequestQuery:
     if errors:
         raise Open311Error(400, errors)
     return RequestQuery(
-        ids=_comma_list(params, "service_request_id")[:MAX_RESULTS],
+        ids=ids,
         service_codes=_comma_list(params, "service_code"),
         start=start,
         end=end,

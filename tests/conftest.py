@@ -89,9 +89,10 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]  # pytest-django's settings fixture
     # Demo accounts are created in many tests; a deliberately slow hash would dominate them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]  # pytest-django's settings fixture
-    # The API's limit is tested on its own (tests/lib/test_api_throttle.py); elsewhere, with
+    # The API's limit is tested on its own (tests/lib/test_api_throttle.py), the lookups' too; elsewhere, with
     # Redis counting across tests, the suite's own requests would reach it.
     settings.LAPOR_API_USER_RATE = settings.LAPOR_API_ADDRESS_RATE = "1000000/s"  # type: ignore[attr-defined]  # pytest-django's settings fixture
+    settings.LAPOR_LOOKUP_RATE = "1000000/s"  # type: ignore[attr-defined]  # the same: tests/complaints/test_lookups.py tests it
     cache.clear()
     clear_settings_cache()
     yield

@@ -57,7 +57,9 @@ def letter(pages: int) -> bytes:
     for number in range(pages):
         document.setFont("Helvetica", 11)
         for line in range(50):
-            document.drawString(60, 780 - line * 14, f"Halaman {number + 1}, baris {line + 1}: " * 2)
+            document.drawString(
+                60, 780 - line * 14, f"Halaman {number + 1}, baris {line + 1}: " * 2
+            )
         document.showPage()
     document.save()
     return out.getvalue()

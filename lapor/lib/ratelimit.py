@@ -43,21 +43,21 @@ def _redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def _count_in_redis(url: str, key: str, ttl: int) -> int:
+def _count_in_redis(url: str, key: str, ttl: int, amount: int) -> int:
     pipe = _redis_client(url).pipeline(transaction=False)
-    pipe.incr(key)
+    pipe.incrby(key, amount)
     pipe.expire(key, ttl, nx=True)
     used, _ = pipe.execute()
     return int(used)
 
 
-def _count_in_cache(key: str, ttl: int) -> int:
+def _count_in_cache(key: str, ttl: int, amount: int) -> int:
     cache.add(key, 0, timeout=ttl)
     try:
-        return cache.incr(key)
+        return cache.incr(key, amount)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=ttl)
-        return 1
+        cache.set(key, amount, timeout=ttl)
+        return amount
 
 
 def _fail_open(key: str, exc: Exception) -> int:
@@ -74,19 +74,21 @@ def hit(
     *,
     redis_url: str = "",
     now: float | None = None,
+    amount: int = 1,
 ) -> int | None:
-    """Count one hit; return None when allowed, else the seconds until the window ends."""
+    """Count ``amount`` hits; return None when allowed, else the seconds until the window
+    ends."""
     moment = time.time() if now is None else now
     window = int(moment // rate.seconds)
     key = f"lapor:rl:{scope}:{client}:{window}"
     ttl = rate.seconds + 5
     if redis_url:
         try:
-            used = _count_in_redis(redis_url, key, ttl)
+            used = _count_in_redis(redis_url, key, ttl, amount)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             used = _fail_open(key, exc)
     else:
-        used = _count_in_cache(key, ttl)
+        used = _count_in_cache(key, ttl, amount)
     if used > rate.count:
         return max(1, int((window + 1) * rate.seconds - moment))
     return None

@@ -15,6 +15,7 @@ from PIL import ExifTags, Image
 from pytest_django.live_server_helper import LiveServer
 
 from complaints.models import Attachment, Complaint, Reporter
+from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing.models import Region
 from tests.helpers import has_gps
 
@@ -108,7 +109,7 @@ class TestFileReportInBrowser:
         page.locator("#report-form button[type=submit]:not([name])").click()
         expect(page).to_have_url(f"{base}/lapor/terkirim/")
         tracking_number = page.locator("#tracking-number").inner_text().strip()
-        assert re.fullmatch(r"[A-Z0-9-]{4,9}", tracking_number), tracking_number
+        assert TRACKING_NUMBER_RE.fullmatch(tracking_number), tracking_number
         private_link = page.locator("#private-link").input_value()
         assert private_link.startswith(f"{base}/lacak/{tracking_number}/")
         page.screenshot(path=RECEIPT_SCREENSHOT, full_page=True)

@@ -163,7 +163,7 @@ class TestComplaintClaimApi:
     ) -> None:
         receipt = submit()
         response = token_client(citizen).post(
-            claim_url("AAAA-AAAA"), HTTP_X_ACCESS_KEY=receipt.access_key
+            claim_url("AAAA-AAAA-AAAA"), HTTP_X_ACCESS_KEY=receipt.access_key
         )
         assert response.status_code == 404
 

@@ -70,7 +70,7 @@ class TestAdminShowsNoReporter:
         """Every registered model's list, and the change page of each of its rows, except the
         accounts themselves (auth), which name no report."""
         opened = 0
-        for model, model_admin in admin.site._registry.items():
+        for model in admin.site._registry:
             meta = model._meta
             if meta.app_label == "auth":
                 continue

@@ -172,7 +172,7 @@ class TestComplaintDetailApi:
     ) -> None:
         number = submit().complaint.tracking_number
         assert client.get(f"{URL}{number}/", HTTP_X_ACCESS_KEY="salah").status_code == 404
-        assert client.get(f"{URL}ZZZZ-ZZZZ/").status_code == 404
+        assert client.get(f"{URL}ZZZZ-ZZZZ-ZZZZ/").status_code == 404
 
 
 class TestReferenceApis:

@@ -420,7 +420,7 @@ class TestSupportApi:
         assert not Support.objects.exists()
         assert_no_reporter(response.content.decode())
 
-    @pytest.mark.parametrize("number", ["ZZZZ-ZZZZ", "K7M2-9QXA", "x", "a" * 20])
+    @pytest.mark.parametrize("number", ["ZZZZ-ZZZZ-ZZZZ", "K7M2-9QXA-H3RT", "x", "a" * 20])
     def test_an_unknown_report_is_404_in_json(
         self, client: Client, reports: Reports, number: str
     ) -> None:

@@ -180,7 +180,7 @@ class TestSupport:
         assert Complaint.objects.get(pk=reports["public"].pk).support_count == 2
 
     def test_unknown_report_and_get(self, client: Client, reports: dict[str, Complaint]) -> None:
-        assert client.post("/laporan/ZZZZ-ZZZZ/dukung/").status_code == 404
+        assert client.post("/laporan/ZZZZ-ZZZZ-ZZZZ/dukung/").status_code == 404
         assert (
             client.get(f"/laporan/{reports['public'].tracking_number}/dukung/").status_code == 405
         )

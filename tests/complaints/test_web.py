@@ -192,10 +192,10 @@ class TestTracking:
         assert response["Location"] == f"/lacak/{number}/"
 
     def test_unknown_number(self, client: Client) -> None:
-        response = client.get("/lacak/", {"tracking_number": "ZZZZ-ZZZZ"})
+        response = client.get("/lacak/", {"tracking_number": "ZZZZ-ZZZZ-ZZZZ"})
         assert response.status_code == 200
         assert "tracking_number" in response.context["form"].errors
-        assert client.get("/lacak/ZZZZ-ZZZZ/").status_code == 404
+        assert client.get("/lacak/ZZZZ-ZZZZ-ZZZZ/").status_code == 404
 
     def test_public_page_never_shows_the_reporter(
         self, client: Client, submit: Callable[..., SubmissionReceipt]

@@ -36,7 +36,7 @@ from tests.helpers import form_data, route_fully
 A = Action
 STAFF_DOMAIN = "instansi.example"
 ALL_STATUSES = list(Complaint.Status.values)
-MISSING = "2222-2222"
+MISSING = "2222-2222-2222"
 REVEAL_REASON = "Permintaan resmi penyidik atas ancaman kekerasan."
 
 

@@ -166,10 +166,10 @@ EVENT_OF = {
 
 SURFACES = ["html", "token", "session"]
 API_SURFACES = ["token", "session"]
-MISSING = "2222-2222"
+MISSING = "2222-2222-2222"
 REPORTER_NAME = "Pelapor Anonim Rahasia"
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
-TN_IN_LINK = re.compile(r"/dashboard/complaints/([0-9A-Z]{4}-[0-9A-Z]{4})/")
+TN_IN_LINK = re.compile(r"/dashboard/complaints/([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/")
 
 
 # --- the world ---------------------------------------------------------------------------------

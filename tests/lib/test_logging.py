@@ -12,13 +12,14 @@ KEY = "JM_TUl1xgxx64IMheEThLEZf0J2hbHpQ7UnC2oj0FB8"
 
 class TestRedactAccessKeys:
     def test_private_link_secret_is_cut(self) -> None:
-        assert redact(f'"GET /lacak/ABCD-2345/{KEY}/ HTTP/1.1" 200') == (
-            '"GET /lacak/ABCD-2345/[kunci]/ HTTP/1.1" 200'
+        assert redact(f'"GET /lacak/ABCD-2345-EFGH/{KEY}/ HTTP/1.1" 200') == (
+            '"GET /lacak/ABCD-2345-EFGH/[kunci]/ HTTP/1.1" 200'
         )
         assert (
-            redact(f"/lacak/ABCD-2345/{KEY}/lampiran/1/") == "/lacak/ABCD-2345/[kunci]/lampiran/1/"
+            redact(f"/lacak/ABCD-2345-EFGH/{KEY}/lampiran/1/")
+            == "/lacak/ABCD-2345-EFGH/[kunci]/lampiran/1/"
         )
-        assert redact("/lacak/ABCD-2345/") == "/lacak/ABCD-2345/"
+        assert redact("/lacak/ABCD-2345-EFGH/") == "/lacak/ABCD-2345-EFGH/"
 
     def test_filter_rewrites_formatted_records(self) -> None:
         record = logging.LogRecord(
@@ -38,6 +39,6 @@ class TestRedactAccessKeys:
         handlers = [*logging.getLogger().handlers, *logging.getLogger("django.server").handlers]
         ours = [h for h in handlers if any(isinstance(f, RedactAccessKeys) for f in h.filters)]
         assert len(ours) == 2
-        client.get(f"/lacak/ABCD-2345/{KEY}/")  # a 404, logged by django.request
+        client.get(f"/lacak/ABCD-2345-EFGH/{KEY}/")  # a 404, logged by django.request
         captured = capfd.readouterr()
         assert KEY not in captured.err + captured.out

@@ -20,12 +20,20 @@ class TestTrackingNumber:
         assert not set("01ILOU") & set(ALPHABET)
 
     def test_normalize_accepts_what_people_type(self) -> None:
-        assert normalize_tracking_number(" k7m2 9qxa ") == "K7M2-9QXA"
-        assert normalize_tracking_number("k7m2-9qxa") == "K7M2-9QXA"
-        assert normalize_tracking_number("K7M29QXA") == "K7M2-9QXA"
+        assert normalize_tracking_number(" k7m2 9qxa h3rt ") == "K7M2-9QXA-H3RT"
+        assert normalize_tracking_number("k7m2-9qxa-h3rt") == "K7M2-9QXA-H3RT"
+        assert normalize_tracking_number("K7M29QXAH3RT") == "K7M2-9QXA-H3RT"
 
     def test_normalize_rejects_what_cannot_be_one(self) -> None:
-        for text in ["", "K7M2-9QX", "K7M2-9QXAA", "K7M2-9Q0A", "<script>", "K7M2\x009QXA"]:
+        for text in [
+            "",
+            "K7M2-9QXA",  # too short
+            "K7M2-9QXA-H3R",
+            "K7M2-9QXA-H3RTT",
+            "K7M2-9Q0A-H3RT",
+            "<script>",
+            "K7M2\x009QXA-H3RT",
+        ]:
             assert normalize_tracking_number(text) is None
 
 

@@ -283,7 +283,7 @@ class TestRequestDetailApi:
 
     @pytest.mark.parametrize("fmt", ["json", "xml"])
     def test_unknown_is_404(self, client: Client, fmt: str) -> None:
-        for number in ("ABCD-EFGH", "nonsense"):
+        for number in ("ABCD-EFGH-JKMN", "nonsense"):
             response = client.get(f"{BASE}/requests/{number}.{fmt}")
             assert response.status_code == 404
             assert errors_of(response, fmt)[0][0] == "404"
