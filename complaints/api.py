@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -44,6 +43,7 @@ from complaints.serializers import (
 )
 from complaints.views import attachment_response
 from lapor.client import (
+    address_digest,
     client_ip,
     lookup_wait_seconds,
     submission_wait_seconds,
@@ -419,11 +419,6 @@ class ComplaintRateApi(APIView):
         return _citizen_action(request, tracking_number, CitizenAction.RATE, CitizenRateInput)
 
 
-# The supporter an address stands for: keyed with SECRET_KEY, so that the table holds nothing
-# from which an address could be worked out (a plain hash of an IPv4 address is not that).
-SUPPORTER_SALT = "complaints.api.support.address"
-
-
 class ComplaintSupportApi(APIView):
     @extend_schema(
         operation_id="complaints_support",
@@ -447,15 +442,14 @@ class ComplaintSupportApi(APIView):
         },
         summary="Support (dukung) a public report",
         description=(
-            "Counts once per client address (the web page counts once per browser), and at "
-            "most LAPOR_SUPPORT_RATE supports per address per period, the web's and the API's "
-            "together. No authentication."
+            "Counts once per client address, the web's supports and the API's together (the "
+            "web page also once per browser), and at most LAPOR_SUPPORT_RATE supports per "
+            "address per period. No authentication."
         ),
     )
     def post(self, request: Request, tracking_number: str) -> Response:
         _count_lookup(request)
         complaint = selectors.get_complaint_by_tracking_number(tracking_number)
-        address = client_ip(request._request) or "unknown"
         wait = support_wait_seconds(request._request)
         if wait is not None:
             return Response(
@@ -463,9 +457,10 @@ class ComplaintSupportApi(APIView):
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(wait)},
             )
-        supporter = salted_hmac(SUPPORTER_SALT, address, algorithm="sha256").hexdigest()
         new = services.support_complaint(
-            complaint_id=complaint.pk, supporter=supporter, now=timezone.now()
+            complaint_id=complaint.pk,
+            address=address_digest(request._request, "support"),
+            now=timezone.now(),
         )
         count = Complaint.objects.filter(pk=complaint.pk).values_list("support_count", flat=True)
         body = ComplaintSupportedSerializer(

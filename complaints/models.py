@@ -607,12 +607,14 @@ class Notification(models.Model):
 
 
 class Support(models.Model):
-    """A visitor's support (dukungan) of a public report: once per browser on the web, once per
-    address through the API (``supporter`` is a hash of a random cookie, or a hash of the address
-    keyed with SECRET_KEY, so the table holds nothing that identifies a person)."""
+    """A visitor's support (dukungan) of a public report: once per address, and on the web once
+    per browser as well. ``address`` is the client address keyed with SECRET_KEY and
+    ``browser`` a hash of a random cookie (empty through the API), so the table holds nothing
+    from which a person or an address could be worked out."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="supports")
-    supporter = models.CharField(max_length=64)
+    address = models.CharField(max_length=64)
+    browser = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -620,8 +622,13 @@ class Support(models.Model):
         verbose_name_plural = _("supports")
         constraints = [
             models.UniqueConstraint(
-                fields=["complaint", "supporter"], name="support_once_per_browser"
-            )
+                fields=["complaint", "address"], name="support_once_per_address"
+            ),
+            models.UniqueConstraint(
+                fields=["complaint", "browser"],
+                condition=~models.Q(browser=""),
+                name="support_once_per_browser",
+            ),
         ]
 
     def __str__(self) -> str:

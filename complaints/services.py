@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
@@ -704,9 +704,13 @@ def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime
 # --- support (dukungan) of a public report -----------------------------------------------------
 
 
-def support_complaint(*, complaint_id: int, supporter: str, now: dt.datetime) -> bool:
-    """A visitor supports a public report, once per browser (``supporter``: a hash of the
-    browser's random cookie). Returns whether this support is new.
+def support_complaint(
+    *, complaint_id: int, address: str, browser: str = "", now: dt.datetime
+) -> bool:
+    """A visitor supports a public report: once per address (``address``: the client address
+    keyed with SECRET_KEY, see ``lapor.client.address_digest``) and once per browser
+    (``browser``: a hash of the browser's random cookie; empty through the API). Returns
+    whether this support is new; one that matches an earlier support by either is not.
 
     :raises ActionError: for a report that is not public (confidential or archived).
     """
@@ -714,12 +718,14 @@ def support_complaint(*, complaint_id: int, supporter: str, now: dt.datetime) ->
         complaint = workflow.lock(complaint_id)
         if not complaint.is_public:
             raise ActionError(_("This report cannot be supported."))
-        _support, created = Support.objects.get_or_create(
-            complaint=complaint, supporter=supporter, defaults={"created_at": now}
+        same = Q(address=address) | (Q(browser=browser) if browser else Q(pk__in=[]))
+        if Support.objects.filter(same, complaint=complaint).exists():
+            return False
+        Support.objects.create(
+            complaint=complaint, address=address, browser=browser, created_at=now
         )
-        if created:
-            Complaint.objects.filter(pk=complaint.pk).update(support_count=F("support_count") + 1)
-        return created
+        Complaint.objects.filter(pk=complaint.pk).update(support_count=F("support_count") + 1)
+        return True
 
 
 # --- optional citizen accounts ------------------------------------------------------------------

@@ -24,6 +24,7 @@ from complaints.filters import PublicComplaintFilter
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
 from complaints.models import Attachment, Complaint
 from lapor.client import (
+    address_digest,
     client_ip,
     lookup_wait_seconds,
     submission_wait_seconds,
@@ -344,7 +345,8 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
-    """Support a public report: once per browser (a random cookie), limited per address."""
+    """Support a public report: once per address and once per browser (a random cookie),
+    the API's supports counted with the web's; limited per address."""
     wait = lookup_wait_seconds(request)
     if wait is not None:
         return rate_limited_response(request, wait, lookups=True)
@@ -358,10 +360,12 @@ def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
     token = request.COOKIES.get(SUPPORTER_COOKIE, "")
     if not (20 <= len(token) <= 100 and token.replace("-", "").replace("_", "").isalnum()):
         token = secrets.token_urlsafe(24)
-    supporter = hashlib.sha256(token.encode()).hexdigest()
     try:
         new = services.support_complaint(
-            complaint_id=complaint.pk, supporter=supporter, now=timezone.now()
+            complaint_id=complaint.pk,
+            address=address_digest(request, "support"),
+            browser=hashlib.sha256(token.encode()).hexdigest(),
+            now=timezone.now(),
         )
     except ActionError as exc:
         messages.error(request, exc.message)

@@ -6,6 +6,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from lapor.lib.ratelimit import hit, parse_rate
 
@@ -50,6 +51,14 @@ def lookup_wait_seconds(request: HttpRequest, count: int = 1) -> int | None:
     return hit(
         "lookup", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL, amount=count
     )
+
+
+def address_digest(request: HttpRequest, purpose: str) -> str:
+    """The client's address keyed with SECRET_KEY for one ``purpose``: the same address gives
+    the same digest, and the digest gives nothing from which the address could be worked out
+    (a plain hash of an IPv4 address could be reversed by trying all of them)."""
+    address = client_ip(request) or "unknown"
+    return salted_hmac(f"lapor.client.{purpose}", address, algorithm="sha256").hexdigest()
 
 
 def axes_client_ip(request: HttpRequest) -> str | None:

@@ -218,9 +218,14 @@ def to_pdf(
         title=title,
         author="lapor",
     )
-    story: list[Any] = [Paragraph(title, styles["Title"]), Paragraph(period, styles["BodyText"])]
+    # Every text is escaped before it becomes a Paragraph, whose mini-language would otherwise
+    # turn a name like <a href=…> or <img src=…> into a link or a file read from the server.
+    story: list[Any] = [
+        Paragraph(_escape(title), styles["Title"]),
+        Paragraph(_escape(period), styles["BodyText"]),
+    ]
     story.append(Spacer(1, 0.3 * cm))
-    data = [[Paragraph(str(h), cell) for h in header]]
+    data = [[Paragraph(_escape(str(h)), cell) for h in header]]
     for row in rows:
         data.append([Paragraph("–" if c is None else _cell_text(c), cell) for c in row])
     first = 5.5 * cm
@@ -238,7 +243,7 @@ def to_pdf(
     story.append(grid)
     for chart in charts:
         story.append(Spacer(1, 0.5 * cm))
-        story.append(Paragraph(chart.title, styles["Heading3"]))
+        story.append(Paragraph(_escape(chart.title), styles["Heading3"]))
         story.append(_drawing(chart, min(document.width, 18 * cm)))
     if notes:
         story.append(Spacer(1, 0.5 * cm))
@@ -250,7 +255,10 @@ def to_pdf(
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` as literal text in a reportlab Paragraph (no tag, entity or attribute)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _cell_text(value: object) -> str:

@@ -362,7 +362,7 @@ class TestSupportApi:
         self, client: Client, reports: Reports
     ) -> None:
         support(Client(REMOTE_ADDR="198.51.100.9"), reports["public"].tracking_number)
-        stored = Support.objects.get(complaint=reports["public"]).supporter
+        stored = Support.objects.get(complaint=reports["public"]).address
         assert len(stored) == 64
         assert "198.51.100.9" not in stored
         assert stored != hashlib.sha256(b"198.51.100.9").hexdigest()
@@ -377,6 +377,15 @@ class TestSupportApi:
         assert numbers(body)[0] == number
         assert body["results"][0]["support_count"] == 2
         assert numbers(body) == web_numbers(client, "?order=support")
+
+    def test_the_web_and_the_api_count_one_support_per_address(
+        self, client: Client, reports: Reports
+    ) -> None:
+        number = reports["public"].tracking_number
+        assert Client().post(f"/laporan/{number}/dukung/").status_code == 302
+        again = support(client, number)
+        assert again.status_code == 200 and again.json()["new"] is False
+        assert Complaint.objects.get(pk=reports["public"].pk).support_count == 1
 
     def test_the_web_and_the_api_share_the_limit_per_address(
         self, client: Client, reports: Reports, settings: Any

@@ -151,15 +151,28 @@ class TestPublicList:
 
 @pytest.mark.django_db
 class TestSupport:
-    def test_once_per_browser(self, client: Client, reports: dict[str, Complaint]) -> None:
+    def test_once_per_browser_and_once_per_address(
+        self, client: Client, reports: dict[str, Complaint]
+    ) -> None:
         number = reports["public"].tracking_number
         assert client.post(f"/laporan/{number}/dukung/").status_code == 302
         assert client.post(f"/laporan/{number}/dukung/").status_code == 302
         complaint = Complaint.objects.get(pk=reports["public"].pk)
         assert complaint.support_count == 1
         assert Support.objects.filter(complaint=complaint).count() == 1
-        # Another browser counts.
+        # Dropping the cookie does not count again from the same address...
         assert Client().post(f"/laporan/{number}/dukung/").status_code == 302
+        assert Complaint.objects.get(pk=complaint.pk).support_count == 1
+        # ...nor does the same browser from another address (its cookie is known).
+        moved = Client(REMOTE_ADDR="198.51.100.20")
+        moved.cookies = client.cookies
+        assert moved.post(f"/laporan/{number}/dukung/").status_code == 302
+        assert Complaint.objects.get(pk=complaint.pk).support_count == 1
+        # Another browser at another address counts.
+        assert (
+            Client(REMOTE_ADDR="198.51.100.21").post(f"/laporan/{number}/dukung/").status_code
+            == 302
+        )
         assert Complaint.objects.get(pk=complaint.pk).support_count == 2
         html = listed(client, "?order=support")
         assert html.index(number) < html.index(reports["answered"].tracking_number)
@@ -177,7 +190,8 @@ class TestSupport:
         number = reports["public"].tracking_number
         answers = [Client().post(f"/laporan/{number}/dukung/").status_code for _ in range(3)]
         assert answers == [302, 302, 429]
-        assert Complaint.objects.get(pk=reports["public"].pk).support_count == 2
+        # one address, one support, however many browsers it drops
+        assert Complaint.objects.get(pk=reports["public"].pk).support_count == 1
 
     def test_unknown_report_and_get(self, client: Client, reports: dict[str, Complaint]) -> None:
         assert client.post("/laporan/ZZZZ-ZZZZ-ZZZZ/dukung/").status_code == 404

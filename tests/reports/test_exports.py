@@ -271,6 +271,23 @@ class TestMonthlyPdf:
         assert '=HYPERLINK("http://x") (odd-0)' in text
 
 
+    def test_markup_in_a_region_name_is_printed_not_applied(
+        self, built: Built, client_for: ClientFor
+    ) -> None:
+        """The region's name reaches the title, the period line and the charts' titles: a
+        link or an image tag in it must stay text (reportlab would follow it, and read an
+        image from the server's disk)."""
+        name = 'Kota <a href="https://evil.example/">Samarinda</a><img src="/etc/hostname"/>'
+        Region.objects.filter(code="64.72").update(name=name)
+        build_monthly_recap(month=NOV, now=BUILT_AT)  # the recap keeps the names of its month
+        pdf = export(client_for("samarinda"), "pdf", None)
+        assert b"/URI" not in pdf and b"/Annots" not in pdf  # no link
+        assert not re.search(rb"/Subtype\s*/Image", pdf)  # no picture read from the disk
+        text = one_text(pdf_pages(pdf))
+        assert '<a href="https://evil.example/">Samarinda</a>' in text
+        assert "/etc/hostname" in text
+
+
 class TestExportsAgree:
     @pytest.mark.parametrize("region", REGIONS)
     def test_page_csv_xlsx_and_pdf_list_the_same_rows_in_the_same_order(
