@@ -1,34 +1,40 @@
-"""Optional citizen accounts: register with an e-mail address, log in, see "my reports", and
-claim a report filed without an account through its private link."""
+"""Optional citizen accounts: register with an e-mail address, confirm it by a one-time link
+that also sets the password, log in, reset a forgotten password (citizens and staff alike), see
+"my reports", and claim a report filed without an account through its private link.
+
+No page says whether an address has an account: registering and asking for a new password
+answer the same for every address, and what differs goes by e-mail to the address itself."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core import signing
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, services
-from complaints.emails import ACTIVATION_MAX_AGE, ACTIVATION_SALT, private_link_path
-from complaints.forms import RegisterForm
+from complaints.emails import private_link_path
+from complaints.forms import PasswordResetRequestForm, RegisterForm
 from complaints.models import Complaint
+from complaints.tokens import activation_tokens
 from lapor.lib.actions import ActionError
 
 
-@sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.register_citizen(
-            email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
-        )
+        services.request_registration(email=form.cleaned_data["email"])
         return render(request, "complaints/account/register_done.html")
     return render(
         request,
@@ -38,15 +44,49 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def activate(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        user_id = signing.loads(token, salt=ACTIVATION_SALT, max_age=ACTIVATION_MAX_AGE)
-        services.activate_citizen(user_id=int(user_id))
-    except (signing.BadSignature, ValueError, TypeError, User.DoesNotExist):
-        return render(request, "complaints/account/activation_failed.html", status=400)
-    messages.success(request, _("Your address is confirmed. You can log in now."))
-    return redirect("complaints:login")
+class ActivateView(auth_views.PasswordResetConfirmView):
+    """The link from the registration e-mail: whoever opens it chooses the password, and the
+    account is active from then on. It works once, for an account awaiting confirmation only
+    (never one an administrator deactivated, never staff)."""
+
+    template_name = "complaints/account/activate.html"
+    token_generator = activation_tokens
+    reset_url_token = "konfirmasi"  # noqa: S105  (a URL word, not a password)
+    success_url = reverse_lazy("complaints:login")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        return user if user is not None and services.awaiting_confirmation(user) else None
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            services.activate_citizen(user=form.user, password=form.cleaned_data["new_password1"])
+        except User.DoesNotExist:
+            return render(self.request, "complaints/account/activation_failed.html", status=400)
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Your address is confirmed. You can log in now."))
+        return redirect(self.success_url)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "complaints/account/password_reset.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("complaints:password-reset-done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "complaints/account/password_reset_done.html"
+
+
+@method_decorator(sensitive_variables("password"), name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "complaints/account/password_reset_confirm.html"
+    reset_url_token = "sandi-baru"  # noqa: S105  (a URL word, not a password)
+    success_url = reverse_lazy("complaints:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "complaints/account/password_reset_complete.html"
 
 
 class CitizenLoginView(auth_views.LoginView):

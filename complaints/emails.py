@@ -8,13 +8,16 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core import signing
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from complaints.models import Complaint, ComplaintEvent, Response
+from complaints.tokens import activation_tokens
 from routing.emails import officer_addresses, send_staff_email
 from routing.models import Agency
 
@@ -77,19 +80,47 @@ def send_reporter_update(*, event: ComplaintEvent) -> None:
     message.send()
 
 
-ACTIVATION_SALT = "complaints.activate"
-ACTIVATION_MAX_AGE = 3 * 86400
+def _account_link(name: str, user: User, token: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return settings.LAPOR_BASE_URL + reverse(name, kwargs={"uidb64": uid, "token": token})
+
+
+def _send_account_email(user: User, template: str, context: dict[str, str]) -> None:
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    text = render_to_string(f"emails/{template}_body.txt", context)
+    EmailMultiAlternatives(subject, text, to=[user.email]).send()
 
 
 def send_activation_email(*, user: User) -> None:
-    """The link that confirms a citizen's address (valid for three days)."""
-    token = signing.dumps(user.pk, salt=ACTIVATION_SALT)
-    context = {
-        "url": settings.LAPOR_BASE_URL + reverse("complaints:activate", kwargs={"token": token})
-    }
-    subject = render_to_string("emails/activation_subject.txt", context).strip()
-    text = render_to_string("emails/activation_body.txt", context)
-    EmailMultiAlternatives(subject, text, to=[user.email]).send()
+    """The one-time link that confirms a citizen's address and sets the password (valid for
+    three days, ``PASSWORD_RESET_TIMEOUT``)."""
+    token = activation_tokens.make_token(user)
+    _send_account_email(
+        user, "activation", {"url": _account_link("complaints:activate", user, token)}
+    )
+
+
+def send_account_exists_email(*, user: User) -> None:
+    """Someone asked for an account with an address that has one: say so to the address, with
+    the way to a new password (the form told the asker nothing)."""
+    _send_account_email(
+        user,
+        "account_exists",
+        {
+            "login_url": settings.LAPOR_BASE_URL + reverse("complaints:login"),
+            "reset_url": settings.LAPOR_BASE_URL + reverse("complaints:password-reset"),
+        },
+    )
+
+
+def send_password_reset_email(*, user: User) -> None:
+    """The one-time link to choose a new password (Django's reset token, three days)."""
+    token = default_token_generator.make_token(user)
+    _send_account_email(
+        user,
+        "password_reset",
+        {"url": _account_link("complaints:password-reset-confirm", user, token)},
+    )
 
 
 def send_agency_notification(*, complaint: Complaint) -> None:

@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.models import User
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Complaint
+from lapor import queue as background
 from lapor.lib.uploads import ALLOWED_EXTENSIONS
 from routing.models import Category, Region
 
@@ -200,29 +200,19 @@ CITIZEN_FORMS: dict[str, type[forms.Form]] = {
 
 
 class RegisterForm(forms.Form):
-    """A citizen account: an e-mail address (confirmed by a link) and a password."""
+    """A citizen account: an e-mail address. The password is chosen through the link sent to
+    the address, by whoever can read it."""
 
     email = forms.EmailField(label=_("E-mail"), max_length=254)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail exists; log in instead."))
-        return email
+        return str(self.cleaned_data["email"]).strip().lower()
 
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        first, second = data.get("password1"), data.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            try:
-                password_validation.validate_password(
-                    first, User(username=data.get("email", ""), email=data.get("email", ""))
-                )
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return data
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's form, with the e-mail sent by the worker (``lapor.queue.PASSWORD_RESET``) after
+    commit: the page answers the same, as fast, whether or not the address has an account."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):
+            background.publish_after_commit(background.PASSWORD_RESET, user_id=user.pk)

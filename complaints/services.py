@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key
 from lapor.lib.uploads import CleanFile, Upload, UploadRejected, clean_uploads, upload_limits
 from routing import selectors as routing_selectors
-from routing.models import Agency, Category, Region
+from routing.models import Agency, Category, Officer, Region
 
 logger = logging.getLogger(__name__)
 
@@ -747,25 +747,64 @@ def claim_complaint(*, complaint_id: int, user: User) -> Complaint:
         return complaint
 
 
-def register_citizen(*, email: str, password: str) -> User:
-    """Create a citizen account, inactive until the address is confirmed; the confirmation
-    e-mail is sent after commit. The form has checked the address and the password."""
-    with transaction.atomic():
-        user = User.objects.create_user(
-            username=email.lower(), email=email.lower(), password=password, is_active=False
-        )
-        background.publish_after_commit(background.ACTIVATION, user_id=user.pk)
-        return user
+def awaiting_confirmation(user: User) -> bool:
+    """A citizen account registered but never confirmed: inactive, without a password, never
+    logged in, not staff. Only such an account is activated by a link; one an administrator
+    deactivated has a password and is not."""
+    return (
+        not user.is_active
+        and not user.has_usable_password()
+        and user.last_login is None
+        and not user.is_staff
+        and not Officer.objects.filter(user=user).exists()
+    )
 
 
-def activate_citizen(*, user_id: int) -> User:
-    """Confirm a citizen's address: the account can log in from now on.
+def request_registration(*, email: str) -> None:
+    """Someone asks for a citizen account for ``email``. The asker always gets the same answer
+    ("check your e-mail"), so that the form tells nobody which addresses have accounts; what is
+    sent depends on the address:
 
-    :raises User.DoesNotExist: for an unknown account, or a staff account (never activated
-        by a citizen's link).
+    - a new address: an inactive account without a password, and the link that confirms the
+      address and lets its holder choose the password;
+    - an address registered but never confirmed: that link again. Since only whoever opens it
+      chooses the password, registering someone else's address gives no way into the account;
+    - an address with an active account: an e-mail saying so, with the way to reset the
+      password;
+    - a deactivated or staff account: nothing.
+
+    The e-mails are sent after commit.
     """
-    user = User.objects.get(pk=user_id, is_staff=False, officer__isnull=True)
-    if not user.is_active:
+    address = email.strip().lower()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username__iexact=address).first()
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        username=address, email=address, password=None, is_active=False
+                    )
+            except IntegrityError:  # the same address registered at the same moment
+                return
+            background.publish_after_commit(background.ACTIVATION, user_id=user.pk)
+        elif awaiting_confirmation(user):
+            background.publish_after_commit(background.ACTIVATION, user_id=user.pk)
+        elif user.is_active and not user.is_staff:
+            background.publish_after_commit(background.ACCOUNT_EXISTS, user_id=user.pk)
+
+
+def activate_citizen(*, user: User, password: str) -> User:
+    """Confirm a citizen's address and set the password chosen by whoever opened the link;
+    the account can log in from now on. The form has checked the password.
+
+    :raises User.DoesNotExist: when the account is not awaiting confirmation (active already,
+        deactivated by an administrator, or staff).
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not awaiting_confirmation(user):
+            raise User.DoesNotExist
+        user.set_password(password)
         user.is_active = True
-        user.save(update_fields=["is_active"])
-    return user
+        user.save(update_fields=["password", "is_active"])
+        return user

@@ -12,8 +12,12 @@ from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from complaints import deadlines, dispatch, notifications, outbox
-from complaints.emails import send_activation_email
+from complaints import deadlines, dispatch, notifications, outbox, services
+from complaints.emails import (
+    send_account_exists_email,
+    send_activation_email,
+    send_password_reset_email,
+)
 
 # --- routing ----------------------------------------------------------------------------------
 
@@ -142,7 +146,23 @@ def relay_unsent_notifications_task() -> int:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def send_activation_email_task(*, user_id: int) -> None:
-    """E-mail a new citizen account the link that confirms its address."""
-    user = User.objects.filter(pk=user_id, is_active=False).first()
-    if user is not None:
+    """E-mail a citizen account awaiting confirmation the link that confirms its address."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and services.awaiting_confirmation(user):
         send_activation_email(user=user)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def send_account_exists_email_task(*, user_id: int) -> None:
+    """Tell an address with an active account that someone asked to register it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        send_account_exists_email(user=user)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def send_password_reset_email_task(*, user_id: int) -> None:
+    """E-mail an active account the link to choose a new password."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None and user.has_usable_password():
+        send_password_reset_email(user=user)

@@ -7,6 +7,10 @@ app_name = "complaints"
 
 _TN = r"(?P<tracking_number>[A-Za-z0-9-]{1,20})"
 _KEY = r"(?P<access_key>[A-Za-z0-9_-]{20,100})"
+# A one-time account link: the account's id, base64, and a token (or the word that replaces the
+# token once Django has moved it into the session).
+_UID = r"(?P<uidb64>[0-9A-Za-z_-]{1,20})"
+_TOKEN = r"(?P<token>[0-9A-Za-z]{1,13}-[0-9A-Za-z]{1,64}|konfirmasi|sandi-baru)"  # noqa: S105  (a URL pattern)
 
 urlpatterns = [
     path("lapor/", views.submit, name="submit"),
@@ -25,9 +29,25 @@ urlpatterns = [
     re_path(rf"^lacak/{_TN}/{_KEY}/klaim/$", account_views.claim, name="claim"),
     path("akun/daftar/", account_views.register, name="register"),
     re_path(
-        r"^akun/aktifkan/(?P<token>[A-Za-z0-9_:.-]{10,200})/$",
-        account_views.activate,
+        rf"^akun/aktifkan/{_UID}/{_TOKEN}/$",
+        account_views.ActivateView.as_view(),
         name="activate",
+    ),
+    path("akun/sandi/lupa/", account_views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "akun/sandi/terkirim/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    re_path(
+        rf"^akun/sandi/atur/{_UID}/{_TOKEN}/$",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "akun/sandi/selesai/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
     ),
     path("akun/masuk/", account_views.CitizenLoginView.as_view(), name="login"),
     path("akun/keluar/", auth_views.LogoutView.as_view(next_page="home"), name="logout"),

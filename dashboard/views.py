@@ -72,12 +72,16 @@ class LoginView(auth_views.LoginView):
 def locked_out(
     request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
-    """django-axes answers with this while an account or an address is locked out."""
+    """django-axes answers with this while an account is locked out from an address (the
+    staff login, the citizens' login and the admin's alike; each its own page)."""
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(
-        request, "dashboard/login.html", {"form": form, "locked_minutes": minutes}, status=429
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    template = (
+        "complaints/account/login.html"
+        if request.path == reverse("complaints:login")
+        else "dashboard/login.html"
     )
+    return render(request, template, {"form": form, "locked_minutes": minutes}, status=429)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

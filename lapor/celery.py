@@ -23,6 +23,8 @@ MAIL_TASKS = frozenset(
         "complaints.tasks.send_receipt_email_task",
         "complaints.tasks.send_reporter_notification_task",
         "complaints.tasks.send_activation_email_task",
+        "complaints.tasks.send_account_exists_email_task",
+        "complaints.tasks.send_password_reset_email_task",
         "complaints.tasks.notify_agency_task",
         "complaints.tasks.send_overdue_digest_task",
         "reports.tasks.send_recap_email_task",

@@ -18,6 +18,8 @@ NOTIFY_AGENCY = "complaints.tasks.notify_agency_task"
 REPORTER_NOTIFICATION = "complaints.tasks.send_reporter_notification_task"
 RECEIPT = "complaints.tasks.send_receipt_email_task"
 ACTIVATION = "complaints.tasks.send_activation_email_task"
+ACCOUNT_EXISTS = "complaints.tasks.send_account_exists_email_task"
+PASSWORD_RESET = "complaints.tasks.send_password_reset_email_task"  # noqa: S105  (a task name)
 OVERDUE_DIGEST = "complaints.tasks.send_overdue_digest_task"
 RECAP_EMAIL = "reports.tasks.send_recap_email_task"
 
@@ -28,6 +30,8 @@ NAMES = frozenset(
         REPORTER_NOTIFICATION,
         RECEIPT,
         ACTIVATION,
+        ACCOUNT_EXISTS,
+        PASSWORD_RESET,
         OVERDUE_DIGEST,
         RECAP_EMAIL,
     }

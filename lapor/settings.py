@@ -173,15 +173,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # --- Auth -----------------------------------------------------------------------------------
 # --- Staff login -----------------------------------------------------------------------------
 # django-axes counts failed logins (in the database, so the count survives restarts and is the
-# same for every process) and locks out an account, and separately an address, after
-# AXES_FAILURE_LIMIT failures until AXES_COOLOFF_TIME has passed since the last one.
+# same for every process). After AXES_FAILURE_LIMIT wrong passwords for one account from one
+# address, that pair waits AXES_COOLOFF_TIME: a delay for the guesser, while the owner at
+# another address (and every other account behind the same address) logs in as before.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LAPOR_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LAPOR_LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LAPOR_LOGIN_LOCKOUT_MINUTES", default=5))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lapor.client.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "dashboard.views.locked_out"

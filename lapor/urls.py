@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from complaints import views as complaint_views
@@ -14,6 +15,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin's login page links "Forgotten your password?" here when the name exists.
+    path(
+        "admin/password_reset/",
+        RedirectView.as_view(pattern_name="complaints:password-reset"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
 ]
 

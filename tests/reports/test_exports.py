@@ -270,7 +270,6 @@ class TestMonthlyPdf:
         assert f"{HTML_NAME} (odd-4)" in text
         assert '=HYPERLINK("http://x") (odd-0)' in text
 
-
     def test_markup_in_a_region_name_is_printed_not_applied(
         self, built: Built, client_for: ClientFor
     ) -> None:
