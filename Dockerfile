@@ -6,7 +6,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 RUN python scripts/compile_messages.py \
-    && DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && DEBUG=0 SECRET_KEY=collectstatic-only EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend \
+       python manage.py collectstatic --noinput \
     && useradd --system --home /app lapor && mkdir -p /app/var && chown lapor /app/var
 USER lapor
 EXPOSE 8000

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging.config
+import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lapor.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -238,7 +241,20 @@ FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # --- E-mail ---------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# With DEBUG off the backend must be chosen: the console backend (the default under DEBUG) would
+# write every private link into the worker's log, and an SMTP backend needs its EMAIL_HOST.
+# The dummy backend (nothing sent) is an explicit choice for benchmarks.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="")
+if not EMAIL_BACKEND and DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if not DEBUG:
+    if EMAIL_BACKEND in ("", "django.core.mail.backends.console.EmailBackend"):
+        raise ImproperlyConfigured(
+            "Set EMAIL_BACKEND (and EMAIL_HOST…) when DEBUG is off: private links must not "
+            "go to the log."
+        )
+    if EMAIL_BACKEND.endswith("smtp.EmailBackend") and "EMAIL_HOST" not in os.environ:
+        raise ImproperlyConfigured("Set EMAIL_HOST for the SMTP e-mail backend.")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -258,10 +274,33 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # The private link carries a secret in its path: never hand it to another site as a Referer.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every page loads its scripts, styles, fonts and images from the portal itself: no inline
+# script, no other site (tests/browser/test_csp_browser.py opens the pages and listens for
+# violations). A file served to staff or a reporter keeps its own, stricter policy (sandbox).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 CSRF_FAILURE_VIEW = "lapor.errors.csrf_failure"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+# Behind a TLS-terminating proxy (nginx in docker-compose.yml): plain HTTP is redirected to
+# HTTPS, and browsers are told to use HTTPS only (HSTS) for a year, this host's subdomains
+# included, and may preload it; LAPOR_HSTS_* turn the parts off.
+_behind_tls = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _behind_tls else None
+SECURE_SSL_REDIRECT = _behind_tls
+SECURE_HSTS_SECONDS = env.int("LAPOR_HSTS_SECONDS", default=31_536_000) if _behind_tls else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LAPOR_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("LAPOR_HSTS_PRELOAD", default=True)
 
 # --- REST framework and OpenAPI -------------------------------------------------------------
 REST_FRAMEWORK = {

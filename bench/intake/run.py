@@ -63,6 +63,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "LAPOR_SUBMIT_RATE": "100000000/h",

@@ -32,6 +32,7 @@ ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/13",
     "SECRET_KEY": "profile-step-only",
     "DEBUG": "0",
+    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     "LOG_LEVEL": "WARNING",
     "DJANGO_SETTINGS_MODULE": "lapor.settings",
 }
