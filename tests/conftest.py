@@ -1,7 +1,7 @@
 """Shared fixtures, and the rule for tests that need services this machine may not have.
 
-Tests marked ``postgres``, ``redis``, ``worker`` or ``browser`` are skipped, with the reason
-shown, where PostgreSQL (DATABASE_URL), Redis (REDIS_URL) or Chromium are missing. With
+Tests marked ``postgres``, ``redis``, ``worker``, ``browser`` or ``nginx`` are skipped, with the
+reason shown, where PostgreSQL (DATABASE_URL), Redis (REDIS_URL), Chromium or nginx are missing. With
 ``LAPOR_REQUIRE_ALL=1`` (set by .ci/run for its full run) such a skip is a failure instead.
 """
 
@@ -31,6 +31,9 @@ def _missing(marker: str) -> str | None:
         return None if "postgresql" in engine else "needs PostgreSQL: set DATABASE_URL"
     if marker in ("redis", "worker"):
         return None if settings.REDIS_URL else "needs Redis: set REDIS_URL"
+    if marker == "nginx":
+        nginx = os.environ.get("LAPOR_NGINX", "/usr/sbin/nginx")
+        return None if Path(nginx).exists() else f"needs nginx at {nginx} (apt-get install nginx)"
     if marker == "browser":
         if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
             return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
@@ -43,7 +46,7 @@ def _missing(marker: str) -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        for marker in ("postgres", "redis", "worker", "browser"):
+        for marker in ("postgres", "redis", "worker", "browser", "nginx"):
             if marker not in item.keywords:
                 continue
             reason = _missing(marker)
