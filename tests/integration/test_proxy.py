@@ -66,7 +66,7 @@ def slow_client(port: int) -> socket.socket:
 
 @contextlib.contextmanager
 def running(command: list[str], **kwargs: object) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(  # noqa: S603  (our own command lines)
+    process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -132,7 +132,7 @@ def nginx(gunicorn: int, tmp_path: Path) -> Iterator[int]:
         f" events {{ worker_connections 256; }}"
         f" http {{ access_log off; {temp} include {work / 'lapor.conf'}; }}"
     )
-    checked = subprocess.run(  # noqa: S603
+    checked = subprocess.run(
         [NGINX, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
         capture_output=True,
         text=True,
