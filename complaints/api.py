@@ -17,8 +17,9 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response

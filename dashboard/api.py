@@ -1,6 +1,6 @@
 """The staff API under /api/v1/staff/: the same inbox, report and actions as the dashboard, for
-agencies that connect their own systems. Token (``Authorization: Token …``, issued in the
-admin) or session authentication; the same rule of who sees what (404 otherwise)."""
+agencies that connect their own systems. Token (``Authorization: Token …``, django-rest-knox:
+issued in the admin, stored as a digest, with an expiry) or session authentication; the same rule of who sees what (404 otherwise)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response

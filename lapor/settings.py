@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "axes",
     "drf_spectacular",
@@ -303,6 +303,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LAPOR_HSTS_INCLUDE_SUBDOMAINS", defau
 SECURE_HSTS_PRELOAD = env.bool("LAPOR_HSTS_PRELOAD", default=True)
 
 # --- REST framework and OpenAPI -------------------------------------------------------------
+# API tokens (django-rest-knox, "Authorization: Token …"): issued in the admin, shown once, kept
+# as a SHA-512 digest, valid for LAPOR_API_TOKEN_DAYS unless the admin gives fewer.
+LAPOR_API_TOKEN_DAYS = env.int("LAPOR_API_TOKEN_DAYS", default=90)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=LAPOR_API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "lapor.errors.api_exception_handler",

@@ -165,3 +165,11 @@ def rule_rows() -> list[tuple[Any, ...]]:
             "pk", "category__code", "level", "region_id", "target", "agency__code"
         )
     )
+
+
+def api_token(user: Any) -> str:
+    """A new API token of ``user`` (django-rest-knox: only its digest is stored)."""
+    from knox.models import AuthToken
+
+    _instance, token = AuthToken.objects.create(user=user)
+    return str(token)

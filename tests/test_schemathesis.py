@@ -26,7 +26,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from pytest_django.live_server_helper import LiveServer
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
 from complaints import services
@@ -35,12 +34,12 @@ from complaints.models import Complaint
 from reports.services import build_monthly_recap
 from routing.models import Agency, Category, Officer
 from tests.files import png
-from tests.helpers import route_fully
+from tests.helpers import api_token, route_fully
 
 # Live server threads share the database: the data must be committed, and flushed afterwards.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 50
 # Index in ``Demo.tokens`` of who may take each staff action: the OPD officer, the regency or
 # province coordinator, the national one.
 ROLE = {"dispose": 1, "pass-up": 2, "archive": 2, "privacy": 2, "reveal": 3}
@@ -127,13 +126,13 @@ def demo(submit: Callable[..., Any], tree: dict[str, Agency]) -> Demo:
     for name in ("dinkes", "samarinda", "kaltim", "national"):
         user = User.objects.create_user(f"uji.{name}", f"{name}@example.go.id", "sandi-uji-2026")
         Officer.objects.create(user=user, agency=tree[name])
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(api_token(user))
 
     citizen_tokens = []
     for name, receipt in (("warga", receipts[0]), ("tetangga", receipts[1])):
         citizen = User.objects.create_user(f"{name}@example.id", f"{name}@example.id", "sandi-2026")
         services.claim_complaint(complaint_id=receipt.complaint.pk, user=citizen)
-        citizen_tokens.append(Token.objects.create(user=citizen).key)
+        citizen_tokens.append(api_token(citizen))
 
     month = start.date().replace(day=1)
     build_monthly_recap(month=month, now=timezone.now())

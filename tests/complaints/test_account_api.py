@@ -9,12 +9,11 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from complaints.models import Complaint
 from complaints.services import SubmissionReceipt
 from tests.complaints.test_accounts import PASSWORD, log_in
-from tests.helpers import NOW
+from tests.helpers import NOW, api_token
 
 # Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
@@ -37,7 +36,7 @@ def other() -> User:
 
 
 def token_client(user: User) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 class TestMyComplaintListApi:

@@ -19,7 +19,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints import deadlines, services
@@ -42,6 +41,7 @@ from routing.models import Agency, Category, DeadlineSetting, Region
 from tests.files import exif_gps, files_in, jpeg_with_gps, png
 from tests.helpers import (
     NOW,
+    api_token,
     end_of,
     last_event_pk,
     make_user,
@@ -1457,7 +1457,7 @@ class TestActionsThroughPages:
 
 def api_as(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

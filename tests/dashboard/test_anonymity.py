@@ -25,13 +25,12 @@ from django.db import transaction
 from django.test import Client
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from rest_framework.authtoken.models import Token
 
 from complaints.models import Complaint, ComplaintEvent
 from complaints.selectors import Action
 from routing.models import Agency, Officer
 from tests.files import CORPUS, pdf, sentinels_in
-from tests.helpers import form_data, route_fully
+from tests.helpers import api_token, form_data, route_fully
 
 A = Action
 STAFF_DOMAIN = "instansi.example"
@@ -253,7 +252,7 @@ def staff(tree: dict[str, Agency]) -> Staff:
         user = User.objects.create_user(f"anon-{role}", f"{role}.petugas@{STAFF_DOMAIN}")
         Officer.objects.create(user=user, agency=agency)
         users[role] = user
-        tokens[role] = Token.objects.create(user=user).key
+        tokens[role] = api_token(user)
     users["revealer"].user_permissions.add(
         Permission.objects.get(content_type__app_label="complaints", codename="reveal_reporter")
     )

@@ -17,7 +17,6 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints import selectors
@@ -26,7 +25,7 @@ from complaints.models import Complaint
 from complaints.selectors import Scope
 from lapor.lib.tracking import hash_access_key, new_tracking_number
 from routing.models import Agency, Category, Officer, Region
-from tests.helpers import NOW, route_fully
+from tests.helpers import NOW, api_token, route_fully
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,7 @@ def page_client(user: User) -> Client:
 
 def api_client(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
@@ -562,7 +561,7 @@ class TestScopes:
         client = page_client(user)
         assert client.get(INBOX).status_code == 403
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         assert api.get(API).status_code == 403
         assert APIClient().get(API).status_code == 401
         assert Client().get(INBOX).status_code == 302

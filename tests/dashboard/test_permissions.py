@@ -30,7 +30,6 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
-from rest_framework.authtoken.models import Token
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent, Response, TransferRequest
@@ -40,7 +39,7 @@ from routing import services as routing_services
 from routing.models import Agency, Category, DeadlineSetting, Officer, Region, RoutingRule
 from routing.selectors import clear_settings_cache
 from tests.files import png
-from tests.helpers import NOW, route_fully
+from tests.helpers import NOW, api_token, route_fully
 
 # Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
@@ -326,7 +325,7 @@ def _build_world(media: Path) -> World:
                 )
             )
         usernames[role] = username
-        tokens[role] = Token.objects.create(user=user).key
+        tokens[role] = api_token(user)
         login = Client()
         login.force_login(user)
         sessions[role] = login.cookies[django_settings.SESSION_COOKIE_NAME].value

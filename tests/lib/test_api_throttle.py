@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from routing.models import Officer
+from tests.helpers import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def token_client(username: str, agency: Any) -> Client:
     user = User.objects.create_user(username, password="sandi-panjang-sekali")
     Officer.objects.create(user=user, agency=agency)
     client = Client()
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(user)}"
     return client
 
 

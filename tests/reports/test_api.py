@@ -11,13 +11,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.translation import gettext
-from rest_framework.authtoken.models import Token
 
 from complaints.models import Complaint
 from reports.figures import FIGURES, row_values
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap
 from routing.models import Agency
+from tests.helpers import api_token
 from tests.reports.conftest import (
     BUILT_AT,
     NOV,
@@ -39,7 +39,7 @@ def token_client(user: User | None) -> Client:
     """A program's client: the user's token in the Authorization header, no session."""
     client = Client()
     if user is not None:
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(user)}"
     return client
 
 
