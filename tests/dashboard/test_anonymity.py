@@ -11,6 +11,7 @@ searched for each marker in every spelling.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections.abc import Callable, Iterator
@@ -506,6 +507,60 @@ class TestAnonymousReporter:
         assert len(seen.items) > 100
         assert staff_emails(), "the agency was told of the report"
         assert email_leaks(ANONYMOUS) == []
+        assert log_leaks(all_logs.records, ANONYMOUS) == []
+
+    def test_exports_and_the_admin_show_no_reporter(
+        self,
+        staff: Staff,
+        submit: Callable[..., Any],
+        capture: Any,
+        all_logs: pytest.LogCaptureFixture,
+    ) -> None:
+        """The recap exports of the month (read inside: cells of the spreadsheet, text of the
+        PDF) and every admin page about the report, as a superuser."""
+        import openpyxl
+        from pypdf import PdfReader
+
+        from reports.services import build_monthly_recap
+        from tests.helpers import NOW
+
+        complaint = file_report(submit, capture, ANONYMOUS, anonymous=True)
+        month = NOW.date().replace(day=1)
+        build_monthly_recap(month=month, now=NOW + dt.timedelta(days=31))
+        seen = Seen()
+        for role in ("samarinda", "kaltim", "national"):
+            for kind in ("csv", "xlsx", "pdf"):
+                response = staff.html(role).get(
+                    f"/reports/export.{kind}", {"month": month.strftime("%Y-%m")}
+                )
+                assert response.status_code == 200, (role, kind)
+                content = response.content
+                if kind == "xlsx":
+                    book = openpyxl.load_workbook(io.BytesIO(content))
+                    content = "\n".join(
+                        str(cell)
+                        for sheet in book
+                        for row in sheet.iter_rows(values_only=True)
+                        for cell in row
+                    ).encode()
+                elif kind == "pdf":
+                    reader = PdfReader(io.BytesIO(content))
+                    content = "\n".join(page.extract_text() or "" for page in reader.pages).encode()
+                assert content.strip(), (role, kind)
+                seen.items.append((f"{role} export {kind}", content))
+        root = Client()
+        root.force_login(User.objects.create_superuser("akar", "akar@example.id", "sandi-akar"))
+        for url in (
+            f"/admin/complaints/complaint/{complaint.pk}/change/",
+            "/admin/complaints/complaint/",
+            f"/admin/complaints/complaint/?q={complaint.tracking_number}",
+            "/admin/complaints/disposition/",
+            "/admin/auth/user/",
+        ):
+            response = root.get(url)
+            assert response.status_code == 200, url
+            seen.add(f"admin {url}", response)
+        assert seen.leaks(ANONYMOUS) == []
         assert log_leaks(all_logs.records, ANONYMOUS) == []
 
     def test_no_error_answer_of_any_action_shows_the_reporter(
