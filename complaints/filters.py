@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import workflow
 from complaints.models import Complaint, ComplaintQuerySet
 from complaints.selectors import search_complaints
+from lapor.lib.bounds import validate_query_day
 from routing.models import Category
 
 
@@ -46,11 +47,12 @@ class StaffComplaintFilter(django_filters.FilterSet):
         max_length=13,
         help_text=_("A Kemendagri code (64, 64.72, 64.72.01): that region and everything in it."),
     )
+    # Bounded (``lapor.lib.bounds``): a day's start in UTC, and the next day's, must exist.
     submitted_from = django_filters.DateFilter(
-        label=_("Received from"), method="filter_submitted_from"
+        label=_("Received from"), method="filter_submitted_from", validators=[validate_query_day]
     )
     submitted_to = django_filters.DateFilter(
-        label=_("Received until"), method="filter_submitted_to"
+        label=_("Received until"), method="filter_submitted_to", validators=[validate_query_day]
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput

@@ -199,17 +199,29 @@ def _pack_cursor(value: object, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{text}|{pk}".encode()).decode().rstrip("=")
 
 
+# The range of a 64-bit integer column (ids are BigAutoField), in PostgreSQL and SQLite alike.
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
+
 def _unpack_cursor(cursor: str, *, moment: bool) -> tuple[dt.datetime | int, int] | None:
-    """The position in a cursor (an aware datetime or a number, then the id), or None for one
-    that cannot be read."""
+    """The position in a cursor (an aware datetime in UTC or a number, then the id), or None for
+    one that cannot be read or names a position no row can have: a number or id beyond a
+    64-bit column, or a moment whose UTC falls outside the years 1 to 9999 (0001-01-01T00:00+14:00
+    is still 31 December of the year 0 in UTC; comparing it with a column overflows)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        text, _sep, pk = raw.partition("|")
+        text, _sep, pk_text = raw.partition("|")
+        pk = int(pk_text)
+        if not _BIGINT_MIN <= pk <= _BIGINT_MAX:
+            return None
         if not moment:
-            return int(text), int(pk)
+            value = int(text)
+            return (value, pk) if _BIGINT_MIN <= value <= _BIGINT_MAX else None
         when = dt.datetime.fromisoformat(text)
-        return (when, int(pk)) if when.tzinfo is not None else None
-    except (ValueError, UnicodeDecodeError):
+        if when.tzinfo is None:
+            return None
+        return when.astimezone(dt.UTC), pk
+    except (ValueError, UnicodeDecodeError, OverflowError):
         return None
 
 

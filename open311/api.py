@@ -43,6 +43,10 @@ from open311.models import Open311Request
 from routing.models import Category, Region
 
 _ATTRIBUTE = re.compile(r"^attribute\[(?P<code>[a-z_]+)\]$")
+# What a service code (a category's slug) or a region code (64.72.01) can be. Anything else is
+# unknown without asking the database, which would refuse some of it (PostgreSQL: a NUL) with
+# an error rather than with no row.
+_CODE = re.compile(r"[A-Za-z0-9._-]{1,40}")
 # The codes of serializers.service_definition, in its order.
 ATTRIBUTES = ("kind", "title", "region", "incident_date", "anonymous", "confidential")
 # submit_complaint's fields, by the Open311 parameter they come from.
@@ -260,7 +264,8 @@ def _read_submission(params: QueryDict) -> dict[str, Any]:
     if not service_code:
         errors.append(_required("service_code"))
     else:
-        category = selectors.service_list().filter(code=service_code).first()
+        if _CODE.fullmatch(service_code):
+            category = selectors.service_list().filter(code=service_code).first()
         if category is None:
             errors.append(_unknown_service(service_code))
 
@@ -268,7 +273,8 @@ def _read_submission(params: QueryDict) -> dict[str, Any]:
     if not attributes.get("region"):
         errors.append(_required("attribute[region]"))
     else:
-        region = Region.objects.filter(code=attributes["region"]).first()
+        if _CODE.fullmatch(attributes["region"]):
+            region = Region.objects.filter(code=attributes["region"]).first()
         if region is None:
             errors.append(
                 _("attribute[region]: there is no region “%(code)s”.")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from lapor.lib.bounds import FIRST_MOMENT, LAST_MOMENT, moment_in_range
 from open311.errors import Open311Error
 
 # The spec's defaults: the most recent 90 days, at most 1000 requests.
@@ -17,6 +19,12 @@ MAX_RESULTS = 1000
 # each one counts against the address's lookup limit (LAPOR_LOOKUP_RATE).
 MAX_IDS = 10
 STATUSES = ("open", "closed")
+# What a service code can be (a category's slug, as in the URL of a service definition):
+# anything else is refused before the database sees it (PostgreSQL refuses a NUL with an error).
+_SERVICE_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+# A page number: ASCII digits only (``"²".isdigit()`` holds, but int() refuses it), and few of
+# them (int() refuses more than 4300 digits).
+_NUMBER = re.compile(r"[0-9]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -53,14 +61,25 @@ def _moment(params: QueryDict, name: str, errors: list[str]) -> dt.datetime | No
             % {"name": name}
         )
         return None
+    # The window reaches 90 days from either end, and the database compares in UTC.
+    if not moment_in_range(moment):
+        errors.append(
+            _("%(name)s: give a moment from %(first)s to %(last)s.")
+            % {"name": name, "first": _w3c(FIRST_MOMENT), "last": _w3c(LAST_MOMENT)}
+        )
+        return None
     return moment
+
+
+def _w3c(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _positive(params: QueryDict, name: str, default: int, top: int, errors: list[str]) -> int:
     text = params.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= top:
+    if not _NUMBER.fullmatch(text) or not 1 <= int(text) <= top:
         errors.append(
             _("%(name)s: give a whole number from 1 to %(top)d.") % {"name": name, "top": top}
         )
@@ -78,6 +97,9 @@ def parse_request_query(params: QueryDict, *, now: dt.datetime) -> RequestQuery:
     errors: list[str] = []
     start = _moment(params, "start_date", errors)
     end = _moment(params, "end_date", errors)
+    service_codes = _comma_list(params, "service_code")
+    if not all(_SERVICE_CODE.fullmatch(code) for code in service_codes):
+        errors.append(_("service_code: give codes from services.json, separated by commas."))
     statuses = [s.lower() for s in _comma_list(params, "status")]
     if any(s not in STATUSES for s in statuses):
         errors.append(_("status: give open, closed, or both separated by a comma."))
@@ -103,7 +125,7 @@ def parse_request_query(params: QueryDict, *, now: dt.datetime) -> RequestQuery:
         raise Open311Error(400, errors)
     return RequestQuery(
         ids=ids,
-        service_codes=_comma_list(params, "service_code"),
+        service_codes=service_codes,
         start=start,
         end=end,
         statuses=statuses,

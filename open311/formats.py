@@ -14,6 +14,8 @@ from xml.etree import ElementTree as ET  # writes XML; nothing here parses any
 
 from django.http import HttpResponse
 
+from lapor.lib.text import xml_safe
+
 
 class Format(StrEnum):
     JSON = "json"
@@ -39,11 +41,14 @@ _ITEM_NAMES = {
 
 
 def _text(value: Any) -> str:
+    """An element's text. A character XML 1.0 cannot carry (a control character in a report
+    stored before such text was refused, or written around the services) becomes U+FFFD: one
+    such report must not make the whole list unreadable."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

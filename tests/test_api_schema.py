@@ -21,7 +21,7 @@ def test_schema_validates_without_warnings() -> None:
     assert "post" in paths["/api/v1/complaints/{tracking_number}/support/"]
     assert "get" in paths["/api/v1/agencies/{code}/"]
     assert "get" in paths["/api/v1/reports/evaluation/"]
-    assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+    assert {"knoxApiToken", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
 
 
 def test_the_public_endpoints_are_documented_with_their_answers() -> None:
@@ -49,7 +49,7 @@ def test_the_public_endpoints_are_documented_with_their_answers() -> None:
     evaluation = paths["/api/v1/reports/evaluation/"]["get"]
     assert {"200", "400", "401", "403", "404"} <= set(evaluation["responses"])
     assert {"quarter", "region"} <= {p["name"] for p in evaluation["parameters"]}
-    assert evaluation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
+    assert evaluation["security"] == [{"knoxApiToken": []}, {"cookieAuth": []}]
 
 
 def test_the_citizen_account_endpoints_are_documented_with_their_answers() -> None:
@@ -63,4 +63,4 @@ def test_the_citizen_account_endpoints_are_documented_with_their_answers() -> No
     assert {"X-Access-Key", "tracking_number"} <= {p["name"] for p in claim["parameters"]}
     # A token or the web session; never without credentials.
     for operation in (mine, claim):
-        assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
+        assert operation["security"] == [{"knoxApiToken": []}, {"cookieAuth": []}]

@@ -37,9 +37,7 @@ def with_token(token: str) -> Client:
 
 
 def test_issued_once_kept_as_a_digest(admin_client: Client, officer: User) -> None:
-    response = admin_client.post(
-        "/admin/knox/authtoken/add/", {"user": officer.pk, "days": "30"}
-    )
+    response = admin_client.post("/admin/knox/authtoken/add/", {"user": officer.pk, "days": "30"})
     assert response.status_code == 200
     (token,) = re.findall(r'<code id="api-token">([0-9a-f]{64})</code>', response.content.decode())
     assert not any(token in value for value in response.cookies.values())  # no message cookie
