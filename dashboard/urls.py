@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from dashboard import views
+from dashboard import twofactor, views
 
 app_name = "dashboard"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("dua-langkah/", twofactor.two_factor, name="two-factor"),
     re_path(rf"^complaints/{_TN}/$", views.complaint_detail, name="complaint"),
     re_path(
         rf"^complaints/{_TN}/attachments/(?P<position>[0-9]{{1,3}})/$",

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "axes",
     "drf_spectacular",
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dashboard.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into our lockout page.
@@ -190,6 +195,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lapor.client.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "dashboard.views.locked_out"
 AXES_VERBOSE = False
+# Two-step sign-in (dashboard/twofactor.py): required for the admin, coordinators and whoever
+# may reveal a reporter; for OPD officers too with LAPOR_2FA_FOR_OFFICERS. LAPOR_2FA=0 turns it
+# off everywhere: for the test suite's other tests, never for a deployment.
+LAPOR_2FA = env.bool("LAPOR_2FA", default=True)
+LAPOR_2FA_FOR_OFFICERS = env.bool("LAPOR_2FA_FOR_OFFICERS", default=False)
+OTP_TOTP_ISSUER = "LAPOR"
 LOGIN_URL = "dashboard:login"
 LOGIN_REDIRECT_URL = "dashboard:inbox"
 LOGOUT_REDIRECT_URL = "dashboard:login"

@@ -77,6 +77,18 @@ def _celery_broker() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _suite_settings(settings: Any) -> None:
+    """What every test starts from (a module may override ``_isolated_media_and_cache``, never
+    this). The API's limit is tested on its own (tests/lib/test_api_throttle.py), the lookups'
+    too (tests/complaints/test_lookups.py): elsewhere, with Redis counting across tests, the
+    suite's own requests would reach them. Two-step sign-in is tested on its own as well
+    (tests/dashboard/test_two_factor.py)."""
+    settings.LAPOR_API_USER_RATE = settings.LAPOR_API_ADDRESS_RATE = "1000000/s"
+    settings.LAPOR_LOOKUP_RATE = "1000000/s"
+    settings.LAPOR_2FA = False
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None]:
     """Each test gets its own upload folder and an empty cache (rate-limit counters)."""
     media = tmp_path / "media"
@@ -92,10 +104,6 @@ def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]  # pytest-django's settings fixture
     # Demo accounts are created in many tests; a deliberately slow hash would dominate them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]  # pytest-django's settings fixture
-    # The API's limit is tested on its own (tests/lib/test_api_throttle.py), the lookups' too; elsewhere, with
-    # Redis counting across tests, the suite's own requests would reach it.
-    settings.LAPOR_API_USER_RATE = settings.LAPOR_API_ADDRESS_RATE = "1000000/s"  # type: ignore[attr-defined]  # pytest-django's settings fixture
-    settings.LAPOR_LOOKUP_RATE = "1000000/s"  # type: ignore[attr-defined]  # the same: tests/complaints/test_lookups.py tests it
     cache.clear()
     clear_settings_cache()
     yield

@@ -76,7 +76,7 @@ def test_no_page_breaks_the_policy(
     page.wait_for_timeout(500)  # Swagger UI draws after its scripts load
 
     log_in(page, f"{base}/dashboard/login/", "kaltim", DEMO_PASSWORD)
-    for path in ("/dashboard/", "/reports/", "/reports/evaluation/"):
+    for path in ("/dashboard/", "/reports/", "/reports/evaluation/", "/dashboard/dua-langkah/"):
         response = page.goto(f"{base}{path}")
         assert response is not None and response.status == 200, path
 

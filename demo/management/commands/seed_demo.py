@@ -174,3 +174,7 @@ class Command(BaseCommand):
         for username, _agency in DEMO_OFFICERS:
             if username in officers:
                 self.stdout.write(f"  {username:<18} {officers[username]}")
+        self.stdout.write(
+            "The admin and the coordinators set up two-step sign-in at their first login (any "
+            "authenticator app, or: oathtool --totp -b <the key shown>); OPD officers may."
+        )
