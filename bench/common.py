@@ -7,6 +7,9 @@ The benches run as scripts (``python bench/<name>/run.py``) and put this folder 
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
+import hmac
 import http.client
 import http.cookies
 import os
@@ -15,6 +18,7 @@ import resource
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -425,9 +429,47 @@ class Browser:
         )
         if status != 302:
             raise BenchError(f"login of {username} answered {status}, not a redirect: {body[:300]}")
-        status, _page, _ms = self.get(headers.get("Location", "/dashboard/"))
+        location = headers.get("Location", "/dashboard/")
+        status, page, page_headers, _ms = self.request("GET", location)
+        if status == 302 and "/dashboard/dua-langkah/" in page_headers.get("Location", ""):
+            self._second_step(username, page_headers["Location"])
+            status, _page, _ms = self.get(location)
         if status != 200:
             raise BenchError(f"after the login of {username}, the inbox answered {status}")
+
+    def _second_step(self, username: str, url: str) -> None:
+        """Set up two-step sign-in as a coordinator does the first time: read the key from the
+        page and enter the code an authenticator app would show (``forget_second_steps`` made
+        every login of the bench a first one)."""
+        status, page, _ms = self.get(url)
+        key = re.search(r'<code id="totp-key">([A-Z2-7 ]+)</code>', page)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or key is None or token is None:
+            raise BenchError(f"{username}: the two-step setup answered {status} without a key")
+        form = {"code": totp_now(key[1]), "next": "/dashboard/", "csrfmiddlewaretoken": token[1]}
+        status, body, _headers, _ms = self.request("POST", url, urllib.parse.urlencode(form))
+        if status != 200 or "recovery-codes" not in body:
+            raise BenchError(f"{username}: the two-step code was refused ({status})")
+
+
+def totp_now(key: str) -> str:
+    """The six-digit code of an authenticator app for the base32 ``key`` (RFC 6238)."""
+    secret = base64.b32decode(key.replace(" ", ""))
+    counter = struct.pack(">Q", int(time.time()) // 30)
+    mac = hmac.new(secret, counter, hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    number = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{number:06d}"
+
+
+def forget_second_steps(database_url: str) -> None:
+    """Remove every authenticator of the bench database, so that each staff login of a run sets
+    up two-step sign-in anew (a bench database is never a deployment's)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for table in ("otp_static_statictoken", "otp_static_staticdevice", "otp_totp_totpdevice"):
+            conn.execute(f"DELETE FROM {table}")  # noqa: S608  (our own table names)
 
 
 # --- /proc -----------------------------------------------------------------------------------

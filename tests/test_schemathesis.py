@@ -39,7 +39,7 @@ from tests.helpers import api_token, route_fully
 # Live server threads share the database: the data must be committed, and flushed afterwards.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_EXAMPLES = 50
+MAX_EXAMPLES = 100
 # Index in ``Demo.tokens`` of who may take each staff action: the OPD officer, the regency or
 # province coordinator, the national one.
 ROLE = {"dispose": 1, "pass-up": 2, "archive": 2, "privacy": 2, "reveal": 3}

@@ -53,6 +53,7 @@ from common import (
     demo_password,
     fill,
     flush_redis,
+    forget_second_steps,
     free_port,
     git_dirty_files,
     git_head,
@@ -477,6 +478,7 @@ def page_phase(
         log = Path(tmp) / "gunicorn.log"
         print(f"Starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}", flush=True)
         try:
+            forget_second_steps(database_url)
             with gunicorn(env, port, args.workers, log, "/dashboard/login/"):
                 for user in USERS:
                     browser = Browser(port)
