@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_view,
     inline_serializer,
 )
 from knox.auth import TokenAuthentication
@@ -318,6 +319,14 @@ class CategoryListApi(generics.ListAPIView):
         return Category.objects.filter(is_active=True).order_by("position", "code")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: RegionSerializer(many=True),
+            400: OpenApiResponse(FIELD_ERRORS, description="A parent that cannot be a code."),
+        }
+    )
+)
 class RegionListApi(generics.ListAPIView):
     """Children of a region (``?parent=64``), or the provinces without ``parent``."""
 

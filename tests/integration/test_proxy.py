@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, wait_for_port
+
 pytestmark = pytest.mark.nginx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,21 +27,6 @@ TEMPLATE = ROOT / "deploy" / "nginx" / "templates" / "lapor.conf.template"
 NGINX = os.environ.get("LAPOR_NGINX", "/usr/sbin/nginx")
 WORKERS = 2
 PROBE = b"GET /static/css/lapor.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 def answer_within(port: int, seconds: float) -> bytes | None:
@@ -107,7 +94,7 @@ def gunicorn(tmp_path: Path) -> Iterator[int]:
         "60",
     ]
     with running(command, cwd=ROOT, env=env):
-        wait_for(port)
+        wait_for_port(port)
         yield port
 
 
@@ -140,7 +127,7 @@ def nginx(gunicorn: int, tmp_path: Path) -> Iterator[int]:
     )
     assert checked.returncode == 0, checked.stderr
     with running([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")]):
-        wait_for(port)
+        wait_for_port(port)
         yield port
 
 

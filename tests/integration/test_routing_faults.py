@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import pytest
 from django.conf import settings
 
 from complaints.models import Complaint, RoutingOutbox
-from tests.helpers import api_data
+from tests.helpers import api_data, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,22 +34,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
 @dataclass
@@ -104,7 +87,7 @@ class Stack:
                 str(self.tmp),
             ],
         )
-        _wait_for_port(self.redis_port)
+        wait_for_port(self.redis_port)
 
     def start_worker(self) -> None:
         self.start(
@@ -149,7 +132,7 @@ class Stack:
 @pytest.fixture
 def stack(tmp_path: Path, tree: dict[str, Any]) -> Iterator[Stack]:
     db = settings.DATABASES["default"]
-    redis_port, web_port = _free_port(), _free_port()
+    redis_port, web_port = free_port(), free_port()
     env = {
         **os.environ,
         "DEBUG": "1",
@@ -181,7 +164,7 @@ def stack(tmp_path: Path, tree: dict[str, Any]) -> Iterator[Stack]:
                 "--log-level=warning",
             ],
         )
-        _wait_for_port(web_port)
+        wait_for_port(web_port)
         stack.start_worker()
         stack.start(
             "beat",
