@@ -27,6 +27,12 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
 
 
+def _code_or_none(value: object) -> str | None:
+    """``value`` if it can be a Kemendagri code (digits and dots), else None."""
+    text = str(value or "")
+    return text if 0 < len(text) <= 13 and text.replace(".", "").isdigit() else None
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         return obj.name
@@ -111,8 +117,9 @@ class ComplaintForm(forms.Form):
         source = self.data if self.is_bound else self.initial
         self.regency_choices = Region.objects.none()
         self.district_choices = Region.objects.none()
-        province = source.get("province")
-        regency = source.get("regency")
+        # Codes as typed, used only if they can be codes (a NUL would make PostgreSQL fail).
+        province = _code_or_none(source.get("province"))
+        regency = _code_or_none(source.get("regency"))
         if province:
             self.regency_choices = Region.objects.filter(
                 parent_id=province, level=Region.Level.REGENCY

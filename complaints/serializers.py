@@ -18,6 +18,7 @@ from complaints.models import (
     ComplaintEvent,
 )
 from complaints.selectors import public_event_list, response_list
+from lapor.fields import CodeRelatedField
 from routing.models import Agency, Category, Region
 
 
@@ -27,12 +28,12 @@ class ComplaintCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Complaint.Kind.choices)
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH, trim_whitespace=False)
     description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, trim_whitespace=False)
-    category = serializers.SlugRelatedField(
+    category = CodeRelatedField(
         slug_field="code",
         queryset=Category.objects.filter(is_active=True),
         error_messages={"does_not_exist": _("Unknown category “{value}”.")},
     )
-    region = serializers.SlugRelatedField(
+    region = CodeRelatedField(
         slug_field="code",
         queryset=Region.objects.filter(level__in=[Region.Level.REGENCY, Region.Level.DISTRICT]),
         help_text="Kemendagri code of a regency/city (64.72) or of a district (64.72.01).",

@@ -18,7 +18,8 @@ from complaints.models import (
     ComplaintEvent,
     Disposition,
 )
-from routing.models import Agency, Category
+from lapor.fields import CodeRelatedField
+from routing.models import Agency
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -30,9 +31,7 @@ class AgencySerializer(serializers.ModelSerializer):
 class StaffComplaintSerializer(serializers.ModelSerializer):
     """One row of the staff inbox."""
 
-    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
+    category: CodeRelatedField = CodeRelatedField(slug_field="code", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
     current_agency = AgencySerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -217,7 +216,7 @@ class AnswerInput(VersionInput):
 
 class TransferInput(VersionInput):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
-    suggested_agency = serializers.SlugRelatedField(
+    suggested_agency = CodeRelatedField(
         slug_field="code",
         queryset=Agency.objects.filter(is_active=True),
         required=False,
@@ -231,7 +230,7 @@ class NoteInput(serializers.Serializer):
 
 
 class DisposeInput(VersionInput):
-    to_agency = serializers.SlugRelatedField(
+    to_agency = CodeRelatedField(
         slug_field="code",
         queryset=Agency.objects.filter(is_active=True),
         help_text="Code of an agency below the coordinator.",
