@@ -11,6 +11,7 @@ from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX
 from lapor import queue as background
 from lapor.lib.uploads import ALLOWED_EXTENSIONS
 from routing.models import Category, Region
+from routing.selectors import is_region_code
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -25,12 +26,6 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
-
-
-def _code_or_none(value: object) -> str | None:
-    """``value`` if it can be a Kemendagri code (digits and dots), else None."""
-    text = str(value or "")
-    return text if 0 < len(text) <= 13 and text.replace(".", "").isdigit() else None
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -118,8 +113,9 @@ class ComplaintForm(forms.Form):
         self.regency_choices = Region.objects.none()
         self.district_choices = Region.objects.none()
         # Codes as typed, used only if they can be codes (a NUL would make PostgreSQL fail).
-        province = _code_or_none(source.get("province"))
-        regency = _code_or_none(source.get("regency"))
+        province, regency = source.get("province"), source.get("regency")
+        province = province if is_region_code(province) else None
+        regency = regency if is_region_code(regency) else None
         if province:
             self.regency_choices = Region.objects.filter(
                 parent_id=province, level=Region.Level.REGENCY

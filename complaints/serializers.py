@@ -194,8 +194,8 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
         return super().to_representation(instance)
 
     def get_title(self, obj: Complaint) -> str | None:
-        # A confidential report shows no title or text to anyone without its key.
-        return None if obj.is_confidential and not self.context.get("private") else obj.title
+        # A confidential report without its key never gets here (``to_representation``).
+        return obj.title
 
     def get_transfer_count(self, obj: Complaint) -> int | None:
         return obj.transfer_requests.count()

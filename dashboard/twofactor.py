@@ -39,7 +39,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from routing.models import Agency, Officer
+from routing.models import Agency
+from routing.selectors import staff_agency
 
 RECOVERY_CODES = 10
 # Paths a signed-in user may open before the second step (logging in and out, this step).
@@ -60,10 +61,10 @@ def required(user: AbstractBaseUser | AnonymousUser) -> bool:
     assert isinstance(user, User)
     if user.is_staff or user.is_superuser or user.has_perm("complaints.reveal_reporter"):
         return True
-    officer = Officer.objects.select_related("agency").filter(user_id=user.pk).first()
-    if officer is None:
+    agency = staff_agency(user)
+    if agency is None:
         return False
-    if officer.agency.level != Agency.Level.OPD or settings.LAPOR_2FA_FOR_OFFICERS:
+    if agency.level != Agency.Level.OPD or settings.LAPOR_2FA_FOR_OFFICERS:
         return True
     return user_has_device(user, confirmed=True)  # an officer who chose it
 

@@ -64,9 +64,6 @@ def recap_scope_of(agency: Agency) -> RecapScope | None:
     return RecapScope(agency, agency.region)
 
 
-REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2})?")
-
-
 def access_recap_region(
     user: AbstractBaseUser | AnonymousUser, region_code: str
 ) -> tuple[RecapScope, Region | None]:
@@ -80,9 +77,7 @@ def access_recap_region(
         raise PermissionDenied(_("Only coordinators read the recaps."))
     if not region_code:
         return scope, scope.region
-    # Kemendagri codes are digits and dots ("64", "64.72"); anything else (a NUL, which
-    # PostgreSQL refuses) is no region, and never reaches the database.
-    if not REGION_CODE.fullmatch(region_code):
+    if not routing_selectors.is_region_code(region_code):
         raise Http404(_("No such province or regency/city."))
     region = Region.objects.filter(code=region_code, level__lte=Region.Level.REGENCY).first()
     if region is None:

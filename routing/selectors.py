@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -195,6 +196,16 @@ def subtree_ids(root: Agency) -> set[int]:
         frontier = [child for node in frontier for child in children.get(node, ())]
         found.update(frontier)
     return found
+
+
+# A Kemendagri code: province "64", regency/city "64.72", district "64.72.01", village
+# "64.72.01.1001". Text that is not one (a NUL, which PostgreSQL refuses with an error, among
+# others) never reaches a query.
+REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?")
+
+
+def is_region_code(text: object) -> bool:
+    return isinstance(text, str) and REGION_CODE.fullmatch(text) is not None
 
 
 def region_codes(region_code: str) -> tuple[str, str | None]:

@@ -72,8 +72,9 @@ def log_in(client: Client, email: str = "warga@example.id", password: str = PASS
 
 
 def cannot_log_in(email: str, password: str) -> bool:
-    response = Client().post("/akun/masuk/", {"username": email, "password": password})
-    return response.status_code == 200 and "_auth_user_id" not in Client().session
+    client = Client()
+    response = client.post("/akun/masuk/", {"username": email, "password": password})
+    return response.status_code == 200 and "_auth_user_id" not in client.session
 
 
 @pytest.fixture
