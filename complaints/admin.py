@@ -17,7 +17,7 @@ from complaints.models import (
     ComplaintEvent,
     DeadlineBreach,
     Disposition,
-    RoutingFailure,
+    Message,
     TransferRequest,
 )
 
@@ -146,14 +146,28 @@ class DeadlineBreachAdmin(ReadOnlyAdmin):
     ordering = ["-created_at"]
 
 
-@admin.register(RoutingFailure)
-class RoutingFailureAdmin(admin.ModelAdmin):
-    """The dead-letter list: reports the routing worker gave up on, with the error."""
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    """The outbox, for inspection: what is pending, sent and given up on, with the last error.
+    The sealed secret is never shown."""
 
-    list_display = ["complaint", "step", "attempts", "created_at", "resolved_at"]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["complaint", "step", "error", "attempts", "created_at"]
+    list_display = ["key", "kind", "attempts", "created_at", "sent_at", "outcome", "failed_at"]
+    list_filter = ["kind", "outcome", ("failed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key"]
+    fields = [
+        "kind",
+        "key",
+        "complaint",
+        "agency",
+        "data",
+        "created_at",
+        "published_at",
+        "next_attempt_at",
+        "claimed_until",
+        "attempts",
+        "sent_at",
+        "outcome",
+        "failed_at",
+        "error",
+    ]
     ordering = ["-created_at"]
-
-    def has_add_permission(self, request: HttpRequest, obj: RoutingFailure | None = None) -> bool:
-        return False

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import partial
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth import get_user
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone, translation
@@ -26,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import selectors, services
+from complaints import idempotency, selectors, services
 from complaints.citizen_actions import CitizenAction, perform_citizen_action
 from complaints.emails import private_link_path
 from complaints.filters import PublicComplaintFilter
@@ -44,6 +50,7 @@ from complaints.serializers import (
     OwnedComplaintSerializer,
 )
 from complaints.views import attachment_response
+from complaints.workflow import SUBMIT
 from lapor.client import (
     address_digest,
     client_ip,
@@ -99,6 +106,32 @@ RETRY_AFTER = OpenApiParameter(
     response=[429],
     description="Seconds until the address may try again.",
 )
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER,
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.MAX_KEY_LENGTH,
+        "pattern": f"^{idempotency.KEY_PATTERN}$",
+    },
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A value of your own (a random UUID) to retry safely: a request with a key already "
+        f"used within {settings.LAPOR_IDEMPOTENCY_HOURS} hours and the same content files "
+        "nothing and gets the first answer again (the same report and access key), with "
+        f"{idempotency.REPLAYED_HEADER}: true; with other content it is refused (422). Keys "
+        "sent with a token or a signed-in session are that account's own."
+    ),
+)
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    idempotency.REPLAYED_HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    enum=["true"],
+    description="Present when this is the first answer to the same Idempotency-Key, again.",
+)
 
 
 class PublicListQuery(serializers.Serializer):
@@ -146,6 +179,10 @@ class ComplaintListCreateApi(APIView):
 
     def get_queryset(self) -> QuerySet[Complaint]:
         return Complaint.objects.public()
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # A token is read only for an Idempotency-Key's scope; a bad one is 401, not 403.
+        return "Token"
 
     @extend_schema(
         operation_id="complaints_list",
@@ -203,47 +240,123 @@ class ComplaintListCreateApi(APIView):
         responses={
             201: ComplaintCreatedSerializer,
             400: OpenApiResponse(
-                FIELD_ERRORS_OR_DETAIL, description="Bad input; nothing was stored."
+                FIELD_ERRORS_OR_DETAIL,
+                description="Bad input, or a malformed Idempotency-Key; nothing was stored.",
+            ),
+            401: OpenApiResponse(
+                ERROR,
+                description="An Idempotency-Key sent with an unknown or expired token (a "
+                "token is read only for the key's scope).",
+            ),
+            409: OpenApiResponse(
+                ERROR,
+                description="The first answer to this Idempotency-Key can no longer be given "
+                "(the server's sealing keys were rotated).",
             ),
             413: OpenApiResponse(ERROR, description="A body larger than any valid submission."),
+            422: OpenApiResponse(
+                ERROR,
+                description="The Idempotency-Key was used for a request with other content.",
+            ),
             429: OpenApiResponse(
                 ERROR, description="Over LAPOR_SUBMIT_RATE submissions from this address."
             ),
         },
-        parameters=[RETRY_AFTER],
+        parameters=[RETRY_AFTER, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         summary="File a report",
         description=(
             "Checks every field and file, stores nothing when anything is refused (400 with "
             "messages per field), and answers 429 with Retry-After when the client address "
-            "has sent more than LAPOR_SUBMIT_RATE submissions."
+            "has sent more than LAPOR_SUBMIT_RATE submissions. With an Idempotency-Key, a "
+            "retry gets the first answer again and files nothing (nor counts against the "
+            "limit)."
         ),
     )
     def post(self, request: Request) -> Response:
-        wait = submission_wait_seconds(request._request)
-        if wait is not None:
-            return Response(
-                {"detail": _("Too many reports from your address. Please try again later.")},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(wait)},
-            )
-        serializer = ComplaintCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        receipt = services.submit_complaint(
-            **serializer.validated_data,
-            ip_address=client_ip(request._request),
-            language=translation.get_language() or settings.LANGUAGE_CODE,
-            now=timezone.now(),
-        )
-        complaint = receipt.complaint
+        now = timezone.now()
+        try:
+            attempt = _idempotency_attempt(request)
+            # A retry is answered before the limit counts it: it files nothing.
+            answer = idempotency.previous_answer(attempt, now=now) if attempt else None
+            if answer is None:
+                _count_submission(request)
+                serializer = ComplaintCreateSerializer(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                answer = idempotency.submit_once(
+                    attempt,
+                    now=now,
+                    submit=partial(_submit, request, serializer.validated_data, now=now),
+                )
+        except idempotency.IdempotencyError as exc:
+            return Response({"detail": exc.message()}, status=exc.status)
+        complaint = answer.complaint
         body = ComplaintCreatedSerializer(
             {
                 "tracking_number": complaint.tracking_number,
-                "access_key": receipt.access_key,
-                "status": complaint.status,
-                "url": request.build_absolute_uri(private_link_path(complaint, receipt.access_key)),
+                "access_key": answer.secret,
+                # The status it was filed in: a retry's answer is the first answer, also when
+                # the report has moved on since.
+                "status": SUBMIT.target,
+                "url": request.build_absolute_uri(private_link_path(complaint, answer.secret)),
             }
         ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        headers = {idempotency.REPLAYED_HEADER: "true"} if answer.replayed else None
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+def _count_submission(request: Request) -> None:
+    """Count a submission from this address (``LAPOR_SUBMIT_RATE``, shared with the form).
+
+    :raises Throttled: over the limit (429 with ``Retry-After``).
+    """
+    wait = submission_wait_seconds(request._request)
+    if wait is not None:
+        refused = exceptions.Throttled(
+            detail=_("Too many reports from your address. Please try again later.")
+        )
+        refused.wait = wait  # type: ignore[attr-defined]  # as in _count_lookup: no English sentence after the message
+        raise refused
+
+
+def _submit(request: Request, fields: dict[str, Any], *, now: dt.datetime) -> tuple[Complaint, str]:
+    receipt = services.submit_complaint(
+        **fields,
+        ip_address=client_ip(request._request),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        now=now,
+    )
+    return receipt.complaint, receipt.access_key
+
+
+def _idempotency_attempt(request: Request) -> idempotency.Attempt | None:
+    """The request's Idempotency-Key with its scope and the fingerprint of its content.
+
+    :raises BadKeyError: a malformed key.
+    """
+    key = idempotency.read_key(request.headers.get(idempotency.HEADER))
+    if key is None:
+        return None
+    return idempotency.Attempt(
+        scope=idempotency.api_scope(_account(request)),
+        key=key,
+        fingerprint=idempotency.fingerprint(request.data),
+    )
+
+
+def _account(request: Request) -> AbstractBaseUser | None:
+    """The account a request with an Idempotency-Key comes from, for the key's scope only.
+    Filing needs no account, so the view authenticates no one (and files no report into an
+    account); but a key sent with a token or a signed-in session is that account's own.
+
+    :raises AuthenticationFailed: an unknown or expired token (401): a retry is refused rather
+        than moved to the anonymous scope, where it would file the report again.
+    """
+    found = TokenAuthentication().authenticate(request)
+    if found is not None:
+        user: AbstractBaseUser = found[0]
+        return user
+    session_user = get_user(request._request)
+    return session_user if isinstance(session_user, AbstractBaseUser) else None
 
 
 def _count_lookup(request: Request) -> None:

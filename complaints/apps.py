@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from complaints import senders
+
+        senders.register()

@@ -9,10 +9,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from complaints import workflow
-from complaints.emails import send_overdue_digest_email
-from complaints.models import Complaint, DeadlineBreach, Disposition, OverdueDigest
-from lapor import queue as background
+from complaints import outbox, workflow
+from complaints.models import Complaint, DeadlineBreach, Disposition, Message
 from routing import selectors as routing_selectors
 from routing.models import Agency
 
@@ -85,8 +83,9 @@ DIGEST_LIMIT = 200
 
 
 def queue_overdue_digests(*, now: dt.datetime) -> int:
-    """Queue today's digest for every agency holding reports past their deadline, once per
-    agency and day, and publish those not sent yet (also ones whose message was lost)."""
+    """Queue today's digest for every agency holding reports past their deadline: one outbox
+    row per agency and day, however often this runs (each hour, to catch what fell overdue
+    since). Returns how many were queued now."""
     day = timezone.localdate(now)
     agency_ids = set(
         Complaint.objects.overdue(now)
@@ -95,39 +94,29 @@ def queue_overdue_digests(*, now: dt.datetime) -> int:
         .values_list("current_agency_id", flat=True)
         .distinct()
     )
+    queued = 0
     for agency_id in sorted(agency_ids):
-        OverdueDigest.objects.get_or_create(
-            agency_id=agency_id, day=day, defaults={"created_at": now}
-        )
-    unsent = list(
-        OverdueDigest.objects.filter(day=day, sent_at__isnull=True).values_list("pk", flat=True)
+        key = f"digest:{agency_id}:{day.isoformat()}"
+        if Message.objects.filter(key=key).exists():
+            continue
+        with transaction.atomic():
+            outbox.enqueue(
+                Message.Kind.OVERDUE_DIGEST,
+                key,
+                now=now,
+                agency_id=agency_id,
+                data={"day": day.isoformat()},
+            )
+        queued += 1
+    return queued
+
+
+def overdue_for_digest(*, agency_id: int, now: dt.datetime) -> list[Complaint]:
+    """The reports an agency holds past their deadline, earliest first, for its digest
+    (nothing about any reporter is read)."""
+    return list(
+        Complaint.objects.overdue(now)
+        .filter(current_agency_id=agency_id)
+        .select_related("category")
+        .order_by("due_at", "pk")[:DIGEST_LIMIT]
     )
-    for digest_id in unsent:
-        background.publish_after_commit(background.OVERDUE_DIGEST, digest_id=digest_id)
-    return len(unsent)
-
-
-def send_overdue_digest(*, digest_id: int, now: dt.datetime) -> bool:
-    """Send one agency's digest unless it was sent already; returns whether it was sent now.
-    Nothing about any reporter is in it."""
-    with transaction.atomic():
-        digest = (
-            OverdueDigest.objects.select_for_update(of=("self",))
-            .select_related("agency")
-            .filter(pk=digest_id, sent_at__isnull=True)
-            .first()
-        )
-        if digest is None:
-            return False
-        overdue = list(
-            Complaint.objects.overdue(now)
-            .filter(current_agency_id=digest.agency_id)
-            .select_related("category")
-            .order_by("due_at", "pk")[:DIGEST_LIMIT]
-        )
-        if overdue:
-            send_overdue_digest_email(agency=digest.agency, complaints=overdue, day=digest.day)
-        digest.sent_at = now
-        digest.reports = len(overdue)
-        digest.save(update_fields=["sent_at", "reports"])
-        return bool(overdue)

@@ -1,6 +1,6 @@
-"""A report's way down the hierarchy, one level per routing task: ``routing`` decides where it
-goes (``routing.selectors.next_holder``), the workflow hands it over; and the dead-letter list
-of the steps the worker gave up on."""
+"""A report's way down the hierarchy, one level per routing step (an outbox row delivered by
+the routing worker): ``routing`` decides where it goes (``routing.selectors.next_holder``), the
+workflow hands it over and queues the next step."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from complaints import workflow
-from complaints.models import Complaint, RoutingFailure
+from complaints.models import Complaint
 from routing import selectors as routing_selectors
 from routing.models import Agency
 
@@ -27,8 +27,8 @@ def route_step(*, complaint_id: int, step: int, now: dt.datetime) -> StepResult:
 
     Idempotent: the step is taken only if the report is still being routed and its last
     hand-over is still number ``step`` (the workflow checks it under the lock); a second
-    delivery, or a second worker, finds it moved and changes nothing. The next step is
-    published after commit.
+    delivery, or a second worker, finds it moved and changes nothing. The next step is queued
+    in the same transaction (an outbox row).
 
     :raises Complaint.DoesNotExist: for an unknown report.
     """
@@ -64,17 +64,3 @@ def _decide(complaint: Complaint) -> workflow.Decision:
     if target.level == Agency.Level.OPD:
         return workflow.Decision(workflow.ROUTE_TO_AGENCY, target, rule)
     return workflow.Decision(workflow.ROUTE, target, rule)
-
-
-def record_routing_failure(
-    *, complaint_id: int, step: int, error: str, attempts: int, now: dt.datetime
-) -> None:
-    """Put a report the worker gave up on in the dead-letter list, once per step."""
-    if not Complaint.objects.filter(pk=complaint_id).exists():
-        return
-    RoutingFailure.objects.get_or_create(
-        complaint_id=complaint_id,
-        step=step,
-        resolved_at=None,
-        defaults={"error": error[:10_000], "attempts": attempts, "created_at": now},
-    )

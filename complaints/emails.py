@@ -29,33 +29,44 @@ def private_link_path(complaint: Complaint, access_key: str) -> str:
     )
 
 
-def send_receipt_email(*, complaint: Complaint, access_key: str) -> None:
-    """Send the receipt with the private link, in the language the citizen used."""
+def send_receipt_email(
+    *, complaint: Complaint, access_key: str | None, message_id: str | None = None
+) -> bool:
+    """Send the receipt with the private link (or, without the key, the tracking number
+    alone), in the language the citizen used; False when there is no address."""
     address = complaint.reporter.email
     if not address:
-        return
+        return False
     with translation.override(complaint.language):
         context = {
             "complaint": complaint,
-            "private_url": settings.LAPOR_BASE_URL + private_link_path(complaint, access_key),
+            "private_url": settings.LAPOR_BASE_URL + private_link_path(complaint, access_key)
+            if access_key
+            else "",
             "track_url": settings.LAPOR_BASE_URL + reverse("complaints:track"),
         }
         subject = render_to_string("emails/receipt_subject.txt", context).strip()
         text = render_to_string("emails/receipt_body.txt", context)
         html = render_to_string("emails/receipt_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[address])
+    message = EmailMultiAlternatives(subject, text, to=[address], headers=_headers(message_id))
     message.attach_alternative(html, "text/html")
     message.send()
+    return True
 
 
-def send_reporter_update(*, event: ComplaintEvent) -> None:
+def _headers(message_id: str | None) -> dict[str, str]:
+    return {"Message-ID": message_id} if message_id else {}
+
+
+def send_reporter_update(*, event: ComplaintEvent, message_id: str | None = None) -> bool:
     """Tell the reporter what just happened to their report, in the language they used: the
     answer itself for an answer, else the step in words (with the reason of an archive). The
-    private link cannot be in it (only its hash is kept); the receipt has it."""
+    private link cannot be in it (only its hash is kept); the receipt has it. False when
+    there is no address."""
     complaint = event.complaint
     address = complaint.reporter.email
     if not address:
-        return
+        return False
     response = None
     if event.type == ComplaintEvent.Type.RESPONDED:
         response = (
@@ -75,9 +86,10 @@ def send_reporter_update(*, event: ComplaintEvent) -> None:
         subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
         text = render_to_string(f"emails/{name}_body.txt", context)
         html = render_to_string(f"emails/{name}_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[address])
+    message = EmailMultiAlternatives(subject, text, to=[address], headers=_headers(message_id))
     message.attach_alternative(html, "text/html")
     message.send()
+    return True
 
 
 def _account_link(name: str, user: User, token: str) -> str:
@@ -85,22 +97,27 @@ def _account_link(name: str, user: User, token: str) -> str:
     return settings.LAPOR_BASE_URL + reverse(name, kwargs={"uidb64": uid, "token": token})
 
 
-def _send_account_email(user: User, template: str, context: dict[str, str]) -> None:
+def _send_account_email(
+    user: User, template: str, context: dict[str, str], message_id: str | None
+) -> None:
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     text = render_to_string(f"emails/{template}_body.txt", context)
-    EmailMultiAlternatives(subject, text, to=[user.email]).send()
+    EmailMultiAlternatives(subject, text, to=[user.email], headers=_headers(message_id)).send()
 
 
-def send_activation_email(*, user: User) -> None:
+def send_activation_email(*, user: User, message_id: str | None = None) -> None:
     """The one-time link that confirms a citizen's address and sets the password (valid for
     three days, ``PASSWORD_RESET_TIMEOUT``)."""
     token = activation_tokens.make_token(user)
     _send_account_email(
-        user, "activation", {"url": _account_link("complaints:activate", user, token)}
+        user,
+        "activation",
+        {"url": _account_link("complaints:activate", user, token)},
+        message_id,
     )
 
 
-def send_account_exists_email(*, user: User) -> None:
+def send_account_exists_email(*, user: User, message_id: str | None = None) -> None:
     """Someone asked for an account with an address that has one: say so to the address, with
     the way to a new password (the form told the asker nothing)."""
     _send_account_email(
@@ -110,43 +127,52 @@ def send_account_exists_email(*, user: User) -> None:
             "login_url": settings.LAPOR_BASE_URL + reverse("complaints:login"),
             "reset_url": settings.LAPOR_BASE_URL + reverse("complaints:password-reset"),
         },
+        message_id,
     )
 
 
-def send_password_reset_email(*, user: User) -> None:
+def send_password_reset_email(*, user: User, message_id: str | None = None) -> None:
     """The one-time link to choose a new password (Django's reset token, three days)."""
     token = default_token_generator.make_token(user)
     _send_account_email(
         user,
         "password_reset",
         {"url": _account_link("complaints:password-reset-confirm", user, token)},
+        message_id,
     )
 
 
-def send_agency_notification(*, complaint: Complaint) -> None:
+def send_agency_notification(*, complaint: Complaint, message_id: str | None = None) -> bool:
     """Tell the officers of the agency holding a report that it is now theirs to handle (or to
     verify). Nothing about the reporter is in it: not for an anonymous report, and not for any
     other either."""
     agency = complaint.current_agency
     if agency is None:
-        return
+        return False
     addresses = officer_addresses(agency)
     if not addresses:
-        return
+        return False
     send_staff_email(
         addresses=addresses,
         template="agency_notification",
         context={"complaint": complaint, "agency": agency},
+        message_id=message_id,
     )
+    return True
 
 
-def send_overdue_digest_email(*, agency: Agency, complaints: list[Complaint], day: dt.date) -> None:
-    """The day's list of reports an agency holds past their deadline (no reporter in it)."""
+def send_overdue_digest_email(
+    *, agency: Agency, complaints: list[Complaint], day: dt.date, message_id: str | None = None
+) -> bool:
+    """The day's list of reports an agency holds past their deadline (no reporter in it);
+    False when the agency has no address."""
     addresses = officer_addresses(agency)
     if not addresses:
-        return
+        return False
     send_staff_email(
         addresses=addresses,
         template="overdue_digest",
         context={"agency": agency, "complaints": complaints, "day": day},
+        message_id=message_id,
     )
+    return True

@@ -4,11 +4,18 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Complaint
-from lapor import queue as background
+from complaints.models import (
+    DESCRIPTION_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Complaint,
+    Message,
+)
+from complaints.services import queue_account_email
 from lapor.lib.uploads import ALLOWED_EXTENSIONS
 from routing.models import Category, Region
 from routing.selectors import is_region_code
@@ -213,9 +220,11 @@ class RegisterForm(forms.Form):
 
 
 class PasswordResetRequestForm(PasswordResetForm):
-    """Django's form, with the e-mail sent by the worker (``lapor.queue.PASSWORD_RESET``) after
-    commit: the page answers the same, as fast, whether or not the address has an account."""
+    """Django's form, with the e-mail an outbox row sent by the mail worker: the page answers
+    the same, as fast, whether or not the address has an account."""
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        for user in self.get_users(self.cleaned_data["email"]):
-            background.publish_after_commit(background.PASSWORD_RESET, user_id=user.pk)
+        now = timezone.now()
+        with transaction.atomic():
+            for user in self.get_users(self.cleaned_data["email"]):
+                queue_account_email(Message.Kind.PASSWORD_RESET, user, now=now)

@@ -581,31 +581,6 @@ class Rating(models.Model):
         return f"{self.score} for {self.response_id}"
 
 
-class Notification(models.Model):
-    """An e-mail to the reporter about one event, written with the event: sent at most once
-    (the sender locks the row and marks it), and sent again by beat if its message was lost."""
-
-    event = models.OneToOneField(
-        ComplaintEvent, on_delete=models.CASCADE, related_name="notification"
-    )
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(sent_at__isnull=True),
-                name="notification_unsent",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"notify reporter of event {self.event_id}"
-
-
 class Support(models.Model):
     """A visitor's support (dukungan) of a public report: once per address, and on the web once
     per browser as well. ``address`` is the client address keyed with SECRET_KEY and
@@ -726,94 +701,141 @@ class DeadlineBreach(models.Model):
         return f"{self.agency_id} missed {self.due_at:%Y-%m-%d} on {self.complaint_id}"
 
 
-class RoutingOutbox(models.Model):
-    """A routing step to publish, written in the transaction that made it necessary.
+class MessageQuerySet(models.QuerySet["Message"]):
+    def pending(self) -> MessageQuerySet:
+        """Neither sent nor given up on."""
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True)
 
-    The request publishes it right after commit and deletes the row; a beat task publishes what
-    is left (a broker that was down), so a step is never lost between the database and Celery.
+    def dead(self) -> MessageQuerySet:
+        """The dead-letter list: messages given up on after their last attempt."""
+        return self.filter(sent_at__isnull=True, failed_at__isnull=False)
+
+
+_MessageManagerBase = models.Manager.from_queryset(MessageQuerySet)
+
+
+class MessageManager(_MessageManagerBase["Message"]):
+    pass
+
+
+class Message(models.Model):
+    """One message the portal owes someone (the outbox, ``complaints.outbox``): a routing step
+    for the worker, or an e-mail. Written in the transaction of the change that causes it,
+    published after commit (or by beat's relay), claimed by one worker for a lease, and marked
+    sent once; given up on (the dead-letter list) after its last attempt.
+
+    ``key`` names what the message is about, so that the same message is never queued twice
+    (one receipt per report, one notice per hand-over, one digest per agency and day…).
+    ``secret`` holds, sealed (``lapor.lib.secretbox``), what the message needs and the database
+    must not keep (the receipt's private link); it is erased once the message is sent.
     """
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
-    step = models.PositiveIntegerField()
-    created_at = models.DateTimeField()
+    class Kind(models.TextChoices):
+        ROUTE_STEP = "route_step", _("routing step")
+        RECEIPT = "receipt", _("receipt to the reporter")
+        REPORTER_UPDATE = "reporter_update", _("update to the reporter")
+        AGENCY_NOTICE = "agency_notice", _("notice to an agency")
+        OVERDUE_DIGEST = "overdue_digest", _("overdue digest")
+        RECAP = "recap", _("recap e-mail")
+        ACTIVATION = "activation", _("account activation")
+        ACCOUNT_EXISTS = "account_exists", _("account already exists")
+        PASSWORD_RESET = "password_reset", _("password reset")
 
-    class Meta:
-        verbose_name = _("routing outbox row")
-        verbose_name_plural = _("routing outbox")
-        indexes = [models.Index(fields=["created_at"], name="outbox_created")]
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("nothing to send")
 
-    def __str__(self) -> str:
-        return f"route {self.complaint_id} step {self.step}"
-
-
-class RoutingFailure(models.Model):
-    """A report the routing worker gave up on, with the error; for the national coordinator."""
-
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True)
     complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, related_name="routing_failures"
+        Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
-    step = models.PositiveIntegerField()
-    error = models.TextField()
-    attempts = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("routing failure")
-        verbose_name_plural = _("routing failures")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["complaint", "step"],
-                condition=models.Q(resolved_at__isnull=True),
-                name="failure_one_open_per_step",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.complaint_id} step {self.step}: {self.error[:60]}"
-
-
-class OverdueDigest(models.Model):
-    """The day's e-mail to an agency listing the reports it holds past their deadline: one per
-    agency and day, sent at most once (the sender locks the row and marks it)."""
-
+    event = models.ForeignKey(
+        "ComplaintEvent", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     agency = models.ForeignKey(
-        "routing.Agency", on_delete=models.CASCADE, related_name="overdue_digests"
+        "routing.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    day = models.DateField()
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    reports = models.PositiveIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The routing step, the digest's day or the recap's month, a digest's count.
+    data = models.JSONField(default=dict, blank=True)
+    secret = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    published_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    objects = MessageManager()
 
     class Meta:
-        verbose_name = _("overdue digest")
-        verbose_name_plural = _("overdue digests")
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "day"], name="digest_one_per_agency_day")
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="message_pending",
+            ),
+            models.Index(
+                fields=["failed_at"],
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=False),
+                name="message_dead",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.agency_id} {self.day}"
+        return self.key
 
 
-class AgencyNotice(models.Model):
-    """The e-mail to an agency that a report is now in its hands: one per hand-over (the
-    report's version identifies it), so a task delivered twice sends it once."""
+class IdempotencyKeyQuerySet(models.QuerySet["IdempotencyKey"]):
+    def expired(self, now: dt.datetime) -> IdempotencyKeyQuerySet:
+        """Keys older than ``LAPOR_IDEMPOTENCY_HOURS``: their answer is no longer given again,
+        and the key may be used anew."""
+        lifetime = dt.timedelta(hours=settings.LAPOR_IDEMPOTENCY_HOURS)
+        return self.filter(created_at__lte=now - lifetime)
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
-    agency = models.ForeignKey("routing.Agency", on_delete=models.CASCADE, related_name="+")
-    version = models.PositiveIntegerField()
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` a client sent with the report it filed (``complaints.idempotency``):
+    a retry with the same key and content is given the first answer instead of filing again.
+
+    ``scope`` is the door and who came through it (the REST API as a user or anonymously,
+    Open311 with an api_key); ``fingerprint`` the SHA-256 of the request's content; ``secret``
+    the answer's access key, sealed (``lapor.lib.secretbox``), the only copy the database keeps.
+    The row is written first in the transaction that files the report, so that a concurrent
+    retry waits on the unique constraint, and it is rolled back with a refused submission.
+    """
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    # Empty only inside the transaction that files the report: the key is written before it.
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    secret = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+
+    objects = IdempotencyKeyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("agency notice")
-        verbose_name_plural = _("agency notices")
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
-            models.UniqueConstraint(
-                fields=["complaint", "agency", "version"], name="agency_notice_once"
-            )
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once_per_scope")
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
 
     def __str__(self) -> str:
-        return f"notice of {self.complaint_id} to {self.agency_id} at v{self.version}"
+        return f"{self.scope}: {self.key}"

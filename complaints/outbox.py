@@ -1,63 +1,267 @@
-"""Publishing routing steps so that none is lost between the database and the broker: an outbox
-row written with the report, published after commit; beat relays what a request could not
-publish, and sweeps again the reports whose step was lost on the way."""
+"""The outbox: every message the portal sends, from routing steps to e-mails, delivered once.
+
+A message is a ``Message`` row written in the transaction of the change that causes it
+(``enqueue``). After that transaction commits, the row's id is published to the broker; when the
+broker cannot take it, the row waits for beat's relay (``relay``), which also publishes again
+what a broker lost and what a dead worker held. A worker delivers a row (``deliver``) in three
+steps: it claims the row for a lease, does the work (a routing step, or an e-mail with a stable
+Message-ID), and marks it sent, erasing the row's sealed secret.
+
+The guarantee: a routing step takes effect exactly once (the step itself checks, under the
+report's lock, that it is still due). An e-mail is sent once; only a worker that dies, or a
+database that cannot be written, after the e-mail left and before the row was marked sends it
+once more, with the same Message-ID, when the lease ends. Nothing is lost while the row exists:
+a failed attempt is tried again after a backoff, and after ``LAPOR_OUTBOX_MAX_ATTEMPTS`` the row
+goes to the dead-letter list (``Message.objects.dead()``), from which a coordinator can send it
+again (``retry_dead``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
+from django.db.models import F, Q
 
-from complaints.models import Complaint, RoutingFailure, RoutingOutbox
+from complaints.models import Message
 from lapor import queue as background
+from lapor.lib import secretbox
+
+logger = logging.getLogger(__name__)
+
+Kind = Message.Kind
+
+# What a delivery does, by kind: returns True when something went out, False when there was
+# nothing to send (no address, the report moved on). Registered by the apps (``senders``).
+Handler = Callable[[Message, dt.datetime], bool]
+_HANDLERS: dict[str, Handler] = {}
+
+# Errors worth another attempt: the database or a mail server away for a while.
+TRANSIENT = (OperationalError, InterfaceError, OSError)
+
+# Retries wait 10 s, 20 s, 40 s… up to this long, with jitter.
+BACKOFF_FIRST = 10
+BACKOFF_MAX = 600
 
 
-def enqueue_routing(*, complaint: Complaint, now: dt.datetime) -> None:
-    """Record, inside the caller's transaction, that ``complaint`` must take its next routing
-    step, and publish it once that transaction commits."""
-    row = RoutingOutbox.objects.create(
-        complaint=complaint, step=complaint.routing_step, created_at=now
-    )
-    kwargs = {"row_id": row.pk, "complaint_id": complaint.pk, "step": row.step}
-    transaction.on_commit(lambda: publish_outbox_row(**kwargs), robust=True)
+def register(kind: str, handler: Handler) -> None:
+    """Name the function that delivers messages of ``kind``."""
+    _HANDLERS[kind] = handler
 
 
-def publish_outbox_row(*, row_id: int, complaint_id: int, step: int) -> None:
-    """Publish one outbox row to the broker, then delete it; if the broker is down, the row
-    stays for ``relay_outbox``. A row published twice is harmless: steps are idempotent."""
-    background.publish(background.ROUTE_STEP, retry=False, complaint_id=complaint_id, step=step)
-    RoutingOutbox.objects.filter(pk=row_id).delete()
-
-
-def relay_outbox(*, now: dt.datetime, older_than: dt.timedelta, limit: int = 500) -> int:
-    """Publish outbox rows that their request could not (a broker that was down). Returns how
-    many were published. Rows younger than ``older_than`` are left to their request."""
-    rows = list(
-        RoutingOutbox.objects.filter(created_at__lte=now - older_than)
-        .order_by("created_at")
-        .values_list("pk", "complaint_id", "step")[:limit]
-    )
-    for row_id, complaint_id, step in rows:
-        publish_outbox_row(row_id=row_id, complaint_id=complaint_id, step=step)
-    return len(rows)
-
-
-def sweep_stalled_routing(*, now: dt.datetime, stalled_for: dt.timedelta, limit: int = 500) -> int:
-    """Publish again the step of every report still being routed that has not moved for
-    ``stalled_for``: a worker killed mid-step, or a broker that lost its queue. Steps are
-    idempotent, so a report that was only slow loses nothing."""
-    stalled = list(
-        Complaint.objects.being_routed()
-        .filter(moved_at__lte=now - stalled_for)
-        .exclude(
-            Exists(
-                RoutingFailure.objects.filter(complaint=OuterRef("pk"), resolved_at__isnull=True)
+def enqueue(
+    kind: str,
+    key: str,
+    *,
+    now: dt.datetime,
+    secret: str = "",
+    **fields: Any,
+) -> Message:
+    """Write the message ``key`` in the caller's transaction, unless it exists (a message is
+    queued once), and publish it after commit. ``secret`` is sealed (``lapor.lib.secretbox``)
+    and kept only until the message is sent; ``fields``: the row's complaint, event, agency,
+    user and data."""
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                kind=kind,
+                key=key,
+                created_at=now,
+                next_attempt_at=now,
+                secret=secretbox.seal(secret, settings.LAPOR_MESSAGE_KEYS) if secret else "",
+                **fields,
             )
-        )
-        .order_by("moved_at")
-        .values_list("pk", "routing_step")[:limit]
+    except IntegrityError:  # queued already (a repeated run, a concurrent one)
+        return Message.objects.get(key=key)
+    message_id = message.pk
+    transaction.on_commit(lambda: publish(message_id, kind, now), robust=True)
+    return message
+
+
+def task_for(kind: str) -> str:
+    """Routing steps go to the routing workers; e-mails to the mail queue's."""
+    return background.ROUTE_MESSAGE if kind == Kind.ROUTE_STEP else background.SEND_MESSAGE
+
+
+def publish(message_id: int, kind: str, now: dt.datetime) -> bool:
+    """Hand one row to the broker (never waiting on it: ``lapor.queue.publish``) and note when;
+    False when the broker could not take it, and the row waits for the relay."""
+    if not background.publish(task_for(kind), message_id=message_id):
+        return False
+    # Not over a worker's claim: the worker may already have it.
+    Message.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=message_id
+    ).update(published_at=now, claimed_until=None)
+    return True
+
+
+def due_for_relay(now: dt.datetime) -> Q:
+    """The pending rows the relay publishes: never published (the broker was down) once their
+    request had its chance; published but not taken for ``LAPOR_OUTBOX_REPUBLISH_SECONDS``
+    (the broker lost it); claimed by a worker whose lease ran out (it died)."""
+    grace = dt.timedelta(seconds=settings.LAPOR_OUTBOX_GRACE_SECONDS)
+    republish = dt.timedelta(seconds=settings.LAPOR_OUTBOX_REPUBLISH_SECONDS)
+    return (
+        Q(claimed_until__isnull=True, published_at__isnull=True, next_attempt_at__lte=now - grace)
+        | Q(claimed_until__isnull=True, published_at__lte=now - republish)
+        | Q(claimed_until__lt=now)
     )
-    for complaint_id, step in stalled:
-        background.publish(background.ROUTE_STEP, complaint_id=complaint_id, step=step)
-    return len(stalled)
+
+
+def relay(*, now: dt.datetime, limit: int = 1000) -> int:
+    """Publish the rows that are due (``due_for_relay``), oldest first; stop at the first the
+    broker refuses. Returns how many were published."""
+    rows = list(
+        Message.objects.pending()
+        .filter(next_attempt_at__lte=now)
+        .filter(due_for_relay(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", "kind")[:limit]
+    )
+    published = 0
+    for message_id, kind in rows:
+        if not publish(message_id, kind, now):
+            break
+        published += 1
+    return published
+
+
+def deliver(message_id: int, *, now: dt.datetime) -> str:
+    """Deliver one row: claim it, do its work, mark it. Returns what happened: ``"sent"``,
+    ``"skipped"`` (nothing to send), ``"busy"`` (sent already, held by another worker, or not
+    due), ``"retry"`` (a transient failure; tried again after a backoff) or ``"failed"`` (given
+    up: the dead-letter list)."""
+    lease = dt.timedelta(seconds=settings.LAPOR_OUTBOX_LEASE_SECONDS)
+    claimed = (
+        Message.objects.pending()
+        .filter(pk=message_id, next_attempt_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "busy"
+    message = Message.objects.get(pk=message_id)
+    if message.attempts > settings.LAPOR_OUTBOX_MAX_ATTEMPTS:
+        # Claimed this often without an end: its workers died on it each time.
+        _give_up(message, "worker lost on every attempt", now)
+        return "failed"
+    try:
+        went_out = _HANDLERS[message.kind](message, now)
+    except TRANSIENT as exc:
+        close_old_connections()
+        return _retry_later(message, exc, now)
+    except Exception as exc:
+        logger.exception("message %s failed", message.key)
+        close_old_connections()
+        _give_up(message, f"{type(exc).__name__}: {exc}", now)
+        return "failed"
+    _mark_sent(message, went_out, now)
+    return "sent" if went_out else "skipped"
+
+
+def _mark_sent(message: Message, went_out: bool, now: dt.datetime) -> None:
+    # What went out cannot be taken back: insist a little before leaving the row to the lease
+    # (a database restarting), which would send it once more.
+    for attempt in range(3):
+        try:
+            Message.objects.filter(pk=message.pk).update(
+                sent_at=now,
+                outcome=Message.Outcome.SENT if went_out else Message.Outcome.SKIPPED,
+                claimed_until=None,
+                secret="",
+                error="",
+                data=message.data,
+            )
+            return
+        except DatabaseError:
+            close_old_connections()
+            if attempt == 2:
+                raise
+            time.sleep(1 + attempt)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait before attempt ``attempts + 1``: doubling, capped, jittered."""
+    seconds = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
+    return dt.timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311  (jitter)
+
+
+def _retry_later(message: Message, exc: BaseException, now: dt.datetime) -> str:
+    error = f"{type(exc).__name__}: {exc}"
+    if message.attempts >= settings.LAPOR_OUTBOX_MAX_ATTEMPTS:
+        logger.error(
+            "message %s given up after %s attempts: %s", message.key, message.attempts, error
+        )
+        _give_up(message, error, now)
+        return "failed"
+    logger.warning("message %s attempt %s failed: %s", message.key, message.attempts, error)
+    try:
+        Message.objects.filter(pk=message.pk).update(
+            claimed_until=None,
+            published_at=None,
+            next_attempt_at=now + backoff(message.attempts),
+            error=error[:10_000],
+        )
+    except DatabaseError:
+        # The database is away: the lease ends and the relay publishes the row again.
+        close_old_connections()
+    return "retry"
+
+
+def _give_up(message: Message, error: str, now: dt.datetime) -> None:
+    try:
+        Message.objects.filter(pk=message.pk).update(
+            claimed_until=None, failed_at=now, error=error[:10_000]
+        )
+    except DatabaseError:
+        close_old_connections()
+
+
+def retry_dead(message_id: int, *, now: dt.datetime) -> bool:
+    """Send a message from the dead-letter list again, with a fresh count of attempts; False
+    when it is not in the list."""
+    with transaction.atomic():
+        moved = (
+            Message.objects.dead()
+            .filter(pk=message_id)
+            .update(failed_at=None, attempts=0, next_attempt_at=now, published_at=None)
+        )
+        if moved:
+            kind = Message.objects.values_list("kind", flat=True).get(pk=message_id)
+            transaction.on_commit(lambda: publish(message_id, kind, now), robust=True)
+    return bool(moved)
+
+
+def sealed_secret(message: Message) -> str | None:
+    """The secret a row keeps for its delivery, or None (none, erased, or its key is gone)."""
+    return secretbox.open_sealed(message.secret, settings.LAPOR_MESSAGE_KEYS)
+
+
+def forget_old_secrets(*, now: dt.datetime, older_than: dt.timedelta) -> int:
+    """Erase the secrets of rows that could not be sent for ``older_than`` (the dead-letter
+    list, a mail server away for days): a private link is not kept indefinitely."""
+    return (
+        Message.objects.filter(created_at__lt=now - older_than).exclude(secret="").update(secret="")
+    )
+
+
+def message_id_header(message: Message) -> str:
+    """The Message-ID of the e-mail of ``message``: the same each time it is sent, so that a
+    copy sent again after a crash is known for what it is."""
+    host = urlsplit(settings.LAPOR_BASE_URL).hostname or socket.getfqdn()
+    return f"<lapor.{message.pk}.{message.kind}@{host}>"

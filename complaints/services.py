@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
 
-from complaints import workflow
+from complaints import outbox, workflow
 from complaints.models import (
     ANSWER_MIN_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -37,13 +37,13 @@ from complaints.models import (
     ComplaintEvent,
     Disposition,
     Dispute,
+    Message,
     Rating,
     Reporter,
     Response,
     Support,
     TransferRequest,
 )
-from lapor import queue as background
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key
@@ -132,9 +132,9 @@ def submit_complaint(
     now: dt.datetime,
 ) -> SubmissionReceipt:
     """File a citizen's report: the report, its reporter, its attachments, its first event and
-    its first routing step (an outbox row), in one transaction (``workflow.SUBMIT``). The
-    routing step is published and the receipt e-mail (when an address was given) sent after
-    commit.
+    its first routing step and its receipt (outbox rows: the receipt, when an address was
+    given, keeps the private link sealed until it is sent), in one transaction
+    (``workflow.SUBMIT``); they are published after commit.
 
     Everything is checked before anything is written; files written before a failure are
     removed again, so a refused or failed submission leaves nothing behind.
@@ -188,6 +188,7 @@ def submit_complaint(
             is_confidential=is_confidential,
             language=language,
             access_key_hash=hash_access_key(access_key),
+            access_key=access_key,
             owner=owner,
         ) as change:
             complaint = change.complaint
@@ -200,12 +201,6 @@ def submit_complaint(
             )
             for position, (original_name, clean) in enumerate(cleaned, start=1):
                 written.append(_save_attachment(complaint, clean, original_name, position, now))
-            if reporter_email.strip():
-                # The receipt, sent once; the workflow writes its row. The access key exists
-                # only in this message: if it is lost, beat sends the tracking number alone.
-                background.publish_after_commit(
-                    background.RECEIPT, complaint_id=complaint.pk, access_key=access_key
-                )
     except BaseException:
         for name in written:
             default_storage.delete(name)
@@ -773,7 +768,7 @@ def request_registration(*, email: str) -> None:
       password;
     - a deactivated or staff account: nothing.
 
-    The e-mails are sent after commit.
+    The e-mails are outbox rows, published after commit.
     """
     address = email.strip().lower()
     with transaction.atomic():
@@ -786,11 +781,23 @@ def request_registration(*, email: str) -> None:
                     )
             except IntegrityError:  # the same address registered at the same moment
                 return
-            background.publish_after_commit(background.ACTIVATION, user_id=user.pk)
+            queue_account_email(Message.Kind.ACTIVATION, user, now=timezone.now())
         elif awaiting_confirmation(user):
-            background.publish_after_commit(background.ACTIVATION, user_id=user.pk)
+            queue_account_email(Message.Kind.ACTIVATION, user, now=timezone.now())
         elif user.is_active and not user.is_staff:
-            background.publish_after_commit(background.ACCOUNT_EXISTS, user_id=user.pk)
+            queue_account_email(Message.Kind.ACCOUNT_EXISTS, user, now=timezone.now())
+
+
+# One e-mail of each kind per account in this many seconds, however often the form is sent.
+ACCOUNT_EMAIL_WINDOW = 600
+
+
+def queue_account_email(kind: str, user: User, *, now: dt.datetime) -> None:
+    """Queue an account e-mail (activation, account exists, password reset) in the caller's
+    transaction: at most one of each kind per account in ``ACCOUNT_EMAIL_WINDOW``, so that a
+    form sent over and over does not flood the address."""
+    window = int(now.timestamp()) // ACCOUNT_EMAIL_WINDOW
+    outbox.enqueue(kind, f"{kind}:{user.pk}:{window}", now=now, user=user)
 
 
 def activate_citizen(*, user: User, password: str) -> User:

@@ -37,7 +37,6 @@ from django.utils.translation import gettext_lazy
 # the queryset's words), so this one takes the models module as it is while that loads, and
 # reads its classes only when a transition runs.
 from complaints import models
-from lapor import queue as background
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
 from routing.models import Agency, DeadlineSetting, RoutingRule
@@ -559,6 +558,8 @@ class Change:
     rule: RoutingRule | None = None
     # Other fields of the report the body changed (a privacy flag), saved with the state.
     updated_fields: list[str] = field(default_factory=list)
+    # The private link's key of a report just filed, for its receipt (only its hash is kept).
+    access_key: str = ""
     # Set once the transition is written.
     event: models.ComplaintEvent | None = None
     disposition: models.Disposition | None = None
@@ -657,11 +658,12 @@ def transition(
 
 @contextmanager
 def submission(
-    *, now: dt.datetime, data: dict[str, Any] | None = None, **fields: Any
+    *, now: dt.datetime, data: dict[str, Any] | None = None, access_key: str = "", **fields: Any
 ) -> Iterator[Change]:
     """Create a report (``SUBMIT``) with ``fields``, in one transaction: the body of the
-    ``with`` writes its reporter and files; then its first event, its first routing step (an
-    outbox row, published after commit) and its receipt row are written."""
+    ``with`` writes its reporter and files; then its first event, its first routing step and
+    its receipt (outbox rows, published after commit; the receipt keeps ``access_key``, sealed,
+    until it is sent) are written."""
     t = SUBMIT
     before = State.before_submission()
     after = advance(t, before, now=now, kind=fields["kind"])
@@ -673,7 +675,7 @@ def submission(
             submitted_at=now,
             **fields,
         )
-        change = Change(t, complaint, now, None, data=dict(data or {}))
+        change = Change(t, complaint, now, None, data=dict(data or {}), access_key=access_key)
         yield change
         change.event = models.ComplaintEvent.objects.record(
             complaint,
@@ -792,27 +794,19 @@ def _write(change: Change, *, agency: Agency | None, actor: User | None) -> None
 
 
 def _tell(change: Change) -> None:
-    """Queue, in the transition's transaction, what it tells: published after commit, and
-    again by beat if that publication is lost."""
-    # Both read complaints.models' classes when imported: not while it loads.
-    from complaints import notifications, outbox
+    """Queue, in the transition's transaction, what it tells: outbox rows, published after
+    commit, and by beat's relay if that publication is lost."""
+    # It reads complaints.models' classes when imported: not while it loads.
+    from complaints import notifications
 
     t, complaint = change.transition, change.complaint
     assert change.event is not None
     if Tell.REPORTER in t.tells:
-        notifications.queue_reporter_notification(change.event, publish=t is not SUBMIT)
-    if Tell.HOLDER in t.tells:
-        background.publish_after_commit(
-            background.NOTIFY_AGENCY,
-            complaint_id=complaint.pk,
-            agency_id=complaint.current_agency_id,
-        )
-    if Tell.ROUTING in t.tells:
         if t is SUBMIT:
-            outbox.enqueue_routing(complaint=complaint, now=change.now)
+            notifications.queue_receipt(change.event, access_key=change.access_key)
         else:
-            # If this publication is lost (broker down, worker killed), the sweeper publishes
-            # the step again.
-            background.publish_after_commit(
-                background.ROUTE_STEP, complaint_id=complaint.pk, step=complaint.routing_step
-            )
+            notifications.queue_reporter_notification(change.event)
+    if Tell.HOLDER in t.tells:
+        notifications.queue_agency_notice(complaint, now=change.now)
+    if Tell.ROUTING in t.tells:
+        notifications.queue_routing_step(complaint, now=change.now)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("dua-langkah/", twofactor.two_factor, name="two-factor"),
+    path("pesan-gagal/", views.dead_letters, name="dead-letters"),
+    path("pesan-gagal/<int:message_id>/kirim-ulang/", views.retry_dead_letter, name="retry"),
     re_path(rf"^complaints/{_TN}/$", views.complaint_detail, name="complaint"),
     re_path(
         rf"^complaints/{_TN}/attachments/(?P<position>[0-9]{{1,3}})/$",

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from complaints import selectors, workflow
+from complaints import outbox, selectors, workflow
 from complaints.filters import StaffComplaintFilter
-from complaints.models import Attachment, Complaint
+from complaints.models import Attachment, Complaint, Message
 from complaints.selectors import Action, Scope
 from complaints.views import attachment_response
 from dashboard.actions import action_form, perform
@@ -139,8 +139,63 @@ def inbox(request: StaffRequest) -> HttpResponse:
             "first_url": _query(params)
             if (request.GET.get("after") or request.GET.get("before"))
             else "",
+            "dead_messages": Message.objects.dead().count()
+            if agency.level == Agency.Level.NATIONAL
+            else 0,
         },
     )
+
+
+def _national_only(request: StaffRequest) -> None:
+    if request.agency.level != Agency.Level.NATIONAL:
+        raise PermissionDenied
+
+
+# The dead-letter list shows this many, newest first.
+DEAD_LETTER_LIMIT = 200
+
+
+@require_GET
+@staff_view
+def dead_letters(request: StaffRequest) -> HttpResponse:
+    """The national coordinator's list of messages the portal gave up on after their last
+    attempt, with the error's kind (its text can hold an address, so only the admin shows it),
+    and the outbox's health: how many wait, since when."""
+    _national_only(request)
+    now = timezone.now()
+    dead = list(
+        Message.objects.dead()
+        .select_related("complaint", "agency")
+        .order_by("-failed_at", "-pk")[:DEAD_LETTER_LIMIT]
+    )
+    for message in dead:
+        message.error_kind = message.error.split(":", 1)[0][:80]  # type: ignore[attr-defined]  # for the template only
+    pending = Message.objects.pending()
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    return render(
+        request,
+        "dashboard/dead_letters.html",
+        {
+            "agency": request.agency,
+            "dead": dead,
+            "dead_total": Message.objects.dead().count(),
+            "pending": pending.count(),
+            "oldest_pending": oldest,
+            "now": now,
+        },
+    )
+
+
+@require_POST
+@staff_view
+def retry_dead_letter(request: StaffRequest, message_id: int) -> HttpResponse:
+    """Send a message from the dead-letter list again (a fresh count of attempts)."""
+    _national_only(request)
+    if outbox.retry_dead(message_id, now=timezone.now()):
+        messages.success(request, _("The message will be sent again."))
+    else:
+        messages.info(request, _("This message is no longer in the list."))
+    return redirect("dashboard:dead-letters")
 
 
 def _scope_label(agency: Agency, scope: Scope) -> str:

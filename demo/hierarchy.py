@@ -192,19 +192,14 @@ def seed_demo_hierarchy() -> None:
             user.email = email
             user.save(update_fields=["email"])
         Officer.objects.update_or_create(user=user, defaults={"agency": agency})
-    # The national coordinator reads the dead-letter list (reports the routing worker gave up
-    # on) in the admin and marks them resolved there, and may reveal an anonymous reporter
-    # through the dashboard's recorded action.
+    # The national coordinator may reveal an anonymous reporter through the dashboard's
+    # recorded action (the dead-letter list of messages is the dashboard's, for him alone).
     national = User.objects.filter(username="nasional").first()
     if national is not None:
         if not national.is_staff:
             national.is_staff = True
             national.save(update_fields=["is_staff"])
         national.user_permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="complaints",
-                codename__in=["view_routingfailure", "change_routingfailure"],
-            ),
             *Permission.objects.filter(
                 content_type__app_label="complaints", codename="reveal_reporter"
             ),

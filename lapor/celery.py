@@ -16,20 +16,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 app.autodiscover_tasks()
 
-# E-mail has its own queue, so that a burst of mail never holds up routing: production runs a
-# worker per queue (docker-compose.yml); ``make run``'s one worker takes both.
-MAIL_TASKS = frozenset(
-    {
-        "complaints.tasks.send_receipt_email_task",
-        "complaints.tasks.send_reporter_notification_task",
-        "complaints.tasks.send_activation_email_task",
-        "complaints.tasks.send_account_exists_email_task",
-        "complaints.tasks.send_password_reset_email_task",
-        "complaints.tasks.notify_agency_task",
-        "complaints.tasks.send_overdue_digest_task",
-        "reports.tasks.send_recap_email_task",
-    }
-)
+# E-mail has its own queue, so that a burst of mail (or a slow mail server) never holds up
+# routing: production runs a worker per queue (docker-compose.yml); ``make run``'s one worker
+# takes both.
+MAIL_TASKS = frozenset({"complaints.tasks.send_message_task"})
 
 
 def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> Any:
@@ -59,25 +49,24 @@ def _every(name: str, default: float) -> float:
 
 
 app.conf.beat_schedule = {
-    # Routing steps whose request could not publish them (broker down at submission).
-    "relay-routing-outbox": {
-        "task": "complaints.tasks.relay_outbox_task",
-        "schedule": _every("LAPOR_RELAY_EVERY_SECONDS", 10),
-    },
-    # Reports whose step was lost (worker killed, queue lost): publish the step again.
-    "sweep-stalled-routing": {
-        "task": "complaints.tasks.sweep_stalled_routing_task",
-        "schedule": _every("LAPOR_SWEEP_EVERY_SECONDS", 60),
+    # The outbox: messages whose request could not publish them (broker down), that a broker
+    # lost, or that a dead worker held (its lease ran out); and those due for another attempt.
+    "relay-messages": {
+        "task": "complaints.tasks.relay_messages_task",
+        "schedule": _every("LAPOR_RELAY_EVERY_SECONDS", 5),
+        # A relay a busy worker did not reach in time is dropped: the next one does its work.
+        "options": {"expires": max(1.0, _every("LAPOR_RELAY_EVERY_SECONDS", 5))},
     },
     # Missed deadlines: one level up, counted against the agency that missed them.
     "escalate-overdue": {
         "task": "complaints.tasks.escalate_overdue_task",
         "schedule": _every("LAPOR_ESCALATE_EVERY_SECONDS", 900),
     },
-    # Reporter e-mails whose message was lost (broker down at the time): published again.
-    "relay-notifications": {
-        "task": "complaints.tasks.relay_unsent_notifications_task",
-        "schedule": _every("LAPOR_NOTIFY_RELAY_EVERY_SECONDS", 60),
+    # Each night: the sealed secrets of messages unsent for a week, and expired idempotency
+    # keys, are erased.
+    "forget-old-secrets": {
+        "task": "complaints.tasks.forget_old_secrets_task",
+        "schedule": crontab(minute=15, hour=3),
     },
     # Each morning (and each hour until 17:00, for what was lost or fell overdue since), the
     # day's digest of overdue reports to each agency holding some; one per agency and day.

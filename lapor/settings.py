@@ -18,6 +18,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from lapor.lib.secretbox import derived_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -31,6 +33,12 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Only ever used with DEBUG on: local runs and the test suite.
     SECRET_KEY = "insecure-local-development-key-never-used-in-production"  # noqa: S105
+# Keys that seal the secrets a message or an idempotent answer keeps until it is used
+# (lapor.lib.secretbox): Fernet keys, comma-separated, the first one encrypting; by default one
+# derived from SECRET_KEY.
+LAPOR_MESSAGE_KEYS: tuple[str, ...] = tuple(
+    key.strip() for key in env.str("LAPOR_MESSAGE_KEYS", default="").split(",") if key.strip()
+) or (derived_key(SECRET_KEY),)
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -125,19 +133,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker --------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every Redis client gives up quickly (seconds), so that a hung Redis never holds a request:
+# what could not be published stays in the outbox for the relay.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="lapor"),
+            "OPTIONS": {
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    # A message a worker took and never acknowledged (the worker died) goes back to the queue
+    # after this long. Every task is idempotent, and no task is published with a countdown
+    # longer than this (the outbox schedules its own retries), so a short timeout costs nothing.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60),
+    # A publish that cannot connect fails at once instead of retrying (the worker's own
+    # connection keeps retrying: broker_connection_retry).
+    "max_retries": 0,
+    "interval_start": 0,
+}
 if not REDIS_URL:
     _queue_dir = VAR_DIR / "celery" / "queue"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -156,15 +183,11 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_TASK_IGNORE_RESULT = True
 # E-mail tasks go to their own queue (lapor/celery.py), consumed by a worker of their own.
 LAPOR_MAIL_QUEUE = env.str("LAPOR_MAIL_QUEUE", default="mail")
-# Publishing from a request gives up quickly when the broker is down: the outbox and the sweeper
-# publish later what could not be published now.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing gives up at the first failure (lapor.queue): the row stays in the outbox and beat's
+# relay publishes it; after a failure a process does not try the broker again for a few seconds.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fix-up closes every database connection around every task, and in a prefork
 # worker it closes psycopg's whole pool too: a new PostgreSQL session per task. Ours gives the
 # connection back to the pool after each task instead (lapor/celery.py), and the fix-up's own
@@ -272,6 +295,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# An SMTP exchange gives up well within the outbox lease, so a hung mail server never lets a
+# second worker take the same message while the first is still sending it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LAPOR <noreply@lapor.localhost>")
 # The absolute address of the portal, for links in e-mails ("https://lapor.example.go.id").
 LAPOR_BASE_URL = env.str("LAPOR_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -421,9 +447,16 @@ LAPOR_API_ADDRESS_RATE = env.str("LAPOR_API_ADDRESS_RATE", default="120/m")
 LAPOR_EVALUATION_MIN_REPORTS = env.int("LAPOR_EVALUATION_MIN_REPORTS", default=20)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: trust none).
 LAPOR_TRUSTED_PROXY_COUNT = env.int("LAPOR_TRUSTED_PROXY_COUNT", default=0)
-# Routing: outbox rows older than this are published by beat (their request could not);
-# a report still being routed that has not moved for this long gets its step published again.
-LAPOR_OUTBOX_GRACE_SECONDS = env.int("LAPOR_OUTBOX_GRACE_SECONDS", default=10)
-LAPOR_ROUTING_STALL_SECONDS = env.int("LAPOR_ROUTING_STALL_SECONDS", default=120)
+# The outbox (complaints.outbox): a row its request could not publish is published by beat's
+# relay after the grace; one published but not taken by any worker for the republish time (a
+# broker that lost it) is published again; a worker's claim on a row lasts the lease, after
+# which another worker may take it (the first one died). A failed attempt is tried again after
+# a backoff, and after the last attempt the row goes to the dead-letter list.
+LAPOR_OUTBOX_GRACE_SECONDS = env.int("LAPOR_OUTBOX_GRACE_SECONDS", default=5)
+LAPOR_OUTBOX_REPUBLISH_SECONDS = env.int("LAPOR_OUTBOX_REPUBLISH_SECONDS", default=120)
+LAPOR_OUTBOX_LEASE_SECONDS = env.int("LAPOR_OUTBOX_LEASE_SECONDS", default=40)
+LAPOR_OUTBOX_MAX_ATTEMPTS = env.int("LAPOR_OUTBOX_MAX_ATTEMPTS", default=8)
+# An idempotent submission's first answer is given again for the same key for this long.
+LAPOR_IDEMPOTENCY_HOURS = env.int("LAPOR_IDEMPOTENCY_HOURS", default=24)
 # Open311 GeoReport v2: the one jurisdiction_id this server answers for (absent is fine too).
 LAPOR_OPEN311_JURISDICTION = env.str("LAPOR_OPEN311_JURISDICTION", default="lapor")

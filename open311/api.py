@@ -8,6 +8,10 @@ hourly limit, or an address has looked up more reports by number (``service_requ
 most ``filters.MAX_IDS`` in one request) than ``LAPOR_LOOKUP_RATE``: 429 is not in the spec's list, but it tells a client to wait rather than to give
 up, and the body is the spec's error list all the same.
 
+A POST with an ``Idempotency-Key`` header (``complaints.idempotency``) that repeats an earlier
+one of the same api_key is given the first answer again and files nothing; 400 for a malformed
+key, 422 for a key used before with other parameters.
+
 GET needs no key. POST takes a form-encoded (or multipart) body; ``media_url`` and uploaded
 files are ignored (nothing is fetched or stored), ``lat``, ``long`` and ``address_string`` are
 checked but not kept (a report's location is its region, ``attribute[region]``).
@@ -18,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -33,13 +38,14 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
+from complaints import idempotency
 from complaints.models import Complaint
 from lapor.client import client_ip, lookup_wait_seconds
 from open311 import selectors, serializers, services
 from open311.errors import Open311Error, error_response
 from open311.filters import parse_request_query
 from open311.formats import Format, render
-from open311.models import Open311Request
+from open311.models import ApiKey, Open311Request
 from routing.models import Category, Region
 
 _ATTRIBUTE = re.compile(r"^attribute\[(?P<code>[a-z_]+)\]$")
@@ -197,38 +203,93 @@ class RequestListApi(Open311Api):
                     else _("api_key: unknown or revoked.")
                 ],
             )
-        wait = services.api_key_wait_seconds(api_key)
-        if wait is not None:
-            raise Open311Error(
-                429,
-                [
-                    _(
-                        "This api_key has posted %(count)d reports this hour, its limit. "
-                        "Try again in %(seconds)d seconds."
-                    )
-                    % {"count": api_key.hourly_limit, "seconds": wait}
-                ],
-                headers={"Retry-After": str(wait)},
-            )
-        fields = _read_submission(params)
         try:
-            record = services.file_service_request(
-                api_key=api_key,
-                **fields,
-                ip_address=client_ip(request),
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                now=now,
-            )
-        except ValidationError as exc:
-            raise Open311Error(
-                400,
-                [
-                    f"{_PARAMETERS.get(field, field)}: {message}"
-                    for field, messages in exc.message_dict.items()
-                    for message in messages
-                ],
-            ) from None
-        return self.ok([_receipt(request, record)], root="service_requests")
+            attempt = _idempotency_attempt(request, params, api_key)
+            # A retry is answered before the key's limit counts it: it files nothing.
+            answer = idempotency.previous_answer(attempt, now=now) if attempt else None
+            if answer is None:
+                _count_post(api_key)
+                fields = _read_submission(params)
+                answer = idempotency.submit_once(
+                    attempt,
+                    now=now,
+                    submit=partial(_file, request, api_key, fields, now=now),
+                )
+        except idempotency.IdempotencyError as exc:
+            raise Open311Error(exc.status, [exc.message()]) from None
+        response = self.ok(
+            [_receipt(request, answer.complaint.open311_request)], root="service_requests"
+        )
+        if answer.replayed:
+            response[idempotency.REPLAYED_HEADER] = "true"
+        return response
+
+
+def _idempotency_attempt(
+    request: HttpRequest, params: QueryDict, api_key: ApiKey
+) -> idempotency.Attempt | None:
+    """The request's Idempotency-Key with its scope (the api_key) and the fingerprint of what
+    it posted (the api_key itself left out: it is the scope).
+
+    :raises BadKeyError: a malformed key.
+    """
+    key = idempotency.read_key(request.headers.get(idempotency.HEADER))
+    if key is None:
+        return None
+    posted = params.copy()
+    posted.pop("api_key", None)
+    return idempotency.Attempt(
+        scope=idempotency.open311_scope(api_key.pk),
+        key=key,
+        fingerprint=idempotency.fingerprint(posted, request.FILES),
+    )
+
+
+def _count_post(api_key: ApiKey) -> None:
+    """Count a post against its key's hourly limit.
+
+    :raises Open311Error: 429 with ``Retry-After`` over the limit.
+    """
+    wait = services.api_key_wait_seconds(api_key)
+    if wait is not None:
+        raise Open311Error(
+            429,
+            [
+                _(
+                    "This api_key has posted %(count)d reports this hour, its limit. "
+                    "Try again in %(seconds)d seconds."
+                )
+                % {"count": api_key.hourly_limit, "seconds": wait}
+            ],
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _file(
+    request: HttpRequest, api_key: ApiKey, fields: dict[str, Any], *, now: dt.datetime
+) -> tuple[Complaint, str]:
+    """File the report (``file_service_request``); Open311's answer keeps no secret.
+
+    :raises Open311Error: (400) with one description per problem the service found.
+    """
+    try:
+        record = services.file_service_request(
+            api_key=api_key,
+            **fields,
+            ip_address=client_ip(request),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            now=now,
+        )
+    except ValidationError as exc:
+        raise Open311Error(
+            400,
+            [
+                f"{_PARAMETERS.get(field, field)}: {message}"
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ],
+        ) from None
+    return record.complaint, ""
 
 
 def _receipt(request: HttpRequest, record: Open311Request) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from reports.models import MonthlyRecap, RecapEmail
+from reports.models import MonthlyRecap
 
 
 @admin.register(MonthlyRecap)
@@ -22,17 +22,4 @@ class MonthlyRecapAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(RecapEmail)
-class RecapEmailAdmin(admin.ModelAdmin):
-    list_display = ("month", "agency", "created_at", "sent_at")
-    list_filter = ("month",)
-    ordering = ("-month", "agency__name")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

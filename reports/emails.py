@@ -13,7 +13,9 @@ from routing.emails import officer_addresses, send_staff_email
 from routing.models import Agency
 
 
-def send_recap_email_message(*, agency: Agency, table: RecapTable) -> bool:
+def send_recap_email_message(
+    *, agency: Agency, table: RecapTable, message_id: str | None = None
+) -> bool:
     """The month's figures for the coordinator's region and each region and agency under it,
     with a link to the page; False when the agency has no address to send to."""
     addresses = officer_addresses(agency)
@@ -31,5 +33,6 @@ def send_recap_email_message(*, agency: Agency, table: RecapTable) -> bool:
             "figures": FIGURES,
             "url": f"{settings.LAPOR_BASE_URL}{reverse('reports:monthly')}?{query}",
         },
+        message_id=message_id,
     )
     return True

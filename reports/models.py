@@ -163,23 +163,6 @@ class MonthlyRecap(models.Model):
         return self.rating_sum / self.rating_count if self.rating_count else None
 
 
-class RecapEmail(models.Model):
-    """A coordinator's recap e-mail of a month: at most one, even if its task runs twice."""
-
-    month = models.DateField()
-    agency = models.ForeignKey("routing.Agency", on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("recap e-mail")
-        verbose_name_plural = _("recap e-mails")
-        constraints = [models.UniqueConstraint(fields=["month", "agency"], name="recap_email_once")]
-
-    def __str__(self) -> str:
-        return f"{self.month:%Y-%m} → {self.agency_id}"
-
-
 def month_bounds(month: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     """The first instant of ``month`` and of the month after it, in ``tz``."""
     start = dt.datetime.combine(month.replace(day=1), dt.time(0), tzinfo=tz)

@@ -19,18 +19,18 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import outbox, workflow
 from complaints.models import (
     Complaint,
     ComplaintEvent,
     DeadlineBreach,
     Dispute,
+    Message,
     Rating,
     Response,
     TransferRequest,
 )
-from lapor import queue as background
-from reports.models import COUNTS, MonthlyRecap, RecapEmail, merge_histograms, month_bounds
+from reports.models import COUNTS, MonthlyRecap, merge_histograms, month_bounds
 from routing import selectors as routing_selectors
 from routing.models import Agency, Region
 
@@ -303,44 +303,48 @@ def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> lis
 
 def queue_recap_emails(*, month: dt.date, now: dt.datetime) -> int:
     """Queue, once per coordinator and month, the e-mail of its region's recap (the national
-    coordinator's: the nation's), and publish those not sent yet; returns how many."""
+    coordinator's: the nation's) as an outbox row; a repeated run queues nothing again.
+    Returns how many were queued now."""
     month = month.replace(day=1)
+    queued = 0
     for agency_id in (
         Agency.objects.coordinators().filter(is_active=True).values_list("pk", flat=True)
     ):
-        RecapEmail.objects.get_or_create(
-            month=month, agency_id=agency_id, defaults={"created_at": now}
-        )
-    unsent = list(
-        RecapEmail.objects.filter(month=month, sent_at__isnull=True).values_list("pk", flat=True)
-    )
-    for email_id in unsent:
-        background.publish_after_commit(background.RECAP_EMAIL, email_id=email_id)
-    return len(unsent)
+        key = f"recap:{month:%Y-%m}:{agency_id}"
+        if Message.objects.filter(key=key).exists():
+            continue
+        with transaction.atomic():
+            outbox.enqueue(
+                Message.Kind.RECAP,
+                key,
+                now=now,
+                agency_id=agency_id,
+                data={"month": month.isoformat()},
+            )
+        queued += 1
+    return queued
 
 
-def send_recap_email(*, email_id: int, now: dt.datetime) -> bool:
-    """Send one coordinator its recap unless it was sent already; returns whether it was sent
-    now. Only figures and names of agencies and regions are in it."""
+def send_recap_email(message: Message, now: dt.datetime) -> bool:
+    """Deliver one coordinator's recap e-mail (an outbox row); False when there is nothing to
+    send (no region, no recap built, no address). Only figures and names of agencies and
+    regions are in it."""
     from reports.emails import send_recap_email_message
     from reports.selectors import recap_scope_of, recap_table
 
-    with transaction.atomic():
-        email = (
-            RecapEmail.objects.select_for_update(of=("self",))
-            .select_related("agency__region")
-            .filter(pk=email_id, sent_at__isnull=True)
-            .first()
+    agency = message.agency
+    if agency is None:
+        return False
+    scope = recap_scope_of(agency)  # the pages' rule: no region, no recap
+    table = (
+        recap_table(dt.date.fromisoformat(message.data["month"]), scope.region)
+        if scope is not None
+        else None
+    )
+    return bool(
+        table is not None
+        and table.total is not None
+        and send_recap_email_message(
+            agency=agency, table=table, message_id=outbox.message_id_header(message)
         )
-        if email is None:
-            return False
-        scope = recap_scope_of(email.agency)  # the pages' rule: no region, no recap
-        table = recap_table(email.month, scope.region) if scope is not None else None
-        sent = (
-            table is not None
-            and table.total is not None
-            and send_recap_email_message(agency=email.agency, table=table)
-        )
-        email.sent_at = now
-        email.save(update_fields=["sent_at"])
-        return sent
+    )

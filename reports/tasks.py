@@ -11,13 +11,9 @@ from reports.selectors import shift_month
 
 @shared_task
 def build_previous_month_recap_task() -> int:
-    """On the 1st (Asia/Jakarta): build last month's recaps, then e-mail each coordinator."""
+    """On the 1st (Asia/Jakarta): build last month's recaps, then queue each coordinator's
+    e-mail (outbox rows, sent by the mail worker)."""
     now = timezone.now()
     month = shift_month(timezone.localdate(now).replace(day=1), -1)
     services.build_monthly_recap(month=month, now=now)
     return services.queue_recap_emails(month=month, now=now)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
-def send_recap_email_task(*, email_id: int) -> bool:
-    return services.send_recap_email(email_id=email_id, now=timezone.now())

@@ -11,14 +11,18 @@ from django.utils import translation
 from routing.models import Agency
 
 
-def send_staff_email(*, addresses: list[str], template: str, context: dict[str, Any]) -> None:
+def send_staff_email(
+    *, addresses: list[str], template: str, context: dict[str, Any], message_id: str | None = None
+) -> None:
     """An e-mail to staff, in Indonesian, from ``emails/<template>_{subject.txt,body.txt,
-    body.html}``; the addresses in Bcc, so that officers do not see each other's."""
+    body.html}``; the addresses in Bcc, so that officers do not see each other's. ``message_id``:
+    its stable Message-ID (the outbox's)."""
     with translation.override("id"):
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         text = render_to_string(f"emails/{template}_body.txt", context)
         html = render_to_string(f"emails/{template}_body.html", context)
-    message = EmailMultiAlternatives(subject, text, bcc=addresses)
+    headers = {"Message-ID": message_id} if message_id else {}
+    message = EmailMultiAlternatives(subject, text, bcc=addresses, headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()
 

@@ -132,8 +132,9 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str,
 
     sent: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def publish(name: str, *, retry: bool = True, **kwargs: Any) -> None:
+    def publish(name: str, **kwargs: Any) -> bool:
         sent[name].append(kwargs)
+        return True
 
     monkeypatch.setattr(queue, "publish", publish)
     return lambda name: sent[name]

@@ -145,6 +145,28 @@ def route_fully(complaint: Any, now: dt.datetime = NOW) -> Any:
     return complaint
 
 
+def deliver_pending(now: dt.datetime | None = None, kinds: tuple[str, ...] = ()) -> list[str]:
+    """Deliver every pending outbox row the way the workers do (``complaints.outbox.deliver``),
+    again and again until none is left (a routing step queues the next one); ``kinds``: only
+    rows of these kinds. Returns the keys delivered, in order."""
+    from complaints import outbox
+    from complaints.models import Message
+
+    moment = now or NOW
+    delivered: list[str] = []
+    for _round in range(50):
+        rows = Message.objects.pending().filter(next_attempt_at__lte=moment)
+        if kinds:
+            rows = rows.filter(kind__in=kinds)
+        batch = list(rows.order_by("pk").values_list("pk", "key"))
+        if not batch:
+            return delivered
+        for message_id, key in batch:
+            if outbox.deliver(message_id, now=moment) in ("sent", "skipped"):
+                delivered.append(key)
+    raise AssertionError("the outbox did not empty in 50 rounds")
+
+
 def agency_rows() -> list[tuple[Any, ...]]:
     """Every agency as the hierarchy loaders write it, to compare before and after a load."""
     from routing.models import Agency

@@ -3,7 +3,7 @@
 ``make_reports.py N`` files N reports through ``complaints.services.submit_complaint`` with the
 publication of their first routing step held back, so that their outbox rows stay (as when the
 broker was down at submission), then publishes them all at once with
-``complaints.outbox.relay_outbox``. Prints one JSON line: the id range and the seconds each part
+``complaints.outbox.relay``. Prints one JSON line: the id range and the seconds each part
 took.
 """
 
@@ -31,7 +31,7 @@ def main() -> None:
     from django.utils import timezone
 
     from complaints import outbox
-    from complaints.models import RoutingOutbox
+    from complaints.models import Message
     from complaints.services import submit_complaint
     from routing.models import Category, Region
 
@@ -40,9 +40,10 @@ def main() -> None:
     region = Region.objects.get(code="64.72.01")
     incident_date = dt.date.fromisoformat(fields["incident_date"])
 
-    publish = outbox.publish_outbox_row
-    # enqueue_routing's after-commit callback looks the name up when it runs: held back here.
-    outbox.publish_outbox_row = lambda *_args, **_kwargs: None  # type: ignore[assignment]  # patched for the bench
+    publish = outbox.publish
+    # enqueue's after-commit callback looks the name up when it runs: held back here, as if
+    # the broker had refused it.
+    outbox.publish = lambda *_args, **_kwargs: False  # type: ignore[assignment]  # patched for the bench
     started = time.monotonic()
     try:
         ids = [
@@ -64,12 +65,12 @@ def main() -> None:
             for _ in range(count)
         ]
     finally:
-        outbox.publish_outbox_row = publish
+        outbox.publish = publish  # type: ignore[method-assign]  # restored
     created = time.monotonic()
-    waiting = RoutingOutbox.objects.filter(complaint_id__in=ids).count()
-    published = outbox.relay_outbox(
-        now=timezone.now(), older_than=dt.timedelta(0), limit=count + 1000
-    )
+    waiting = Message.objects.filter(
+        complaint_id__in=ids, kind=Message.Kind.ROUTE_STEP, published_at__isnull=True
+    ).count()
+    published = outbox.relay(now=timezone.now() + dt.timedelta(minutes=5), limit=count + 1000)
     relayed = time.monotonic()
     print(
         json.dumps(

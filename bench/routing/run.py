@@ -216,8 +216,22 @@ class Db:
                WHERE c.id BETWEEN %s AND %s""",
             (self.opd_id, self.opd_id, first, last),
         )
-        outbox = int(self.one("SELECT count(*) FROM complaints_routingoutbox")[0])
-        failures = int(self.one("SELECT count(*) FROM complaints_routingfailure")[0])
+        outbox = int(
+            self.one(
+                """SELECT count(*) FROM complaints_message
+                   WHERE kind = 'route_step' AND sent_at IS NULL AND failed_at IS NULL
+                     AND complaint_id BETWEEN %s AND %s""",
+                (first, last),
+            )[0]
+        )
+        failures = int(
+            self.one(
+                """SELECT count(*) FROM complaints_message
+                   WHERE sent_at IS NULL AND failed_at IS NOT NULL
+                     AND complaint_id BETWEEN %s AND %s""",
+                (first, last),
+            )[0]
+        )
         found = {
             "reports": int(reports),
             "routed_once": int(good),

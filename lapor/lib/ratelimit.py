@@ -3,7 +3,8 @@
 ``"20/h"`` allows 20 hits per client per clock hour. Fixed windows can let through twice the
 rate across a window boundary; for a submission limit meant to stop floods, not to meter, that
 is the right trade for one round trip per request (a pipelined INCR and EXPIRE NX on Redis).
-When Redis cannot be reached the limit fails open, so that reports keep coming in.
+When Redis cannot be reached, or does not answer within its socket timeout, the limit fails
+open, so that reports keep coming in; the process then leaves Redis alone for a few seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -38,9 +40,19 @@ def parse_rate(text: str) -> Rate:
     return Rate(count=int(count_text), seconds=_PERIODS[period])
 
 
+# After Redis failed, this process counts nothing for this long (the limit fails open at once):
+# a hung Redis costs one request a socket timeout, not every request.
+PAUSE_SECONDS = 5.0
+_paused_until = 0.0
+
+
 @lru_cache(maxsize=4)
 def _redis_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=getattr(settings, "REDIS_SOCKET_TIMEOUT", 2.0),
+        socket_connect_timeout=getattr(settings, "REDIS_CONNECT_TIMEOUT", 1.0),
+    )
 
 
 def _count_in_redis(url: str, key: str, ttl: int, amount: int) -> int:
@@ -83,10 +95,15 @@ def hit(
     key = f"lapor:rl:{scope}:{client}:{window}"
     ttl = rate.seconds + 5
     if redis_url:
-        try:
-            used = _count_in_redis(redis_url, key, ttl, amount)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            used = _fail_open(key, exc)
+        global _paused_until
+        if time.monotonic() < _paused_until:
+            used = 0
+        else:
+            try:
+                used = _count_in_redis(redis_url, key, ttl, amount)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                _paused_until = time.monotonic() + PAUSE_SECONDS
+                used = _fail_open(key, exc)
     else:
         used = _count_in_cache(key, ttl, amount)
     if used > rate.count:

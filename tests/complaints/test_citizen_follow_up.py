@@ -19,7 +19,15 @@ from django.utils.html import escape
 
 from complaints import deadlines, services
 from complaints import services as complaint_services
-from complaints.models import Complaint, ComplaintEvent, Disposition, Dispute, Rating, Response
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    Disposition,
+    Dispute,
+    Message,
+    Rating,
+    Response,
+)
 from complaints.services import SubmissionReceipt
 from complaints.tasks import complete_unanswered_reports_task
 from lapor import queue
@@ -147,17 +155,21 @@ class TestReplyToAnswer:
         published: Callable[[str], list[dict[str, Any]]],
         mailoutbox: list[Any],
     ) -> None:
-        from complaints.tasks import notify_agency_task
+        from complaints.tasks import send_message_task
 
         officer = User.objects.create_user("dinkes", "dinkes@example.go.id", "sandi-uji-2026")
         Officer.objects.create(user=officer, agency=tree["dinkes"])
-        queued = published(queue.NOTIFY_AGENCY)
+        queued = published(queue.SEND_MESSAGE)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             services.reply_to_answer(complaint_id=answered.pk, text=REPLY, now=REACTED_AT)
             assert queued == []  # nothing leaves before the commit
         assert len(callbacks) == 1
-        assert queued == [{"complaint_id": answered.pk, "agency_id": tree["dinkes"].pk}]
-        notify_agency_task(**queued[0])
+        notice = Message.objects.get(
+            kind=Message.Kind.AGENCY_NOTICE, complaint=answered, created_at=REACTED_AT
+        )
+        assert notice.agency_id == tree["dinkes"].pk
+        assert queued == [{"message_id": notice.pk}]
+        assert send_message_task(**queued[0]) == "sent"
         (message,) = mailoutbox
         assert message.bcc == ["dinkes@example.go.id"]
         assert answered.tracking_number in message.subject
@@ -302,13 +314,17 @@ class TestDisputeAnswer:
         published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
 
-        queued = published(queue.NOTIFY_AGENCY)
+        queued = published(queue.SEND_MESSAGE)
         with django_capture_on_commit_callbacks(execute=True):
             complaint_services.dispute_answer(
                 complaint_id=answered.pk, reason=REASON, now=REACTED_AT
             )
             assert queued == []
-        assert queued == [{"complaint_id": answered.pk, "agency_id": tree["samarinda"].pk}]
+        notice = Message.objects.get(
+            kind=Message.Kind.AGENCY_NOTICE, complaint=answered, created_at=REACTED_AT
+        )
+        assert notice.agency_id == tree["samarinda"].pk
+        assert queued == [{"message_id": notice.pk}]
 
     @pytest.mark.parametrize(
         "reason", ["", "  \n", "x" * (complaint_services.REASON_MAX_LENGTH + 1), "Salah\x07"]

@@ -1,4 +1,5 @@
-"""E-mails to the reporter: queued with the event, published after commit, sent once."""
+"""E-mails to the reporter: outbox rows queued with the event, published after commit (or by
+beat's relay when that publication is lost), sent once."""
 
 from __future__ import annotations
 
@@ -7,46 +8,44 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import time_machine
+from django.conf import settings
 from django.core import mail
 
-from complaints import deadlines, notifications
+from complaints import deadlines, outbox
 from complaints import services as complaint_services
-from complaints.models import Complaint, ComplaintEvent, Notification
-from complaints.tasks import relay_unsent_notifications_task, send_reporter_notification_task
+from complaints.models import Complaint, ComplaintEvent, Message
+from complaints.tasks import relay_messages_task, send_message_task
 from lapor import queue
 from routing.models import Agency, Category
-from tests.helpers import NOW, route_fully
+from tests.helpers import NOW, deliver_pending, route_fully
 
 # Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
 pytestmark = pytest.mark.usefixtures("clock")
 
 LATER = NOW + dt.timedelta(hours=2)
+SECOND = dt.timedelta(seconds=1)
+UPDATE = Message.Kind.REPORTER_UPDATE
+Published = Callable[[str], list[dict[str, Any]]]
+
+
+def updates(complaint: Complaint) -> Any:
+    """The reporter's e-mails about the steps of ``complaint`` (the receipt is its own kind)."""
+    return Message.objects.filter(kind=UPDATE, complaint=complaint).order_by(
+        "event__created_at", "event__pk"
+    )
 
 
 def notified_types(complaint: Complaint) -> list[str]:
-    """The steps queued for the reporter, besides the receipt (sent by its own task)."""
-    return list(
-        Notification.objects.filter(event__complaint=complaint)
-        .exclude(event__type=ComplaintEvent.Type.SUBMITTED)
-        .order_by("event__created_at", "event__pk")
-        .values_list("event__type", flat=True)
-    )
+    return list(updates(complaint).values_list("event__type", flat=True))
 
 
-def deliver_all() -> int:
-    return sum(
-        1
-        for pk in Notification.objects.exclude(event__type=ComplaintEvent.Type.SUBMITTED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        if notifications.send_reporter_notification(notification_id=pk, now=LATER)
-    )
+def grace() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.LAPOR_OUTBOX_GRACE_SECONDS)
 
 
 @pytest.mark.django_db
 class TestReporterNotifications:
-    def test_each_step_that_concerns_the_reporter_is_queued_once(
+    def test_each_step_that_concerns_the_reporter_is_sent_once(
         self, tree: dict[str, Agency], submit: Callable[..., Any]
     ) -> None:
         complaint = route_fully(submit().complaint)
@@ -61,13 +60,18 @@ class TestReporterNotifications:
         # Routing steps between coordinators are not news for the reporter; the hand-over to
         # the agency, the answer and the completion are.
         assert notified_types(complaint) == ["DISPOSED", "RESPONDED", "COMPLETED"]
-        assert deliver_all() == 3
+        rows = list(updates(complaint))
+        assert [row.key for row in rows] == [f"event:{row.event_id}" for row in rows]
+        assert deliver_pending(now=LATER, kinds=(UPDATE,)) == [row.key for row in rows]
         subjects = [m.subject for m in mail.outbox]
         assert all(complaint.tracking_number in s for s in subjects)
         assert all(m.to == ["siti@example.id"] for m in mail.outbox)
         assert "Selesai: pelapor menerima tanggapan" in mail.outbox[2].body
-        # A second delivery of any of them sends nothing.
-        assert deliver_all() == 0
+        assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [
+            outbox.message_id_header(row) for row in rows
+        ]
+        # A second delivery of any of them (a retry, a relay) sends nothing.
+        assert [outbox.deliver(row.pk, now=LATER) for row in rows] == ["busy"] * 3
         assert len(mail.outbox) == 3
 
     def test_an_archive_tells_the_reason(
@@ -84,7 +88,7 @@ class TestReporterNotifications:
             now=LATER,
         )
         assert notified_types(complaint) == ["ARCHIVED"]
-        deliver_all()
+        deliver_pending(now=LATER, kinds=(UPDATE,))
         (message,) = mail.outbox
         assert "Laporan ganda dari laporan sebelumnya." in message.body
         assert "Laporan ganda dari laporan sebelumnya." in message.alternatives[0][0]
@@ -102,15 +106,16 @@ class TestReporterNotifications:
     ) -> None:
         complaint = route_fully(submit(reporter_email="").complaint)
         assert notified_types(complaint) == []
+        assert not Message.objects.filter(kind=Message.Kind.RECEIPT).exists()
 
     def test_published_after_commit_only(
         self,
         tree: dict[str, Agency],
         submit: Callable[..., Any],
         django_capture_on_commit_callbacks: Any,
-        published: Callable[[str], list[dict[str, Any]]],
+        published: Published,
     ) -> None:
-        queued = published(queue.REPORTER_NOTIFICATION)
+        queued = published(queue.SEND_MESSAGE)
         complaint = route_fully(submit().complaint)
         with django_capture_on_commit_callbacks(execute=True):
             complaint_services.respond_to_complaint(
@@ -121,70 +126,43 @@ class TestReporterNotifications:
                 now=LATER,
             )
             assert queued == []
-        answered = Notification.objects.get(event__type=ComplaintEvent.Type.RESPONDED)
-        assert queued == [{"notification_id": answered.pk}]
+        answered = Message.objects.get(kind=UPDATE, event__type=ComplaintEvent.Type.RESPONDED)
+        assert queued == [{"message_id": answered.pk}]
+        answered.refresh_from_db()
+        assert answered.published_at is not None
 
     def test_beat_publishes_what_was_lost(
-        self,
-        tree: dict[str, Agency],
-        submit: Callable[..., Any],
-        published: Callable[[str], list[dict[str, Any]]],
+        self, tree: dict[str, Agency], submit: Callable[..., Any], published: Published
     ) -> None:
         complaint = route_fully(submit().complaint)
-        (lost,) = Notification.objects.filter(
-            event__complaint=complaint, event__type=ComplaintEvent.Type.DISPOSED
+        deliver_pending(now=NOW)  # what the filing and the routing queued: sent
+        queued = published(queue.SEND_MESSAGE)
+        # Outside a captured commit: its publication after commit is lost (a broker down).
+        complaint_services.respond_to_complaint(
+            complaint_id=complaint.pk,
+            agency=tree["dinkes"],
+            text="Puskesmas sudah buka kembali sesuai jadwal.",
+            actor=None,
+            now=LATER,
         )
-        queued = published(queue.REPORTER_NOTIFICATION)
-        # Too recent: its own message may still be on its way.
-        assert (
-            notifications.relay_unsent_notifications(
-                now=lost.created_at + dt.timedelta(minutes=1), older_than=dt.timedelta(minutes=5)
-            )
-            == 0
-        )
-        assert (
-            notifications.relay_unsent_notifications(
-                now=lost.created_at + dt.timedelta(minutes=6), older_than=dt.timedelta(minutes=5)
-            )
-            == 1
-        )
-        assert queued == [{"notification_id": lost.pk}]
-        # Once sent, it is not published again: beat's task, on its own clock, minutes later
-        # (and hours before the receipt of the same report would fall back).
-        send_reporter_notification_task.run(notification_id=lost.pk)
+        lost = Message.objects.get(kind=UPDATE, event__type=ComplaintEvent.Type.RESPONDED)
+        assert lost.published_at is None
+        # Too recent: its own publication may still be on its way.
+        assert outbox.relay(now=LATER + grace() - SECOND) == 0
+        assert outbox.relay(now=LATER + grace()) == 1
+        assert queued == [{"message_id": lost.pk}]
+        # Published: not again while a worker may still take it...
+        assert outbox.relay(now=LATER + grace() + SECOND) == 0
+        # ...but again when none did for that long (the broker lost it).
+        republish = dt.timedelta(seconds=settings.LAPOR_OUTBOX_REPUBLISH_SECONDS)
+        assert outbox.relay(now=LATER + grace() + republish) == 1
+        assert queued == [{"message_id": lost.pk}] * 2
+        # Delivered twice (both publications reached a worker): sent once.
+        assert send_message_task(message_id=lost.pk) == "sent"
+        assert send_message_task(message_id=lost.pk) == "busy"
+        (message,) = [m for m in mail.outbox if "Puskesmas sudah buka" in m.body]
+        assert message.to == ["siti@example.id"]
+        # Once sent, it is not published again: beat's task, on its own clock.
         queued.clear()
-        with time_machine.travel(lost.created_at + dt.timedelta(minutes=7), tick=False):
-            assert relay_unsent_notifications_task.run() == 0
+        assert relay_messages_task() == 0
         assert queued == []
-
-
-@pytest.mark.django_db
-class TestReceipt:
-    def test_sent_once_and_a_lost_one_falls_back_late(
-        self, submit: Callable[..., Any], published: Callable[[str], list[dict[str, Any]]]
-    ) -> None:
-        from complaints.tasks import send_receipt_email_task
-
-        receipt = submit()
-        send_receipt_email_task(complaint_id=receipt.complaint.pk, access_key=receipt.access_key)
-        send_receipt_email_task(complaint_id=receipt.complaint.pk, access_key=receipt.access_key)
-        assert len(mail.outbox) == 1
-        assert receipt.access_key in mail.outbox[0].body
-        lost = submit()
-        (row,) = Notification.objects.filter(event__complaint=lost.complaint)
-        assert row.event.type == ComplaintEvent.Type.SUBMITTED
-        queued = published(queue.REPORTER_NOTIFICATION)
-        # A busy queue is not a lost message: no fallback for hours.
-        assert (
-            notifications.relay_unsent_notifications(
-                now=row.created_at + dt.timedelta(hours=1), older_than=dt.timedelta(minutes=5)
-            )
-            == 0
-        )
-        assert (
-            notifications.relay_unsent_notifications(
-                now=row.created_at + dt.timedelta(hours=7), older_than=dt.timedelta(minutes=5)
-            )
-            == 1
-        )
-        assert queued == [{"notification_id": row.pk}]

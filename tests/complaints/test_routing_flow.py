@@ -1,5 +1,6 @@
 """A report's way through the hierarchy: routing steps (routing decides, the workflow acts),
-coordinators' dispositions, transfers, escalation, the outbox and the dead-letter list."""
+coordinators' dispositions, transfers, escalation, the steps as outbox rows (published after
+commit, relayed by beat when lost, taken again when a worker died) and the dead-letter list."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from complaints import deadlines, dispatch, outbox
@@ -17,14 +19,13 @@ from complaints.models import (
     ComplaintEvent,
     DeadlineBreach,
     Disposition,
-    RoutingFailure,
-    RoutingOutbox,
+    Message,
     TransferRequest,
 )
 from lapor import queue
 from lapor.lib.actions import ActionError
 from routing.models import Agency, CalendarException, Category, Region, RoutingRule
-from tests.helpers import NOW, route_fully
+from tests.helpers import NOW, deliver_pending, route_fully
 
 # Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
 pytestmark = pytest.mark.usefixtures("clock")
@@ -37,6 +38,42 @@ def at(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
 
 
 Submit = Callable[..., Any]
+STEP = Message.Kind.ROUTE_STEP
+SECOND = dt.timedelta(seconds=1)
+
+
+def seconds(name: str) -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, name))
+
+
+def step_row(complaint: Complaint, step: int) -> Message:
+    """The outbox row of a report's routing step ``step``."""
+    return Message.objects.get(kind=STEP, key=f"route:{complaint.pk}:{step}")
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ends in the middle of a step (SIGKILL, OOM): nothing after runs."""
+
+
+class Broker:
+    """``lapor.queue.publish`` to a broker that is up or down; ``sent``: what it took."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, name: str, **kwargs: Any) -> bool:
+        if not self.up:
+            return False
+        self.sent.append((name, kwargs))
+        return True
+
+
+@pytest.fixture
+def broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
+    broker = Broker()
+    monkeypatch.setattr(queue, "publish", broker.publish)
+    return broker
 
 
 @pytest.mark.django_db
@@ -297,88 +334,148 @@ class TestEscalation:
 
 
 @pytest.mark.django_db
-class TestOutboxAndSweeper:
+class TestStepsThroughTheOutbox:
+    def test_the_worker_routes_the_report_step_by_step(
+        self, tree: dict[str, Agency], submit: Submit
+    ) -> None:
+        complaint = submit().complaint
+        delivered = deliver_pending(kinds=(STEP,))
+        # Each step queues the next in its own transaction, until the report reaches an agency.
+        assert delivered == [f"route:{complaint.pk}:{step}" for step in range(3)]
+        complaint.refresh_from_db()
+        assert (complaint.status, complaint.current_agency) == ("DISPOSED", tree["dinkes"])
+        assert not Message.objects.pending().filter(kind=STEP).exists()
+        # A step delivered again (a retry, a relay) finds it sent and changes nothing.
+        assert outbox.deliver(step_row(complaint, 0).pk, now=NOW) == "busy"
+        assert complaint.dispositions.count() == 3
+
     def test_broker_down_at_submission_then_relayed_once(
         self,
         tree: dict[str, Agency],
         submit: Submit,
-        django_capture_on_commit_callbacks,
-        monkeypatch,
+        django_capture_on_commit_callbacks: Any,
+        broker: Broker,
     ) -> None:
-        from kombu.exceptions import OperationalError
-
-        def broker_down(*args: object, **kwargs: object) -> None:
-            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-        monkeypatch.setattr(queue, "publish", broker_down)
+        broker.up = False
         with django_capture_on_commit_callbacks(execute=True):
-            complaint = submit().complaint
-        row = RoutingOutbox.objects.get(complaint=complaint)
-        assert row.step == 0
-
-        published: list[dict] = []
-        monkeypatch.setattr(
-            queue, "publish", lambda name, *, retry=True, **kwargs: published.append(kwargs)
-        )
-        assert outbox.relay_outbox(now=NOW, older_than=dt.timedelta(seconds=10)) == 0  # too young
-        later = NOW + dt.timedelta(seconds=30)
-        assert outbox.relay_outbox(now=later, older_than=dt.timedelta(seconds=10)) == 1
-        assert outbox.relay_outbox(now=later, older_than=dt.timedelta(seconds=10)) == 0
-        assert published == [{"complaint_id": complaint.pk, "step": 0}]
-        assert not RoutingOutbox.objects.exists()
+            complaint = submit(reporter_email="").complaint
+        row = step_row(complaint, 0)
+        assert row.published_at is None  # left for the relay
+        grace = seconds("LAPOR_OUTBOX_GRACE_SECONDS")
+        # Still down when beat runs: nothing published, the row waits.
+        assert outbox.relay(now=NOW + grace) == 0
+        broker.up = True
+        assert outbox.relay(now=NOW + grace - SECOND) == 0  # too young: its request's chance
+        assert outbox.relay(now=NOW + grace) == 1
+        assert outbox.relay(now=NOW + grace + SECOND) == 0  # published: not twice
+        assert broker.sent == [(queue.ROUTE_MESSAGE, {"message_id": row.pk})]
+        row.refresh_from_db()
+        assert row.published_at == NOW + grace
+        # The relayed step is taken by the worker, and the report goes its way.
+        deliver_pending(now=NOW + grace, kinds=(STEP,))
+        complaint.refresh_from_db()
+        assert (complaint.status, complaint.current_agency) == ("DISPOSED", tree["dinkes"])
 
     def test_published_at_once_when_the_broker_is_up(
         self,
         tree: dict[str, Agency],
         submit: Submit,
-        django_capture_on_commit_callbacks,
+        django_capture_on_commit_callbacks: Any,
         published: Callable[[str], list[dict[str, Any]]],
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             complaint = submit().complaint
-        assert published(queue.ROUTE_STEP) == [{"complaint_id": complaint.pk, "step": 0}]
-        assert not RoutingOutbox.objects.exists()
+        row = step_row(complaint, 0)
+        assert published(queue.ROUTE_MESSAGE) == [{"message_id": row.pk}]
+        row.refresh_from_db()
+        assert row.published_at is not None
+        # Nothing for the relay: the request published it.
+        assert outbox.relay(now=NOW + seconds("LAPOR_OUTBOX_GRACE_SECONDS")) == 0
+        assert published(queue.ROUTE_MESSAGE) == [{"message_id": row.pk}]
 
-    def test_sweeper_republishes_stalled_reports_only(
+    def test_steps_lost_by_the_broker_or_held_by_a_dead_worker_are_published_again_only(
         self,
         tree: dict[str, Agency],
         submit: Submit,
-        published: Callable[[str], list[dict[str, Any]]],
+        broker: Broker,
+        monkeypatch: pytest.MonkeyPatch,
+        settings: Any,
     ) -> None:
-        stalled = submit().complaint
-        dispatch.route_step(complaint_id=stalled.pk, step=0, now=NOW)  # then the worker died
-        failed = submit().complaint
-        RoutingFailure.objects.create(
-            complaint=failed, step=0, error="boom", attempts=7, created_at=NOW
-        )
-        done = route_fully(submit().complaint)
-        swept = outbox.sweep_stalled_routing(
-            now=NOW + dt.timedelta(minutes=5), stalled_for=dt.timedelta(minutes=2)
-        )
-        assert swept == 1
-        assert published(queue.ROUTE_STEP) == [{"complaint_id": stalled.pk, "step": 1}]
+        settings.LAPOR_OUTBOX_LEASE_SECONDS = 40
+        settings.LAPOR_OUTBOX_REPUBLISH_SECONDS = 120
+        done = submit(reporter_email="").complaint
+        deliver_pending()  # routed by the worker, the agency told: nothing left to publish
+        done.refresh_from_db()
         assert done.status == "DISPOSED"
+        assert not Message.objects.pending().exists()
+        lost = submit(reporter_email="").complaint
+        killed = submit(reporter_email="").complaint
+        lost_step, killed_step = step_row(lost, 0), step_row(killed, 0)
+        # Their requests' publications were lost; beat publishes both, and only them.
+        start = NOW + seconds("LAPOR_OUTBOX_GRACE_SECONDS")
+        assert outbox.relay(now=start) == 2
+        # The broker then loses one; a worker takes the other and is killed in the middle.
+        real_step = dispatch.route_step
+
+        def killed_mid_step(**kwargs: Any) -> Any:
+            monkeypatch.setattr(dispatch, "route_step", real_step)
+            raise WorkerKilled
+
+        monkeypatch.setattr(dispatch, "route_step", killed_mid_step)
+        with pytest.raises(WorkerKilled):
+            outbox.deliver(killed_step.pk, now=start)
+        lease_ends = start + seconds("LAPOR_OUTBOX_LEASE_SECONDS")
+        # While its lease runs the worker may still be at it: nobody else takes the step.
+        assert outbox.relay(now=lease_ends) == 0
+        assert outbox.deliver(killed_step.pk, now=lease_ends) == "busy"
+        # Once the lease has run out, it is published again, and another worker takes it.
+        assert outbox.relay(now=lease_ends + SECOND) == 1
+        # The lost one, once no worker took it for the republish time.
+        assert outbox.relay(now=start + seconds("LAPOR_OUTBOX_REPUBLISH_SECONDS")) == 1
+        assert broker.sent == [
+            (queue.ROUTE_MESSAGE, {"message_id": row.pk})
+            for row in (lost_step, killed_step, killed_step, lost_step)
+        ]
+        deliver_pending(now=start + dt.timedelta(minutes=5), kinds=(STEP,))
+        for complaint in (lost, killed):
+            complaint.refresh_from_db()
+            assert (complaint.status, complaint.current_agency) == ("DISPOSED", tree["dinkes"])
+            assert complaint.dispositions.count() == 3  # each step taken once
+        killed_step.refresh_from_db()
+        assert killed_step.attempts == 2
 
 
 @pytest.mark.django_db
 class TestDeadLetter:
-    def test_a_step_that_fails_for_good_is_recorded_once(
-        self, tree: dict[str, Agency], submit: Submit, monkeypatch
+    def test_a_step_that_fails_for_good_is_in_the_dead_letter_list_once(
+        self, tree: dict[str, Agency], submit: Submit, broker: Broker, monkeypatch: Any
     ) -> None:
-        from complaints.tasks import route_complaint_task
+        from complaints.tasks import route_message_task
 
-        complaint = submit().complaint
+        complaint = submit(reporter_email="").complaint
+        row = step_row(complaint, 0)
+        real_step = dispatch.route_step
 
         def broken(**kwargs: object) -> None:
             raise ValueError("rule points nowhere")
 
         monkeypatch.setattr(dispatch, "route_step", broken)
-        for _ in range(2):
-            result = route_complaint_task.apply(kwargs={"complaint_id": complaint.pk, "step": 0})
-            assert result.failed()
-        failure = RoutingFailure.objects.get(complaint=complaint)
-        assert "ValueError: rule points nowhere" in failure.error
-        assert failure.step == 0 and failure.resolved_at is None
+        assert route_message_task(message_id=row.pk) == "failed"
+        assert route_message_task(message_id=row.pk) == "busy"  # delivered again: nothing more
+        (dead,) = Message.objects.dead().filter(complaint=complaint)
+        assert dead.pk == row.pk and dead.attempts == 1
+        assert "ValueError: rule points nowhere" in dead.error
+        assert dead.failed_at is not None
+        # Beat does not publish what was given up on.
+        later = dead.failed_at + dt.timedelta(days=1)
+        assert outbox.relay(now=later) == 0
+        # Once the rule is fixed, a coordinator sends it again and the report goes its way.
+        monkeypatch.setattr(dispatch, "route_step", real_step)
+        assert outbox.retry_dead(row.pk, now=later) is True
+        deliver_pending(now=later, kinds=(STEP,))
+        complaint.refresh_from_db()
+        assert (complaint.status, complaint.current_agency) == ("DISPOSED", tree["dinkes"])
+        assert not Message.objects.dead().filter(complaint=complaint).exists()
 
 
 @pytest.mark.django_db
@@ -440,12 +537,12 @@ class TestAgencyNotification:
         self,
         tree: dict[str, Agency],
         submit: Submit,
-        mailoutbox,
-        django_capture_on_commit_callbacks,
+        mailoutbox: list[Any],
+        django_capture_on_commit_callbacks: Any,
     ) -> None:
         from django.contrib.auth.models import User
 
-        from complaints.tasks import notify_agency_task
+        from complaints.tasks import send_message_task
         from routing.models import Officer
 
         officer = User.objects.create_user("dinkes", email="dinkes@example.go.id")
@@ -457,11 +554,17 @@ class TestAgencyNotification:
             dispatch.route_step(complaint_id=complaint.pk, step=step, now=NOW)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             dispatch.route_step(complaint_id=complaint.pk, step=2, now=NOW)
-        # After commit: the officers' notification, and the reporter's e-mail (an address was given).
+        # After commit: the officers' notice, and the reporter's e-mail (an address was given).
         assert len(callbacks) == 2
-        notify_agency_task(complaint_id=complaint.pk, agency_id=tree["dinkes"].pk)
+        notice = Message.objects.get(kind=Message.Kind.AGENCY_NOTICE, complaint=complaint)
+        assert notice.agency_id == tree["dinkes"].pk
+        assert Message.objects.filter(
+            kind=Message.Kind.REPORTER_UPDATE, complaint=complaint
+        ).exists()
+        assert send_message_task(message_id=notice.pk) == "sent"
         (message,) = mailoutbox
         assert message.bcc == ["dinkes@example.go.id"]
         assert complaint.tracking_number in message.subject
         text = message.body + message.alternatives[0][0]
         assert "Nama Rahasia" not in text and "rahasia@example.id" not in text
+        assert "Nama Rahasia" not in message.message().as_string()

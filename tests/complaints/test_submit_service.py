@@ -3,14 +3,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
-from complaints.models import Attachment, Complaint, ComplaintEvent, Reporter
+from complaints.models import Attachment, Complaint, ComplaintEvent, Message, Reporter
 from complaints.services import SubmissionReceipt
-from complaints.tasks import send_receipt_email_task
+from complaints.tasks import send_message_task
 from lapor import queue
 from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing.models import Region
@@ -21,6 +23,7 @@ from tests.helpers import NOW
 pytestmark = pytest.mark.usefixtures("clock")
 
 Submit = Callable[..., SubmissionReceipt]
+Published = Callable[[str], list[dict[str, Any]]]
 
 
 @pytest.mark.django_db
@@ -76,35 +79,53 @@ class TestSubmitComplaint:
         assert letter.content_type == "application/pdf"
         assert len(files_in(media_root)) == 2
 
-    def test_queues_the_receipt_email_only_after_commit(
-        self, submit: Submit, django_capture_on_commit_callbacks, published
+    def test_queues_the_receipt_and_the_first_routing_step_published_after_commit(
+        self, submit: Submit, django_capture_on_commit_callbacks: Any, published: Published
     ) -> None:
-        queued = published(queue.RECEIPT)
+        mail_queue, routing_queue = published(queue.SEND_MESSAGE), published(queue.ROUTE_MESSAGE)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             receipt = submit(reporter_email="siti@example.id")
-        assert queued == []  # nothing leaves before the transaction commits
+        complaint = receipt.complaint
+        # Written with the report, in its transaction...
+        receipt_row = Message.objects.get(kind=Message.Kind.RECEIPT, complaint=complaint)
+        step = Message.objects.get(kind=Message.Kind.ROUTE_STEP, complaint=complaint)
+        assert (receipt_row.key, step.key) == (f"receipt:{complaint.pk}", f"route:{complaint.pk}:0")
+        assert step.data == {"step": 0}
+        # ...and nothing leaves before the transaction commits.
+        assert mail_queue == routing_queue == []
         for callback in callbacks:
             callback()
-        assert queued == [{"complaint_id": receipt.complaint.pk, "access_key": receipt.access_key}]
+        assert mail_queue == [{"message_id": receipt_row.pk}]
+        assert routing_queue == [{"message_id": step.pk}]
+        # The broker carries ids only: the private link's key never leaves the database.
+        assert receipt.access_key not in repr(mail_queue)
 
-    def test_the_receipt_task_sends_the_private_link(self, submit: Submit, mailoutbox) -> None:
+    def test_the_receipt_task_sends_a_working_private_link(
+        self, submit: Submit, mailoutbox: list[Any]
+    ) -> None:
         receipt = submit(reporter_email="siti@example.id")
-        send_receipt_email_task(complaint_id=receipt.complaint.pk, access_key=receipt.access_key)
+        row = Message.objects.get(kind=Message.Kind.RECEIPT, complaint=receipt.complaint)
+        assert send_message_task(message_id=row.pk) == "sent"
+        assert send_message_task(message_id=row.pk) == "busy"  # delivered twice: sent once
         assert len(mailoutbox) == 1
         message = mailoutbox[0]
         assert message.to == ["siti@example.id"]
         assert receipt.complaint.tracking_number in message.subject
-        assert f"/lacak/{receipt.complaint.tracking_number}/{receipt.access_key}/" in message.body
+        link = f"/lacak/{receipt.complaint.tracking_number}/{receipt.access_key}/"
+        assert link in message.body
         html = message.alternatives[0][0]
         assert receipt.access_key in html
+        assert Client().get(link).status_code == 200
 
     def test_no_email_address_no_email(
-        self, submit: Submit, django_capture_on_commit_callbacks, published
+        self, submit: Submit, django_capture_on_commit_callbacks: Any, published: Published
     ) -> None:
-        queued = published(queue.RECEIPT)
+        queued = published(queue.SEND_MESSAGE)
         with django_capture_on_commit_callbacks(execute=True):
-            submit(reporter_email="")
+            receipt = submit(reporter_email="")
         assert queued == []
+        kinds = Message.objects.filter(complaint=receipt.complaint).values_list("kind", flat=True)
+        assert list(kinds) == [Message.Kind.ROUTE_STEP]  # no receipt
 
 
 @pytest.mark.django_db

@@ -29,7 +29,7 @@ from complaints.models import (
     ComplaintEvent,
     DeadlineBreach,
     Disposition,
-    Notification,
+    Message,
     Reporter,
     Response,
     TransferRequest,
@@ -408,9 +408,17 @@ class TestRespond:
 def published_answer_emails(
     published: Callable[[str], list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """What the services hand to the broker for the reporter: recorded instead of published,
-    so that the test can deliver it by calling the task."""
-    return published(queue.REPORTER_NOTIFICATION)
+    """What the services hand to the broker for the mail worker: recorded instead of
+    published, so that the test can deliver it by calling the task."""
+    return published(queue.SEND_MESSAGE)
+
+
+def answer_emails(complaint: Complaint) -> Any:
+    return Message.objects.filter(
+        kind=Message.Kind.REPORTER_UPDATE,
+        complaint=complaint,
+        event__type=ComplaintEvent.Type.RESPONDED,
+    )
 
 
 class TestAnswerEmail:
@@ -427,11 +435,9 @@ class TestAnswerEmail:
             )
             # Inside the transaction nothing is published: a rollback must not tell the citizen.
             assert published == []
-        notifications = Notification.objects.filter(
-            event__complaint=complaint, event__type=ComplaintEvent.Type.RESPONDED
-        )
-        assert len(callbacks) == notifications.count()
-        assert published == [{"notification_id": n.pk} for n in notifications]
+        rows = answer_emails(complaint)
+        assert len(callbacks) == rows.count()
+        assert published == [{"message_id": row.pk} for row in rows]
         return response
 
     def test_the_citizen_is_told_after_commit_in_indonesian(
@@ -441,14 +447,14 @@ class TestAnswerEmail:
         django_capture_on_commit_callbacks: Any,
         published_answer_emails: list[dict[str, Any]],
     ) -> None:
-        from complaints.tasks import send_reporter_notification_task
+        from complaints.tasks import send_message_task
 
         assert in_progress.language == "id"
         self.answer(
             in_progress, tree["dinkes"], django_capture_on_commit_callbacks, published_answer_emails
         )
         assert mail.outbox == []
-        assert send_reporter_notification_task(**published_answer_emails[0]) is True
+        assert send_message_task(**published_answer_emails[0]) == "sent"
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["siti@example.id"]
@@ -463,7 +469,7 @@ class TestAnswerEmail:
         assert message.subject == expected
         assert "has been answered" not in message.subject
         # Delivered twice (a retry, a relay): sent once.
-        assert send_reporter_notification_task(**published_answer_emails[0]) is False
+        assert send_message_task(**published_answer_emails[0]) == "busy"
         assert len(mail.outbox) == 1
 
     def test_a_citizen_who_wrote_in_english_is_told_in_english(
@@ -473,13 +479,13 @@ class TestAnswerEmail:
         django_capture_on_commit_callbacks: Any,
         published_answer_emails: list[dict[str, Any]],
     ) -> None:
-        from complaints.tasks import send_reporter_notification_task
+        from complaints.tasks import send_message_task
 
         complaint = route_fully(submit(language="en").complaint)
         self.answer(
             complaint, tree["dinkes"], django_capture_on_commit_callbacks, published_answer_emails
         )
-        send_reporter_notification_task(**published_answer_emails[0])
+        send_message_task(**published_answer_emails[0])
         message = mail.outbox[0]
         assert message.subject == f"Your LAPOR report {complaint.tracking_number} has been answered"
         assert "Dinkes Samarinda has answered your report." in message.body
@@ -496,7 +502,10 @@ class TestAnswerEmail:
             complaint, tree["dinkes"], django_capture_on_commit_callbacks, published_answer_emails
         )
         assert published_answer_emails == []
-        assert not Notification.objects.filter(event__complaint=complaint).exists()
+        assert not Message.objects.filter(
+            complaint=complaint,
+            kind__in=[Message.Kind.RECEIPT, Message.Kind.REPORTER_UPDATE],
+        ).exists()
         assert mail.outbox == []
 
 

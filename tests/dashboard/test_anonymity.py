@@ -191,20 +191,16 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
 
 @pytest.fixture
 def inline_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """E-mail tasks run at once, as a worker would run them after commit, so that every e-mail
-    staff would get ends up in the outbox. Pair with ``django_capture_on_commit_callbacks``."""
+    """E-mails are sent at once, by the mail worker's task, as a worker would take them after
+    commit, so that every e-mail staff would get ends up in the outbox (routing steps go
+    nowhere: the tests take them). Pair with ``django_capture_on_commit_callbacks``."""
     from complaints import tasks
     from lapor import queue
 
-    inline = {
-        queue.NOTIFY_AGENCY: tasks.notify_agency_task,
-        queue.REPORTER_NOTIFICATION: tasks.send_reporter_notification_task,
-        queue.RECEIPT: tasks.send_receipt_email_task,
-    }
-
-    def publish(name: str, *, retry: bool = True, **kwargs: Any) -> None:
-        if name in inline:  # routing steps go nowhere: the tests take them
-            inline[name].run(**kwargs)
+    def publish(name: str, **kwargs: Any) -> bool:
+        if name == queue.SEND_MESSAGE:
+            tasks.send_message_task(**kwargs)
+        return True
 
     monkeypatch.setattr(queue, "publish", publish)
 

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import socket
+from typing import Any
+
 import pytest
 
+from lapor.lib import ratelimit
 from lapor.lib.ratelimit import Rate, hit, parse_rate
 
 
@@ -41,9 +46,40 @@ class TestHit:
 
 
 class TestRedisDown:
-    def test_fails_open(self, caplog: pytest.LogCaptureFixture) -> None:
+    def test_fails_open(
+        self, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(ratelimit, "_paused_until", 0.0)
         # Nothing listens on port 1: connection refused at once.
         down = "redis://127.0.0.1:1/0"
         assert hit("t", "1.2.3.4", Rate(1, 60), redis_url=down) is None
         assert hit("t", "1.2.3.4", Rate(1, 60), redis_url=down) is None
-        assert "rate limit not counted" in caplog.text
+        # Counted once as not counted: the second request did not even try.
+        assert caplog.text.count("rate limit not counted") == 1
+
+    def test_a_hung_redis_costs_one_socket_timeout(
+        self, monkeypatch: pytest.MonkeyPatch, settings: Any
+    ) -> None:
+        # A server that accepts the connection and never answers (a frozen Redis).
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+        settings.REDIS_SOCKET_TIMEOUT = 0.3
+        monkeypatch.setattr(ratelimit, "_paused_until", 0.0)
+        ratelimit._redis_client.cache_clear()
+        try:
+            assert hit("t", "1.2.3.4", Rate(1, 60), redis_url=url) is None
+            assert hit("t", "1.2.3.4", Rate(1, 60), redis_url=url) is None
+            # One connection came, and waited for its answer; the second hit did not try.
+            listener.setblocking(False)
+            connections = []
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    connections.append(listener.accept()[0])
+            assert len(connections) == 1
+            for connection in connections:
+                connection.close()
+        finally:
+            listener.close()
+            ratelimit._redis_client.cache_clear()

@@ -20,12 +20,14 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from complaints.models import Complaint
+from complaints import outbox
+from complaints.models import Complaint, Message
+from complaints.tasks import send_message_task
 from lapor import queue as background
 from reports import tasks
 from reports.figures import FIGURES
-from reports.models import MonthlyRecap, RecapEmail
-from reports.services import build_monthly_recap, queue_recap_emails, send_recap_email
+from reports.models import MonthlyRecap
+from reports.services import build_monthly_recap, queue_recap_emails
 from reports.templatetags.recap import recap_lines
 from routing.models import Agency
 from tests.reports.conftest import (
@@ -74,13 +76,28 @@ def addresses(built: Built, agencies: Agencies) -> Agencies:
 
 @pytest.fixture
 def recap_emails(published: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """What is handed to the broker: the keyword arguments of each recap e-mail task."""
-    return published(background.RECAP_EMAIL)
+    """What is handed to the broker for the mail worker: the keyword arguments of each task
+    (the reports of the scenario queue nothing that is published: not in a captured commit)."""
+    return published(background.SEND_MESSAGE)
 
 
 def queue(month: dt.date, now: dt.datetime, capture: Any) -> int:
     with capture(execute=True):
         return queue_recap_emails(month=month, now=now)
+
+
+def recaps(month: dt.date) -> Any:
+    """The recap e-mails of ``month``: outbox rows, one per coordinator."""
+    return Message.objects.filter(kind=Message.Kind.RECAP, data__month=month.isoformat())
+
+
+def send(message_id: int, now: dt.datetime = SENT_AT) -> str:
+    """Deliver one recap e-mail as the mail worker does (``complaints.outbox``)."""
+    return outbox.deliver(message_id, now=now)
+
+
+def send_all(month: dt.date, now: dt.datetime = SENT_AT) -> dict[str, str]:
+    return {e.agency.code: send(e.pk, now) for e in recaps(month).select_related("agency")}
 
 
 def message_for(code: str) -> mail.EmailMessage:
@@ -96,15 +113,17 @@ class TestRecapEmails:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
-        emails = RecapEmail.objects.filter(month=NOV)
+        emails = recaps(NOV)
         assert sorted(e.agency.code for e in emails) == sorted(
             ["nasional", "kaltim", "smd", "bpp", "btg", "kukar"]
         )
-        assert sorted(p["email_id"] for p in recap_emails) == sorted(e.pk for e in emails)
+        assert {e.key for e in emails} == {f"recap:2026-11:{e.agency_id}" for e in emails}
+        assert sorted(p["message_id"] for p in recap_emails) == sorted(e.pk for e in emails)
 
-        sent = {e.agency.code: send_recap_email(email_id=e.pk, now=SENT_AT) for e in emails}
-        assert sent == {code: code != "btg" for code in sent}  # Bontang: nowhere to send
-        assert {e.sent_at for e in RecapEmail.objects.filter(month=NOV)} == {SENT_AT}
+        sent = send_all(NOV)
+        # Bontang: nowhere to send.
+        assert sent == {code: "skipped" if code == "btg" else "sent" for code in sent}
+        assert {e.sent_at for e in recaps(NOV)} == {SENT_AT}
         assert sorted(m.bcc for m in mail.outbox) == sorted(ADDRESSES.values())
         # The OPD's officer has an address, and gets nothing.
         assert User.objects.filter(email=OPD_ADDRESS, officer__agency__code="dinkes-smd").exists()
@@ -121,9 +140,10 @@ class TestRecapEmails:
         code: str,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        email = RecapEmail.objects.get(month=NOV, agency__code=code)
-        assert send_recap_email(email_id=email.pk, now=SENT_AT) is True
+        email = recaps(NOV).get(agency__code=code)
+        assert send(email.pk) == "sent"
         message = message_for(code)
+        assert message.extra_headers["Message-ID"] == outbox.message_id_header(email)
         region = REGION_OF[code]
         total, rows = own_row(NOV, region), recap_rows(NOV, region)
         subject = in_indonesian(gettext, "Monthly recap %(month)s: %(name)s")
@@ -145,8 +165,7 @@ class TestRecapEmails:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        for email in RecapEmail.objects.filter(month=NOV):
-            send_recap_email(email_id=email.pk, now=SENT_AT)
+        send_all(NOV)
         samarinda = message_for("smd").body
         assert "Dinkes Samarinda" in samarinda
         for elsewhere in ("Balikpapan", "Bontang", "Disdik Kaltim", "Nasional"):
@@ -162,8 +181,7 @@ class TestRecapEmails:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        for email in RecapEmail.objects.filter(month=NOV):
-            send_recap_email(email_id=email.pk, now=SENT_AT)
+        send_all(NOV)
         assert len(mail.outbox) == 5
         for message in mail.outbox:
             text = message.subject + message.body + message.alternatives[0][0]
@@ -177,21 +195,22 @@ class TestRecapEmails:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        ids = [p["email_id"] for p in recap_emails]
-        for email_id in ids:
-            send_recap_email(email_id=email_id, now=SENT_AT)
+        ids = [p["message_id"] for p in recap_emails]
+        for message_id in ids:
+            send(message_id)
         assert len(mail.outbox) == 5
 
         recap_emails.clear()
         later = SENT_AT + dt.timedelta(hours=1)
         assert queue(NOV, later, django_capture_on_commit_callbacks) == 0
         assert recap_emails == []
-        assert [send_recap_email(email_id=i, now=later) for i in ids] == [False] * 6
-        # A repeated delivery of the task changes nothing either.
-        assert [tasks.send_recap_email_task(email_id=i) for i in ids] == [False] * 6
+        assert [send(i, later) for i in ids] == ["busy"] * 6
+        # A repeated delivery of the mail worker's task changes nothing either.
+        with time_machine.travel(later, tick=False):
+            assert [send_message_task(message_id=i) for i in ids] == ["busy"] * 6
         assert len(mail.outbox) == 5
-        assert RecapEmail.objects.filter(month=NOV).count() == 6
-        assert {e.sent_at for e in RecapEmail.objects.filter(month=NOV)} == {SENT_AT}
+        assert recaps(NOV).count() == 6
+        assert {e.sent_at for e in recaps(NOV)} == {SENT_AT}
 
     def test_queued_twice_before_sending_each_is_sent_once(
         self,
@@ -200,12 +219,16 @@ class TestRecapEmails:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
-        assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 6
-        assert len(recap_emails) == 12
-        for kwargs in recap_emails:
-            tasks.send_recap_email_task(**kwargs)
+        assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 0
+        assert recaps(NOV).count() == 6
+        # Each published twice (the request's publication and beat's relay both reached the
+        # broker): each task run twice, each e-mail sent once.
+        twice = [*recap_emails, *recap_emails]
+        assert len(twice) == 12
+        with time_machine.travel(SENT_AT, tick=False):
+            outcomes = [send_message_task(**kwargs) for kwargs in twice]
+        assert sorted(outcomes) == sorted(["sent"] * 5 + ["skipped"] + ["busy"] * 6)
         assert len(mail.outbox) == 5
-        assert RecapEmail.objects.filter(month=NOV).count() == 6
 
     def test_nothing_is_published_before_commit(
         self,
@@ -227,7 +250,7 @@ class TestRecapEmails:
     ) -> None:
         Agency.objects.filter(code="bpp").update(is_active=False)
         assert queue(NOV, BUILT_AT, django_capture_on_commit_callbacks) == 5
-        codes = set(RecapEmail.objects.filter(month=NOV).values_list("agency__code", flat=True))
+        codes = set(recaps(NOV).values_list("agency__code", flat=True))
         assert codes == {"nasional", "kaltim", "smd", "btg", "kukar"}
 
     def test_names_with_markup_are_escaped_in_the_html_part(
@@ -238,8 +261,7 @@ class TestRecapEmails:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
-        email = RecapEmail.objects.get(month=NOV, agency__code="smd")
-        send_recap_email(email_id=email.pk, now=SENT_AT)
+        send(recaps(NOV).get(agency__code="smd").pk)
         message = message_for("smd")
         html = message.alternatives[0][0]
         assert HTML_NAME not in html
@@ -264,8 +286,9 @@ class TestRecapEmails:
         page.force_login(user)
         assert page.get("/reports/", {"month": "2026-11"}).status_code == 403
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
+        assert send(recaps(NOV).get(agency=stray).pk) == "skipped"
         for kwargs in recap_emails:
-            send_recap_email(**kwargs, now=SENT_AT)
+            send(kwargs["message_id"])
         assert [m.subject for m in mail.outbox if "stray@example.go.id" in m.bcc] == []
 
     def test_each_month_is_its_own_email(
@@ -276,8 +299,9 @@ class TestRecapEmails:
     ) -> None:
         queue(NOV, BUILT_AT, django_capture_on_commit_callbacks)
         queue(OCT, BUILT_AT, django_capture_on_commit_callbacks)
+        assert len(recap_emails) == 12
         for kwargs in recap_emails:
-            send_recap_email(**kwargs, now=SENT_AT)
+            send(kwargs["message_id"])
         assert len(mail.outbox) == 10
         assert {m.subject.split(":")[0] for m in mail.outbox} == {
             in_indonesian(gettext, "Monthly recap %(month)s: %(name)s").split(":")[0]
@@ -308,8 +332,8 @@ class TestBuildPreviousMonthTask:
         assert set(rows.values_list("built_at", flat=True)) == {now}
         assert not MonthlyRecap.objects.exclude(month=NOV).exists()
         assert own_row(NOV, "64.72").held == 6
-        assert sorted(p["email_id"] for p in recap_emails) == sorted(
-            RecapEmail.objects.filter(month=NOV).values_list("pk", flat=True)
+        assert sorted(p["message_id"] for p in recap_emails) == sorted(
+            recaps(NOV).values_list("pk", flat=True)
         )
 
     def test_run_again_rebuilds_the_same_figures_and_queues_nothing_sent(
@@ -327,7 +351,7 @@ class TestBuildPreviousMonthTask:
             tasks.build_previous_month_recap_task()
         first = frozen(NOV)
         for kwargs in recap_emails:
-            tasks.send_recap_email_task(**kwargs)
+            send_message_task(**kwargs)
         assert len(mail.outbox) == 1
         recap_emails.clear()
 
