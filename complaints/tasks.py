@@ -11,6 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from complaints import deadlines, outbox
+from lapor.celery import CLOCK_RETRY
 
 # --- the outbox -------------------------------------------------------------------------------
 
@@ -56,22 +57,22 @@ def forget_old_secrets_task() -> int:
     return erased + forget_expired_idempotency_keys(now=now)
 
 
-# --- the clock --------------------------------------------------------------------------------
+# --- the clock (beat; transient database errors: CLOCK_RETRY) ----------------------------------
 
 
-@shared_task
+@shared_task(**CLOCK_RETRY)
 def escalate_overdue_task() -> int:
     """Pass every report whose holder missed its deadline one level up (beat)."""
     return deadlines.escalate_overdue(now=timezone.now())
 
 
-@shared_task
+@shared_task(**CLOCK_RETRY)
 def complete_unanswered_reports_task() -> int:
     """Complete the answered reports whose citizen reply window has passed (beat)."""
     return deadlines.complete_unanswered_reports(now=timezone.now())
 
 
-@shared_task
+@shared_task(**CLOCK_RETRY)
 def queue_overdue_digests_task() -> int:
     """Queue the day's digest of overdue reports for each agency holding some (beat)."""
     return deadlines.queue_overdue_digests(now=timezone.now())

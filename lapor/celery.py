@@ -8,6 +8,7 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import task_postrun
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 
@@ -31,6 +32,17 @@ def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None
 
 
 app.conf.task_routes = (route_task,)
+
+# Beat's tasks: a transient database error (a restart) is tried again soon, with backoff that
+# never outlasts the broker's visibility timeout; past that, the next scheduled run does the
+# work. (Messages have their own retries: the outbox.)
+CLOCK_RETRY: dict[str, Any] = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
 @task_postrun.connect

@@ -5,11 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from lapor.celery import CLOCK_RETRY
 from reports import services
 from reports.selectors import shift_month
 
 
-@shared_task
+@shared_task(**CLOCK_RETRY)
 def build_previous_month_recap_task() -> int:
     """On the 1st (Asia/Jakarta): build last month's recaps, then queue each coordinator's
     e-mail (outbox rows, sent by the mail worker)."""
