@@ -3,11 +3,13 @@ list (JSON or XML) under /open311/; and the REST API's one mapping of the domain
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -16,6 +18,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from lapor.lib.actions import ActionError
+
+logger = logging.getLogger(__name__)
+
+# The database cannot be reached: a restart, a failover, a lost connection.
+DatabaseUnavailable = (OperationalError, InterfaceError)
 
 # Paths answered to programs, never with an HTML page.
 API_PREFIX, OPEN311_PREFIX = "/api/", "/open311/"
@@ -74,6 +81,25 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database could not be reached (a restart, a failover): 503 with Retry-After, so that
+    a citizen or a program knows to send it again in a moment, not that it was refused."""
+    title = _("Briefly unavailable")
+    message = _("The portal is briefly unavailable. Please send it again in a few seconds.")
+    try:
+        response = respond(request, 503, title, message)
+    except DatabaseUnavailable:  # the page's layout asked for the visitor's session
+        response = HttpResponse(
+            f"{title}\n\n{message}\n", content_type="text/plain; charset=utf-8", status=503
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+# How long a client is asked to wait after a 503.
+RETRY_AFTER_SECONDS = 5
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return respond(
         request,
@@ -94,10 +120,19 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
       ``version`` where the view shows it (``report_version``, the staff API);
     - ``ObjectDoesNotExist`` (an unknown report, file, agency…): 404;
     - Django's ``ValidationError``: 400 with the messages per field;
-    - Django's ``PermissionDenied``: 403 with its message.
+    - Django's ``PermissionDenied``: 403 with its message;
+    - the database unreachable (``OperationalError``, ``InterfaceError``): 503 with
+      Retry-After.
 
     Everything else is DRF's own handling.
     """
+    if isinstance(exc, DatabaseUnavailable):
+        logger.warning("database unavailable: %s", exc)
+        return Response(
+            {"detail": _("The service is briefly unavailable. Please try again in a few seconds.")},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, ActionError):
         body: dict[str, Any] = {"detail": exc.message}
         report_version = getattr(context.get("view"), "report_version", None)

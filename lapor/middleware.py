@@ -1,7 +1,9 @@
-"""Middleware: early refusal of oversized bodies, and the pages' language."""
+"""Middleware: early refusal of oversized bodies, the pages' language, and 503 while the
+database cannot be reached."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,7 +12,9 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lapor.errors import for_programs, respond
+from lapor.errors import DatabaseUnavailable, for_programs, respond, service_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 class RequestSizeLimitMiddleware:
@@ -53,3 +57,22 @@ class LanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database (PostgreSQL restarting) answers 503 with
+    Retry-After in the visitor's language, not 500: the citizen is told to send it again, and
+    the transaction that failed saved nothing. (The API's views map it in
+    ``lapor.errors.api_exception_handler``.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DatabaseUnavailable):
+            logger.warning("database unavailable: %s", exception)
+            return service_unavailable(request)
+        return None

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
+    # Its process_exception runs first: a database that cannot be reached is a 503.
+    "lapor.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # The inbox indexes carry columns (INCLUDE) on PostgreSQL; SQLite ignores that part, as it may.
