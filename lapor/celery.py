@@ -10,7 +10,12 @@ from celery.schedules import crontab
 from celery.signals import task_postrun
 from django.db import InterfaceError, OperationalError
 
+from lapor import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
+
+# Every redis:// broker URL uses kombu's transport with our mend (lapor/broker.py).
+broker.install()
 
 app = Celery("lapor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
