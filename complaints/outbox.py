@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -100,7 +101,11 @@ def task_for(kind: str) -> str:
 
 def publish(message_id: int, kind: str, now: dt.datetime) -> bool:
     """Hand one row to the broker (never waiting on it: ``lapor.queue.publish``) and note when;
-    False when the broker could not take it, and the row waits for the relay."""
+    False when the broker could not take it, and the row waits for the relay. A row a worker
+    took inline in the transaction that queued it is not published."""
+    if message_id in _taken_inline.ids:
+        _taken_inline.ids.discard(message_id)
+        return True
     if not background.publish(task_for(kind), message_id=message_id):
         return False
     # Not over a worker's claim: the worker may already have it.
@@ -141,11 +146,90 @@ def relay(*, now: dt.datetime, limit: int = 1000) -> int:
     return published
 
 
+# Kinds whose work is itself a database transaction (a routing step): the row is locked, the
+# work done and the row marked in that one transaction, so the work takes effect exactly once
+# and costs one commit. A worker that dies in it leaves the row as it was; its broker message,
+# never acknowledged, comes back after the visibility timeout.
+IN_ONE_TRANSACTION = frozenset({Kind.ROUTE_STEP})
+
+
 def deliver(message_id: int, *, now: dt.datetime) -> str:
     """Deliver one row: claim it, do its work, mark it. Returns what happened: ``"sent"``,
     ``"skipped"`` (nothing to send), ``"busy"`` (sent already, held by another worker, or not
     due), ``"retry"`` (a transient failure; tried again after a backoff) or ``"failed"`` (given
     up: the dead-letter list)."""
+    _taken_inline.ids.clear()  # what an earlier delivery, rolled back, may have left
+    try:
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update()
+                .pending()
+                .filter(pk=message_id, next_attempt_at__lte=now)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                .first()
+            )
+            if message is None:
+                return "busy"
+            if message.kind in IN_ONE_TRANSACTION:
+                message.attempts += 1
+                went_out = _HANDLERS[message.kind](message, now)
+                _mark(message, went_out, now).save(update_fields=["attempts", *MARKED_FIELDS])
+                return "sent" if went_out else "skipped"
+    except TRANSIENT as exc:
+        close_old_connections()
+        failed = Message.objects.filter(pk=message_id).first()
+        if failed is None:
+            return "busy"
+        failed.attempts += 1
+        return _retry_later(failed, exc, now)
+    except Exception as exc:
+        logger.exception("message %s failed", message_id)
+        close_old_connections()
+        failed = Message.objects.filter(pk=message_id).first()
+        if failed is not None:
+            failed.attempts += 1
+            _give_up(failed, f"{type(exc).__name__}: {exc}", now)
+        return "failed"
+    return _claim_and_send(message_id, now=now)
+
+
+class _TakenInline(threading.local):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+
+_taken_inline = _TakenInline()
+
+
+def take_inline(key: str, *, now: dt.datetime) -> bool:
+    """Inside a delivery's transaction, take the pending row ``key`` (queued by the work just
+    done, in the same transaction) and mark it sent: its work is done right here by the caller.
+    It is then not published after commit. False when there is no such pending row."""
+    message = Message.objects.select_for_update().pending().filter(key=key).first()
+    if message is None:
+        return False
+    message.attempts += 1
+    _mark(message, True, now).save(update_fields=["attempts", *MARKED_FIELDS])
+    _taken_inline.ids.add(message.pk)
+    transaction.on_commit(lambda: _taken_inline.ids.discard(message.pk))
+    return True
+
+
+MARKED_FIELDS = ["sent_at", "outcome", "claimed_until", "secret", "error", "data"]
+
+
+def _mark(message: Message, went_out: bool, now: dt.datetime) -> Message:
+    message.sent_at = now
+    message.outcome = Message.Outcome.SENT if went_out else Message.Outcome.SKIPPED
+    message.claimed_until = None
+    message.secret = ""
+    message.error = ""
+    return message
+
+
+def _claim_and_send(message_id: int, *, now: dt.datetime) -> str:
+    """An e-mail: claimed for a lease (committed, so that no other worker sends it meanwhile),
+    sent, then marked."""
     lease = dt.timedelta(seconds=settings.LAPOR_OUTBOX_LEASE_SECONDS)
     claimed = (
         Message.objects.pending()
@@ -212,6 +296,7 @@ def _retry_later(message: Message, exc: BaseException, now: dt.datetime) -> str:
     logger.warning("message %s attempt %s failed: %s", message.key, message.attempts, error)
     try:
         Message.objects.filter(pk=message.pk).update(
+            attempts=message.attempts,
             claimed_until=None,
             published_at=None,
             next_attempt_at=now + backoff(message.attempts),
@@ -226,7 +311,7 @@ def _retry_later(message: Message, exc: BaseException, now: dt.datetime) -> str:
 def _give_up(message: Message, error: str, now: dt.datetime) -> None:
     try:
         Message.objects.filter(pk=message.pk).update(
-            claimed_until=None, failed_at=now, error=error[:10_000]
+            attempts=message.attempts, claimed_until=None, failed_at=now, error=error[:10_000]
         )
     except DatabaseError:
         close_old_connections()

@@ -11,18 +11,31 @@ from complaints import dispatch, emails, outbox
 from complaints.deadlines import overdue_for_digest
 from complaints.models import Complaint, Message
 
+# The most levels one delivery takes (national → province → regency/city → OPD is three).
+MAX_LEVELS = 6
+
 
 def route(message: Message, now: dt.datetime) -> bool:
-    """One routing step (``dispatch.route_step``); False when the report had moved on already
-    (a second delivery)."""
+    """Routing steps (``dispatch.route_step``), one level each, in the delivery's transaction:
+    as long as the report keeps going down, the next step's row, just queued, is taken here
+    too (``outbox.take_inline``) instead of through the broker. Each level is still its own
+    hand-over, event and row, and the whole is one commit: a worker that dies in it leaves
+    the first row pending. False when the report had moved on already (a second delivery)."""
     assert message.complaint_id is not None
-    try:
-        result = dispatch.route_step(
-            complaint_id=message.complaint_id, step=int(message.data["step"]), now=now
-        )
-    except Complaint.DoesNotExist:
-        return False
-    return result.moved
+    step = int(message.data["step"])
+    moved = False
+    for _level in range(MAX_LEVELS):
+        try:
+            result = dispatch.route_step(complaint_id=message.complaint_id, step=step, now=now)
+        except Complaint.DoesNotExist:
+            return moved
+        moved = moved or result.moved
+        if not (result.moved and result.status == Complaint.Status.SUBMITTED):
+            return moved
+        step += 1
+        if not outbox.take_inline(f"route:{message.complaint_id}:{step}", now=now):
+            return moved
+    return moved
 
 
 def receipt(message: Message, now: dt.datetime) -> bool:

@@ -123,6 +123,16 @@ def clock() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _forget_rows_taken_inline() -> Iterator[None]:
+    """A test's transaction is rolled back, and SQLite then gives its row ids out again: the
+    outbox must not remember, into the next test, ids a delivery took inline."""
+    yield
+    from complaints import outbox
+
+    outbox._taken_inline.ids.clear()
+
+
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[dict[str, Any]]]:
     """Background work published by name (``lapor.queue.publish``) is kept instead of sent
