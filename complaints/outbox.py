@@ -35,6 +35,7 @@ from django.db import (
     InterfaceError,
     OperationalError,
     close_old_connections,
+    connection,
     transaction,
 )
 from django.db.models import F, Q
@@ -58,6 +59,13 @@ TRANSIENT = (OperationalError, InterfaceError, OSError)
 # Retries wait 10 s, 20 s, 40 s… up to this long, with jitter.
 BACKOFF_FIRST = 10
 BACKOFF_MAX = 600
+
+
+def _reset_connection() -> None:
+    """After a failure, give back a connection that may be broken (a database restarting), as
+    a request's end would; not inside a caller's transaction, which still holds it."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def register(kind: str, handler: Handler) -> None:
@@ -176,7 +184,7 @@ def deliver(message_id: int, *, now: dt.datetime) -> str:
                 _mark(message, went_out, now).save(update_fields=["attempts", *MARKED_FIELDS])
                 return "sent" if went_out else "skipped"
     except TRANSIENT as exc:
-        close_old_connections()
+        _reset_connection()
         failed = Message.objects.filter(pk=message_id).first()
         if failed is None:
             return "busy"
@@ -184,7 +192,7 @@ def deliver(message_id: int, *, now: dt.datetime) -> str:
         return _retry_later(failed, exc, now)
     except Exception as exc:
         logger.exception("message %s failed", message_id)
-        close_old_connections()
+        _reset_connection()
         failed = Message.objects.filter(pk=message_id).first()
         if failed is not None:
             failed.attempts += 1
@@ -247,11 +255,11 @@ def _claim_and_send(message_id: int, *, now: dt.datetime) -> str:
     try:
         went_out = _HANDLERS[message.kind](message, now)
     except TRANSIENT as exc:
-        close_old_connections()
+        _reset_connection()
         return _retry_later(message, exc, now)
     except Exception as exc:
         logger.exception("message %s failed", message.key)
-        close_old_connections()
+        _reset_connection()
         _give_up(message, f"{type(exc).__name__}: {exc}", now)
         return "failed"
     _mark_sent(message, went_out, now)
@@ -273,7 +281,7 @@ def _mark_sent(message: Message, went_out: bool, now: dt.datetime) -> None:
             )
             return
         except DatabaseError:
-            close_old_connections()
+            _reset_connection()
             if attempt == 2:
                 raise
             time.sleep(1 + attempt)
@@ -304,7 +312,7 @@ def _retry_later(message: Message, exc: BaseException, now: dt.datetime) -> str:
         )
     except DatabaseError:
         # The database is away: the lease ends and the relay publishes the row again.
-        close_old_connections()
+        _reset_connection()
     return "retry"
 
 
@@ -314,7 +322,7 @@ def _give_up(message: Message, error: str, now: dt.datetime) -> None:
             attempts=message.attempts, claimed_until=None, failed_at=now, error=error[:10_000]
         )
     except DatabaseError:
-        close_old_connections()
+        _reset_connection()
 
 
 def retry_dead(message_id: int, *, now: dt.datetime) -> bool:

@@ -179,12 +179,14 @@ class Fault:
                 pytest.fail(f"{self.name}: no {what} within {timeout:.0f} s\n{self.stack.logs()}")
             time.sleep(0.02)
 
-    def partly_routed(self) -> bool:
+    def routing_under_way(self, backlog: list[str]) -> bool:
+        """Some of ``backlog`` routed and some not yet: the worker is at it."""
         try:
-            reports = self.database.reports().values()
+            reports = self.database.reports()
         except psycopg.Error:
             return False
-        return any(0 < len(r.sequences) < 3 for r in reports)
+        routed = [n in reports and len(reports[n].sequences) == 3 for n in backlog]
+        return any(routed) and not all(routed)
 
     def sending(self, phase: str) -> bool:
         """Whether a running process is sending an e-mail, in ``phase``."""
@@ -463,11 +465,17 @@ class TestMessagesSurviveFaults:
     def test_routing_worker_killed_mid_step(self, fault: Fault) -> None:
         fault.traffic.start(threads=1, pause=0.1)
         for _round in range(2):
-            fault.wait_for("report in the middle of its routing", fault.partly_routed)
-            fault.traffic.phase = "during"
+            # A backlog first, so that the worker is in the middle of it when it is killed: a
+            # delivery routes a report down every level in one transaction.
             fault.kill("routing")
-            fault.notes.setdefault("partly_routed_at_kills", []).append(
-                sum(0 < len(r.sequences) < 3 for r in fault.database.reports().values())
+            fault.traffic.phase = "during"
+            backlog = [s.tracking_number for s in fault.traffic.submit_many(30)]
+            fault.stack.start_worker("routing", "celery")
+            fault.wait_for("routing under way", partial(fault.routing_under_way, backlog))
+            fault.kill("routing")
+            reports = fault.database.reports()
+            fault.notes.setdefault("unrouted_at_kills", []).append(
+                sum(n in reports and len(reports[n].sequences) < 3 for n in backlog)
             )
             time.sleep(2)  # reports keep coming while no worker routes
             fault.stack.start_worker("routing", "celery")
