@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
 from complaints import outbox, workflow
@@ -96,18 +95,13 @@ def queue_overdue_digests(*, now: dt.datetime) -> int:
     )
     queued = 0
     for agency_id in sorted(agency_ids):
-        key = f"digest:{agency_id}:{day.isoformat()}"
-        if Message.objects.filter(key=key).exists():
-            continue
-        with transaction.atomic():
-            outbox.enqueue(
-                Message.Kind.OVERDUE_DIGEST,
-                key,
-                now=now,
-                agency_id=agency_id,
-                data={"day": day.isoformat()},
-            )
-        queued += 1
+        queued += outbox.enqueue_new(
+            Message.Kind.OVERDUE_DIGEST,
+            f"digest:{agency_id}:{day.isoformat()}",
+            now=now,
+            agency_id=agency_id,
+            data={"day": day.isoformat()},
+        )
     return queued
 
 

@@ -85,6 +85,18 @@ def enqueue(
     queued once), and publish it after commit. ``secret`` is sealed (``lapor.lib.secretbox``)
     and kept only until the message is sent; ``fields``: the row's complaint, event, agency,
     user and data."""
+    message = _create(kind, key, now=now, secret=secret, **fields)
+    return message if message is not None else Message.objects.get(key=key)
+
+
+def enqueue_new(kind: str, key: str, *, now: dt.datetime, **fields: Any) -> bool:
+    """``enqueue``, saying whether the message was queued now (False: it was already)."""
+    return _create(kind, key, now=now, **fields) is not None
+
+
+def _create(
+    kind: str, key: str, *, now: dt.datetime, secret: str = "", **fields: Any
+) -> Message | None:
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -96,7 +108,7 @@ def enqueue(
                 **fields,
             )
     except IntegrityError:  # queued already (a repeated run, a concurrent one)
-        return Message.objects.get(key=key)
+        return None
     message_id = message.pk
     transaction.on_commit(lambda: publish(message_id, kind, now), robust=True)
     return message

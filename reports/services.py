@@ -310,18 +310,13 @@ def queue_recap_emails(*, month: dt.date, now: dt.datetime) -> int:
     for agency_id in (
         Agency.objects.coordinators().filter(is_active=True).values_list("pk", flat=True)
     ):
-        key = f"recap:{month:%Y-%m}:{agency_id}"
-        if Message.objects.filter(key=key).exists():
-            continue
-        with transaction.atomic():
-            outbox.enqueue(
-                Message.Kind.RECAP,
-                key,
-                now=now,
-                agency_id=agency_id,
-                data={"month": month.isoformat()},
-            )
-        queued += 1
+        queued += outbox.enqueue_new(
+            Message.Kind.RECAP,
+            f"recap:{month:%Y-%m}:{agency_id}",
+            now=now,
+            agency_id=agency_id,
+            data={"month": month.isoformat()},
+        )
     return queued
 
 
