@@ -45,12 +45,10 @@ from tests.integration.stack import (
     Stack,
     Submission,
     Traffic,
-    fault_cluster,
     get,
     read_mail,
     sending_now,
     stack_on,
-    template_database,
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
@@ -366,18 +364,6 @@ class Fault:
 
 
 # --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    with fault_cluster() as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def template(cluster: Cluster) -> Iterator[str]:
-    with template_database(cluster) as name:
-        yield name
 
 
 @pytest.fixture(scope="module")

@@ -20,24 +20,10 @@ from tests.integration.stack import (
     Database,
     Stack,
     Traffic,
-    fault_cluster,
     stack_on,
-    template_database,
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    with fault_cluster() as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def template(cluster: Cluster) -> Iterator[str]:
-    with template_database(cluster) as name:
-        yield name
 
 
 @pytest.fixture
