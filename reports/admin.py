@@ -10,7 +10,7 @@ from reports.models import MonthlyRecap
 class MonthlyRecapAdmin(admin.ModelAdmin):
     """View only: rows are built by ``manage.py build_recap`` and beat, never edited by hand."""
 
-    list_display = ("month", "level", "name", "received", "held", "unanswered", "overdue")
+    list_display = ("month", "level", "name", "received", "first_answers", "open", "overdue")
     list_filter = ("month", "level")
     search_fields = ("name",)
     ordering = ("-month", "level", "name")

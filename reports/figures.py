@@ -1,10 +1,24 @@
-"""The recap's columns: each figure's name, its one-sentence definition, and its value for a row,
-rounded once here so that the page, the e-mail, the exports and the API show the same numbers."""
+"""The recap's columns: each figure's name, its one-sentence definition, the group it belongs to
+and its value for a row, rounded once here so that the page, the e-mail, the exports and the
+API show the same numbers.
+
+Three groups, never mixed in one sum:
+
+- **flow**: what happened in the month (received, answered, escalated ... in the month);
+- **stock**: the reports open at the end of the month, by where they stood;
+- **time**: how fast and how well the month's answers came.
+
+The definitions follow SP4N-LAPOR! practice and the deadlines of Permenpan RB 62/2018 (aspirasi
+5, pengaduan 14 working days) and UU 14/2008 (information requests, 10 working days); the medians
+and percentiles are those of statistics software and spreadsheets (MEDIAN, PERCENTILE.INC);
+percentages are rounded half up.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,120 +35,209 @@ class Figure:
     definition: Promise
     value: Callable[[MonthlyRecap], Value]
     kind: str = "count"  # count | days | percent | rating
+    group: str = "flow"  # flow | stock | time
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+def round_half_up(value: float, places: int) -> float:
+    """``value`` rounded to ``places`` decimals, halves away from zero (6.25 → 6.3), as people
+    and spreadsheets round, not to the even neighbour as Python's ``round`` does."""
+    exponent = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(exponent, rounding=ROUND_HALF_UP))
 
+
+def share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, one decimal, rounded half up; None of nothing."""
+    return round_half_up(100 * part / whole, 1) if whole else None
+
+
+def _days(value: float | None) -> float | None:
+    return round_half_up(value, 1) if value is not None else None
+
+
+GROUPS: tuple[tuple[str, Promise, Promise], ...] = (
+    (
+        "flow",
+        _("In the month"),
+        _("What happened during the month; each report counts in the month it happened."),
+    ),
+    (
+        "stock",
+        _("Open at the end of the month"),
+        _("The reports still open at midnight on the month's last day, by where they stood."),
+    ),
+    (
+        "time",
+        _("Speed and satisfaction"),
+        _("How fast and how well the month's final answers came."),
+    ),
+)
 
 FIGURES: tuple[Figure, ...] = (
+    # --- the month's flows
     Figure(
         "received",
         _("Received"),
-        _("Reports submitted in the month and held by the agency at the end of the month."),
+        _(
+            "For a region: reports filed in the month about a place in it, whatever became of "
+            "them. For an agency: reports that came to it for action for the first time in the month."
+        ),
         lambda r: r.received,
     ),
     Figure(
-        "held",
-        _("Held"),
-        _("All reports the agency held at the end of the month, whenever they came in."),
-        lambda r: r.held,
-    ),
-    Figure(
-        "answered",
+        "first_answers",
         _("Answered"),
-        _("Held reports answered by the agency and waiting for the reporter's reaction."),
-        lambda r: r.answered,
+        _(
+            "Reports that got the agency's first final answer in the month (interim replies "
+            "do not count)."
+        ),
+        lambda r: r.first_answers,
     ),
     Figure(
-        "in_process",
-        _("In process"),
-        _("Held reports the agency has taken up (acknowledged) but not answered yet."),
-        lambda r: r.in_process,
+        "escalated_unanswered",
+        _("Let escalate"),
+        _(
+            "Reports the agency let pass up a level without any final answer, counted once per "
+            "report in the month the deadline was missed."
+        ),
+        lambda r: r.escalated_unanswered,
     ),
     Figure(
-        "unanswered",
-        _("No response"),
-        _("Held reports on which the agency had taken no action at all."),
-        lambda r: r.unanswered,
+        "escalations",
+        _("Missed deadlines"),
+        _(
+            "Deadlines the agency missed whose report was passed up a level, counted in the "
+            "month the deadline passed."
+        ),
+        lambda r: r.escalations,
+    ),
+    Figure(
+        "transfers",
+        _("Returned"),
+        _("Reports the agency returned in the month as not its authority (bukan wewenang)."),
+        lambda r: r.transfers,
+    ),
+    Figure(
+        "disputes",
+        _("Disputed"),
+        _("Final answers of the agency that the reporter disputed in the month."),
+        lambda r: r.disputes,
     ),
     Figure(
         "completed",
         _("Completed"),
-        _("Held reports closed after an answer: accepted by the reporter or left without a reply."),
+        _(
+            "Reports completed in the month after the agency's answer: accepted by the "
+            "reporter, or left without a reply for the reply window."
+        ),
         lambda r: r.completed,
     ),
     Figure(
         "archived",
         _("Archived"),
-        _("Held reports a coordinator closed without handing them on (spam, duplicates)."),
+        _("Reports the agency, as coordinator, closed in the month without handing them on."),
         lambda r: r.archived,
+    ),
+    # --- the stock at the end of the month
+    Figure(
+        "open",
+        _("Open"),
+        _(
+            "Reports the agency held at the end of the month that were not closed; the sum of "
+            "the four columns after it."
+        ),
+        lambda r: r.open,
+        group="stock",
+    ),
+    Figure(
+        "queue",
+        _("Awaiting a coordinator"),
+        _(
+            "Open reports waiting in a coordinator's queue: to be verified and handed on, "
+            "or disputed by the reporter."
+        ),
+        lambda r: r.queue,
+        group="stock",
+    ),
+    Figure(
+        "unanswered",
+        _("Not taken up"),
+        _(
+            "Open reports handed to the agency that it had not taken up (acknowledged, "
+            "replied to or answered) since it last received them."
+        ),
+        lambda r: r.unanswered,
+        group="stock",
+    ),
+    Figure(
+        "in_process",
+        _("In process"),
+        _("Open reports the agency had taken up but not yet given a final answer."),
+        lambda r: r.in_process,
+        group="stock",
+    ),
+    Figure(
+        "awaiting_citizen",
+        _("Awaiting the reporter"),
+        _("Open reports answered and waiting for the reporter's reaction (the reply window)."),
+        lambda r: r.awaiting_citizen,
+        group="stock",
     ),
     Figure(
         "overdue",
         _("Overdue"),
         _(
-            "Held reports still waiting for the agency whose deadline had passed at the end of the month."
+            "Open reports waiting for the agency or a coordinator whose deadline had passed at "
+            "the end of the month."
         ),
         lambda r: r.overdue,
+        group="stock",
     ),
-    Figure(
-        "escalations",
-        _("Escalations"),
-        _("Deadlines the agency missed in the month, for which the report was passed up a level."),
-        lambda r: r.escalations,
-    ),
-    Figure(
-        "transfers",
-        _("Transfers"),
-        _("Reports the agency returned in the month as not its authority."),
-        lambda r: r.transfers,
-    ),
-    Figure(
-        "disputes",
-        _("Disputes"),
-        _("Answers of the agency that a reporter disputed in the month."),
-        lambda r: r.disputes,
-    ),
-    Figure(
-        "first_answers",
-        _("First answers"),
-        _("Reports that got their first answer from the agency in the month."),
-        lambda r: r.first_answers,
-    ),
+    # --- speed and satisfaction
     Figure(
         "median_days",
         _("Median days"),
         _(
-            "Half of those first answers came within this many working days of the hand-over to the agency."
+            "The median of the working days from the first time a report reached the agency "
+            "to its first final answer, over the month's answers."
         ),
-        lambda r: r.median_days,
+        lambda r: _days(r.median_days),
         "days",
+        "time",
     ),
     Figure(
         "p90_days",
-        _("90% within"),
-        _("Nine in ten of those first answers came within this many working days."),
-        lambda r: r.p90_days,
+        _("90th percentile"),
+        _("Nine in ten of the month's answers came within this many working days."),
+        lambda r: _days(r.p90_days),
         "days",
+        "time",
     ),
     Figure(
         "on_time",
         _("On time"),
-        _("Share of those first answers given before the deadline in force when they were given."),
-        lambda r: _share(r.answered_on_time, r.first_answers),
+        _(
+            "Of the reports the agency answered or let escalate in the month, the share "
+            "answered by the completion deadline that applied when they first reached it."
+        ),
+        lambda r: share(r.answered_on_time, r.first_answers + r.escalated_unanswered),
         "percent",
+        "time",
     ),
     Figure(
         "rating",
         _("Rating"),
-        _("Average of the reporters' ratings (1 to 5) of the agency's answers given in the month."),
-        lambda r: round(r.average_rating, 2) if r.average_rating is not None else None,
+        _("Average of the reporters' ratings (1 to 5) given in the month to the agency's answers."),
+        lambda r: round_half_up(r.average_rating, 2) if r.average_rating is not None else None,
         "rating",
+        "time",
     ),
 )
 
 BY_KEY = {figure.key: figure for figure in FIGURES}
+
+
+def in_group(group: str) -> tuple[Figure, ...]:
+    return tuple(figure for figure in FIGURES if figure.group == group)
 
 
 def row_values(row: MonthlyRecap) -> dict[str, Value]:
@@ -151,6 +254,8 @@ def display(value: Value, kind: str) -> str:
         return f"{number_format(value, 1)}%"
     if kind == "rating":
         return number_format(value, 2)
+    if kind == "days":
+        return number_format(value, 1 if value != int(value) else 0)
     return number_format(value, force_grouping=True)
 
 

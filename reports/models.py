@@ -9,24 +9,23 @@ from collections.abc import Iterable, Mapping
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The figures a recap row adds up; a region's row is the sum of its agencies' rows.
-COUNTS = (
+# The figures a recap row adds up; a region's row is the sum of its agencies' rows, but for
+# ``received`` (the reports filed about the region). ``reports.figures`` defines each.
+FLOWS = (
     "received",
-    "held",
-    "answered",
-    "in_process",
-    "unanswered",
-    "completed",
-    "archived",
-    "overdue",
+    "first_answers",
+    "answered_on_time",
+    "escalated_unanswered",
     "escalations",
     "transfers",
     "disputes",
-    "first_answers",
-    "answered_on_time",
+    "completed",
+    "archived",
     "rating_sum",
     "rating_count",
 )
+STOCK = ("open", "queue", "unanswered", "in_process", "awaiting_citizen", "overdue")
+COUNTS = FLOWS + STOCK
 
 
 def merge_histograms(histograms: Iterable[Mapping[str, int]]) -> dict[str, int]:
@@ -38,19 +37,30 @@ def merge_histograms(histograms: Iterable[Mapping[str, int]]) -> dict[str, int]:
     return merged
 
 
-def histogram_percentile(histogram: Mapping[str, int], share: float) -> int | None:
-    """The smallest number of working days within which ``share`` of the first answers came
-    (the nearest-rank percentile: 0.5 is the median), or None without answers."""
+def histogram_percentile(histogram: Mapping[str, int], share: float) -> float | None:
+    """The ``share`` percentile of the working days in ``histogram``, or None when it is empty,
+    as statistics software and spreadsheets compute it (R's default, numpy's ``linear``,
+    Excel's PERCENTILE.INC): between the two values around rank ``share * (n - 1)``,
+    interpolated. 0.5 is the median: the middle value, or the mean of the two middle ones."""
     total = sum(histogram.values())
     if not total:
         return None
-    rank = max(1, math.ceil(round(share * total, 9)))
+    position = share * (total - 1)
+    below = math.floor(round(position, 9))
+    fraction = position - below
+    lower = upper = None
     seen = 0
     for days in sorted(histogram, key=int):
         seen += histogram[days]
-        if seen >= rank:
-            return int(days)
-    raise AssertionError("unreachable: the ranks add up to the total")
+        if lower is None and seen > below:
+            lower = int(days)
+        if seen > below + 1 or (seen > below and fraction == 0):
+            upper = int(days)
+            break
+    assert lower is not None  # the ranks add up to the total
+    if upper is None or fraction == 0:
+        return float(lower)
+    return lower + fraction * (upper - lower)
 
 
 class MonthlyRecap(models.Model):
@@ -77,23 +87,28 @@ class MonthlyRecap(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
 
+    # The month's flows.
     received = models.PositiveIntegerField(_("received"), default=0)
-    held = models.PositiveIntegerField(_("held"), default=0)
-    answered = models.PositiveIntegerField(_("answered"), default=0)
-    in_process = models.PositiveIntegerField(_("in process"), default=0)
-    unanswered = models.PositiveIntegerField(_("no response"), default=0)
+    first_answers = models.PositiveIntegerField(_("answered"), default=0)
+    answered_on_time = models.PositiveIntegerField(_("answered on time"), default=0)
+    escalated_unanswered = models.PositiveIntegerField(_("let escalate"), default=0)
+    escalations = models.PositiveIntegerField(_("missed deadlines"), default=0)
+    transfers = models.PositiveIntegerField(_("returned"), default=0)
+    disputes = models.PositiveIntegerField(_("disputed"), default=0)
     completed = models.PositiveIntegerField(_("completed"), default=0)
     archived = models.PositiveIntegerField(_("archived"), default=0)
-    overdue = models.PositiveIntegerField(_("overdue"), default=0)
-    escalations = models.PositiveIntegerField(_("escalations"), default=0)
-    transfers = models.PositiveIntegerField(_("transfers"), default=0)
-    disputes = models.PositiveIntegerField(_("disputes"), default=0)
-    first_answers = models.PositiveIntegerField(_("first answers"), default=0)
-    answered_on_time = models.PositiveIntegerField(_("answered on time"), default=0)
-    # {"<working days>": <first answers>}: exact medians and percentiles for any sum of rows.
+    # {"<working days>": <first final answers>}: exact medians and percentiles for any sum of
+    # rows.
     answer_days = models.JSONField(default=dict, blank=True)
     rating_sum = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    # The stock at the end of the month.
+    open = models.PositiveIntegerField(_("open"), default=0)
+    queue = models.PositiveIntegerField(_("awaiting a coordinator"), default=0)
+    unanswered = models.PositiveIntegerField(_("not taken up"), default=0)
+    in_process = models.PositiveIntegerField(_("in process"), default=0)
+    awaiting_citizen = models.PositiveIntegerField(_("awaiting the reporter"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
     built_at = models.DateTimeField(_("built at"))
 
     class Meta:
@@ -125,13 +140,16 @@ class MonthlyRecap(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(
-                    held=models.F("answered")
-                    + models.F("in_process")
+                    open=models.F("queue")
                     + models.F("unanswered")
-                    + models.F("completed")
-                    + models.F("archived")
+                    + models.F("in_process")
+                    + models.F("awaiting_citizen")
                 ),
-                name="recap_held_is_the_sum_of_states",
+                name="recap_open_is_the_sum_of_states",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answered_on_time__lte=models.F("first_answers")),
+                name="recap_on_time_within_answers",
             ),
         ]
         indexes = [models.Index(fields=["month", "parent_region"], name="recap_month_parent")]
@@ -147,16 +165,21 @@ class MonthlyRecap(models.Model):
         return self.region_id or ""
 
     @property
-    def median_days(self) -> int | None:
+    def median_days(self) -> float | None:
         return histogram_percentile(self.answer_days, 0.5)
 
     @property
-    def p90_days(self) -> int | None:
+    def p90_days(self) -> float | None:
         return histogram_percentile(self.answer_days, 0.9)
 
     @property
+    def settled(self) -> int:
+        """Reports the agency answered or let escalate in the month: what "on time" is out of."""
+        return self.first_answers + self.escalated_unanswered
+
+    @property
     def on_time_share(self) -> float | None:
-        return self.answered_on_time / self.first_answers if self.first_answers else None
+        return self.answered_on_time / self.settled if self.settled else None
 
     @property
     def average_rating(self) -> float | None:

@@ -50,6 +50,6 @@ class Command(BaseCommand):
         nation = next(r for r in rows if r.level == r.Level.NATION)
         self.stdout.write(
             f"{month:%Y-%m}: {len(rows)} rows in {time.monotonic() - started:.1f} s; "
-            f"nation: {nation.received} received, {nation.held} held, "
-            f"{nation.unanswered} without response, {nation.overdue} overdue"
+            f"nation: {nation.received} received, {nation.first_answers} answered, "
+            f"{nation.open} open at its end, {nation.overdue} overdue"
         )
