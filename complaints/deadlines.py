@@ -9,7 +9,7 @@ import datetime as dt
 from django.utils import timezone
 
 from complaints import outbox, workflow
-from complaints.models import Complaint, DeadlineBreach, Disposition, Message
+from complaints.models import Complaint, DeadlineBreach, Disposition, Message, Response
 from routing import selectors as routing_selectors
 from routing.models import Agency
 
@@ -26,7 +26,16 @@ def escalate_complaint(*, complaint_id: int, now: dt.datetime) -> Disposition | 
             complaint = change.complaint
             assert complaint.due_at is not None and complaint.current_agency_id is not None
             holder = routing_selectors.get_agency(complaint.current_agency_id)
+            # Counted once per report as "let escalate" when the agency never gave it a final
+            # answer (a report it answered and got back is a missed deadline, not ignored).
+            unanswered = not (
+                Response.objects.filter(complaint=complaint, agency=holder, is_final=True).exists()
+                or DeadlineBreach.objects.filter(
+                    complaint=complaint, agency=holder, unanswered=True
+                ).exists()
+            )
             DeadlineBreach.objects.create(
+                unanswered=unanswered,
                 disposition=Disposition.objects.get(
                     complaint=complaint, sequence=complaint.routing_step
                 ),

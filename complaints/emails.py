@@ -68,13 +68,18 @@ def send_reporter_update(*, event: ComplaintEvent, message_id: str | None = None
     if not address:
         return False
     response = None
-    if event.type == ComplaintEvent.Type.RESPONDED:
+    # An answer, and an interim reply, carry their text.
+    if event.type in (ComplaintEvent.Type.RESPONDED, ComplaintEvent.Type.INTERIM_REPLY):
         response = (
             Response.objects.select_related("agency")
             .filter(pk=event.data.get("response_id"))
             .first()
         )
-    name = "answer" if response is not None else "reporter_update"
+    name = (
+        "answer"
+        if response is not None and event.type == ComplaintEvent.Type.RESPONDED
+        else "reporter_update"
+    )
     with translation.override(complaint.language):
         context = {
             "complaint": complaint,

@@ -136,6 +136,8 @@ class Complaint(models.Model):
     is_confidential = models.BooleanField(_("confidential"), default=False)
     # Berkadar pengawasan: a complaint that needs an inspection (60 working days to complete).
     needs_inspection = models.BooleanField(_("needs an inspection"), default=False)
+    # An information request's deadline was extended (UU 14/2008: once, by 7 working days).
+    deadline_extended = models.BooleanField(_("deadline extended"), default=False, db_default=False)
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -379,14 +381,24 @@ class ComplaintEventManager(models.Manager["ComplaintEvent"]):
         from_status, from_holder_id, from_due_at, previous_at = before
         if previous_at is not None and previous_at > created_at:
             created_at = previous_at
+        holder_id = complaint.current_agency_id
+        # The first time the report comes to this holder to act on it (the recaps' "received"
+        # of an agency, and the start of its response time).
+        reached = (
+            holder_id is not None
+            and complaint.status in DEADLINE
+            and (from_holder_id != holder_id or from_status not in DEADLINE)
+            and not self.filter(complaint=complaint, holder_id=holder_id, reached=True).exists()
+        )
         return self.create(
+            reached=reached,
             complaint=complaint,
             type=type,
             from_status=from_status,
             from_holder_id=from_holder_id,
             from_due_at=from_due_at,
             to_status=complaint.status,
-            holder_id=complaint.current_agency_id,
+            holder_id=holder_id,
             due_at=complaint.due_at,
             actor=actor,
             is_public=is_public,
@@ -436,6 +448,9 @@ class ComplaintEvent(models.Model):
     from_due_at = models.DateTimeField(null=True, blank=True)
     # Shown on the public timeline; internal events (notes, identity reveals) are not.
     is_public = models.BooleanField(default=True)
+    # The first time the report came to its holder (after the event) to act on: to verify,
+    # follow up or answer. What an agency "received", and where its response time starts.
+    reached = models.BooleanField(default=False, db_default=False)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
@@ -460,6 +475,19 @@ class ComplaintEvent(models.Model):
                 ],
                 name="event_time",
             ),
+            # The recaps count, per agency, the reports that first reached it in a month.
+            models.Index(
+                fields=["created_at"],
+                include=["holder"],
+                condition=models.Q(reached=True),
+                name="event_reached_time",
+            ),
+            # An answer finds when its report first reached the answering agency.
+            models.Index(
+                fields=["complaint", "holder"],
+                condition=models.Q(reached=True),
+                name="event_reached_complaint",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -475,7 +503,11 @@ class ComplaintEvent(models.Model):
 
 
 class Response(models.Model):
-    """An agency's answer to a report (tindak lanjut): what the citizen reads."""
+    """An agency's answer to a report: what the citizen reads. A final answer (jawaban) moves
+    the report to RESPONDED and starts the citizen's reply window; an interim reply (tindak
+    lanjut sementara) tells the citizen how the handling goes while the clock keeps running.
+    Only final answers count as answers in the recaps, and only they can be accepted, disputed
+    or rated."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
     agency = models.ForeignKey("routing.Agency", on_delete=models.PROTECT, related_name="+")
@@ -484,12 +516,14 @@ class Response(models.Model):
     )
     text = models.TextField(_("answer"), max_length=DESCRIPTION_MAX_LENGTH)
     created_at = models.DateTimeField()
-    # Facts of the moment it was given, for the recaps: whether it is the report's first answer,
-    # when the report reached the answering agency (its last hand-over there, or submission),
-    # and the deadline in force just before it.
+    is_final = models.BooleanField(_("final answer"), default=True, db_default=True)
+    # Facts of the moment it was given, for the recaps: whether it is the agency's first final
+    # answer to the report, when the report first reached the agency, and the completion
+    # deadline that applied from then (whatever acknowledging, an extension or a return did
+    # to the deadline later).
     is_first = models.BooleanField(default=False)
-    handed_at = models.DateTimeField(null=True, blank=True)
-    due_at_before = models.DateTimeField(null=True, blank=True)
+    reached_at = models.DateTimeField(null=True, blank=True)
+    due_first = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("answer")
@@ -499,16 +533,22 @@ class Response(models.Model):
             # The recaps read the first answers of a month from this index alone.
             models.Index(
                 fields=["created_at"],
-                include=["agency", "handed_at", "due_at_before"],
+                include=["agency", "reached_at", "due_first"],
                 condition=models.Q(is_first=True),
                 name="response_first_time",
             ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(is_first=False) | models.Q(handed_at__isnull=False),
-                name="response_first_handed",
-            )
+                condition=models.Q(is_first=False)
+                | models.Q(is_final=True, reached_at__isnull=False, due_first__isnull=False),
+                name="response_first_final_reached",
+            ),
+            models.UniqueConstraint(
+                fields=["complaint", "agency"],
+                condition=models.Q(is_first=True),
+                name="response_first_once_per_agency",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -690,12 +730,17 @@ class DeadlineBreach(models.Model):
     agency = models.ForeignKey("routing.Agency", on_delete=models.PROTECT, related_name="breaches")
     due_at = models.DateTimeField()
     created_at = models.DateTimeField()
+    # The agency let the report escalate without ever giving it a final answer, and this is the
+    # first time it did on this report: the recaps count it once as "let escalate".
+    unanswered = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = _("missed deadline")
         verbose_name_plural = _("missed deadlines")
-        # The recaps count the escalations of a month.
-        indexes = [models.Index(fields=["created_at"], name="breach_time")]
+        # The recaps count the escalations of a month by the month the deadline passed.
+        indexes = [
+            models.Index(fields=["due_at"], include=["agency", "unanswered"], name="breach_due")
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} missed {self.due_at:%Y-%m-%d} on {self.complaint_id}"

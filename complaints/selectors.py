@@ -297,7 +297,7 @@ def citizen_actions(complaint: Complaint) -> frozenset[CitizenAction]:
         for action in workflow.actions_allowed(complaint)
         if action != CitizenAction.RATE
     }
-    latest = complaint.responses.order_by("-created_at", "-pk").first()
+    latest = complaint.responses.filter(is_final=True).order_by("-created_at", "-pk").first()
     if latest is not None and not Rating.objects.filter(response=latest).exists():
         allowed.add(CitizenAction.RATE)
     return frozenset(allowed)
@@ -366,7 +366,7 @@ def agency_figures(agency: Agency, *, now: dt.datetime, days: int = 365) -> Agen
         handed.setdefault(complaint_id, created_at)
     first_answer: dict[int, dt.datetime] = {}
     for complaint_id, created_at in (
-        Response.objects.filter(agency=agency, complaint_id__in=list(handed))
+        Response.objects.filter(agency=agency, is_final=True, complaint_id__in=list(handed))
         .order_by("created_at")
         .values_list("complaint_id", "created_at")
     ):

@@ -49,7 +49,7 @@ from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import hash_access_key, new_access_key
 from lapor.lib.uploads import CleanFile, Upload, UploadRejected, clean_uploads, upload_limits
 from routing import selectors as routing_selectors
-from routing.models import Agency, Category, Officer, Region
+from routing.models import Agency, Category, DeadlineSetting, Officer, Region
 
 logger = logging.getLogger(__name__)
 
@@ -282,11 +282,17 @@ def respond_to_complaint(
     attachments: Sequence[UploadedFileLike] = (),
     actor: User | None,
     now: dt.datetime,
+    final: bool = True,
     expected_version: int | None = None,
 ) -> Response:
-    """The agency holding a report answers it (→ RESPONDED) with a text and files: the OPD it
-    was handed to, or the coordinator in whose queue a disputed report waits. The citizen is
-    told after commit and has the reply window (a deadline setting) to react.
+    """The agency holding a report writes to the citizen with a text and files: the OPD it was
+    handed to, or the coordinator in whose queue a disputed report waits.
+
+    A final answer (``final``) moves the report to RESPONDED: the citizen is told after commit
+    and has the reply window (a deadline setting) to react. An interim reply leaves the report
+    with the agency (a report just handed over is taken up by it, as acknowledging does) and
+    its deadline running; the citizen is told too. Only final answers count as answers in the
+    recaps.
 
     Files are cleaned like the citizen's (images re-encoded without EXIF); files written before
     a failure are removed again.
@@ -300,10 +306,18 @@ def respond_to_complaint(
     cleaned = _clean_attachments(errors, attachments)
     if errors:
         raise ValidationError(errors)
+
+    def decide(complaint: Complaint) -> workflow.Decision:
+        if final:
+            return workflow.Decision(
+                workflow.staff_transition(workflow.StaffAction.ANSWER, agency=agency)
+            )
+        return workflow.Decision(workflow.interim_transition(complaint, agency=agency))
+
     written: list[str] = []
     try:
         with workflow.transition(
-            workflow.staff_transition(workflow.StaffAction.ANSWER, agency=agency),
+            decide,
             complaint_id=complaint_id,
             agency=agency,
             actor=actor,
@@ -311,26 +325,27 @@ def respond_to_complaint(
             expected_version=expected_version,
         ) as change:
             complaint = change.complaint
-            # The facts of the moment, for the recaps: the first answer?, when the agency got
-            # the report (its last hand-over there, or submission), the deadline in force.
-            handed_at = (
-                Disposition.objects.filter(
-                    complaint=complaint, to_agency=agency, created_at__lte=now
-                )
-                .order_by("-created_at", "-sequence")
-                .values_list("created_at", flat=True)
-                .first()
-            )
-            response = Response.objects.create(
+            response = Response(
                 complaint=complaint,
                 agency=agency,
                 author=actor,
                 text=text.strip(),
                 created_at=now,
-                is_first=not complaint.responses.exists(),
-                handed_at=handed_at or complaint.submitted_at,
-                due_at_before=complaint.due_at,
+                is_final=final,
             )
+            if final and not complaint.responses.filter(agency=agency, is_final=True).exists():
+                # The facts of the moment, for the recaps: the agency's first final answer,
+                # when the report first reached it, and the completion deadline from then.
+                response.is_first = True
+                response.reached_at = _first_reached(complaint, agency)
+                response.due_first = routing_selectors.due_at(
+                    start=response.reached_at,
+                    step=DeadlineSetting.Step.COMPLETION_INSPECTION
+                    if complaint.needs_inspection
+                    else DeadlineSetting.Step.COMPLETION,
+                    kind=complaint.kind,
+                )
+            response.save()
             first = (complaint.attachments.aggregate(m=Max("position"))["m"] or 0) + 1
             for position, (original_name, clean) in enumerate(cleaned, start=first):
                 written.append(
@@ -342,6 +357,90 @@ def respond_to_complaint(
             default_storage.delete(name)
         raise
     return response
+
+
+def _first_reached(complaint: Complaint, agency: Agency) -> dt.datetime:
+    """When ``complaint`` first came to ``agency`` to act on (its event marked ``reached``);
+    for a history written before that mark, its first hand-over there, or submission."""
+    reached = (
+        ComplaintEvent.objects.filter(complaint=complaint, holder=agency, reached=True)
+        .order_by("created_at", "pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if reached is not None:
+        return reached
+    handed = (
+        Disposition.objects.filter(complaint=complaint, to_agency=agency)
+        .order_by("created_at", "sequence")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return handed or complaint.submitted_at
+
+
+def set_inspection_deadline(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """The OPD holding a complaint says its handling needs an inspection (berkadar
+    pengawasan): the complaint takes the long completion deadline (a deadline setting, 60
+    working days by Permenpan RB 62/2018) counted from the hand-over, and the citizen reads
+    why. Once per complaint.
+
+    :raises ActionError: for an empty reason, a report that is not a complaint or has the
+        deadline already, or (a conflict) one not held by this agency or changed since
+        ``expected_version``.
+    """
+    reason = _check_reason(reason, _("Say why this complaint needs an inspection."))
+    with workflow.transition(
+        workflow.SET_INSPECTION,
+        complaint_id=complaint_id,
+        agency=agency,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        data={"reason": reason},
+    ) as change:
+        change.complaint.needs_inspection = True
+        change.updated_fields.append("needs_inspection")
+    return change.complaint
+
+
+def extend_deadline(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """The OPD handling an information request extends its deadline once (UU 14/2008, article
+    22: by 7 working days, a deadline setting), with the reason the citizen reads.
+
+    :raises ActionError: for an empty reason, a report that is not an information request or
+        was extended already, or (a conflict) one not in process at this agency or changed
+        since ``expected_version``.
+    """
+    reason = _check_reason(reason, _("Say why the request needs more time."))
+    with workflow.transition(
+        workflow.EXTEND,
+        complaint_id=complaint_id,
+        agency=agency,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        data={"reason": reason},
+    ) as change:
+        change.complaint.deadline_extended = True
+        change.updated_fields.append("deadline_extended")
+    return change.complaint
 
 
 def add_internal_note(
@@ -596,7 +695,7 @@ REPLY_MAX_LENGTH = NOTE_MAX_LENGTH
 
 def _latest_answer(complaint: Complaint) -> Response:
     """:raises ActionError: (a conflict) for a report without an answer."""
-    response = complaint.responses.order_by("-created_at", "-pk").first()
+    response = complaint.responses.filter(is_final=True).order_by("-created_at", "-pk").first()
     if response is None:  # a RESPONDED report always has an answer; the database does not say so
         raise ActionError(_("This report has no answer yet."), conflict=True)
     return response
@@ -679,7 +778,9 @@ def rate_answer(*, complaint_id: int, score: int, comment: str, now: dt.datetime
             {"comment": [_("Please write at most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]}
         )
     with workflow.transition(workflow.RATE, complaint_id=complaint_id, now=now) as change:
-        response = change.complaint.responses.order_by("-created_at", "-pk").first()
+        response = (
+            change.complaint.responses.filter(is_final=True).order_by("-created_at", "-pk").first()
+        )
         if response is None:
             raise ActionError(_("This report has no answer to rate yet."), conflict=True)
         if Rating.objects.filter(response=response).exists():

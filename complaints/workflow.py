@@ -68,6 +68,12 @@ class EventType(TextChoices):
     )
     PASSED_UP = "PASSED_UP", gettext_lazy("Passed up to %(agency)s")
     ACKNOWLEDGED = "ACKNOWLEDGED", gettext_lazy("Being handled by %(agency)s")
+    INTERIM_REPLY = "INTERIM_REPLY", gettext_lazy("Interim reply from %(agency)s")
+    INSPECTION = (
+        "INSPECTION",
+        gettext_lazy("Needs an inspection: %(agency)s has a longer deadline to complete it"),
+    )
+    EXTENDED = "EXTENDED", gettext_lazy("Deadline extended by %(agency)s")
     RESPONDED = "RESPONDED", gettext_lazy("Answered by %(agency)s")
     ARCHIVED = "ARCHIVED", gettext_lazy("Archived by %(agency)s")
     CITIZEN_REPLIED = "CITIZEN_REPLIED", gettext_lazy("The reporter replied; back to %(agency)s")
@@ -112,7 +118,10 @@ class StaffAction(StrEnum):
     """The words of the staff's actions (dashboard URLs, API paths, buttons)."""
 
     ACKNOWLEDGE = "acknowledge"
+    INTERIM = "interim"
     ANSWER = "answer"
+    INSPECTION = "inspection"
+    EXTEND = "extend"
     TRANSFER = "transfer"
     NOTE = "note"
     DISPOSE = "dispose"
@@ -152,12 +161,14 @@ Step = DeadlineSetting.Step
 
 @dataclass(frozen=True)
 class Deadline:
-    """The deadline a transition starts: ``step``'s working days from now, or from the hand-over
-    to the holder (``from_hand_over``). A completion deadline of a report that needs an
-    inspection is ``COMPLETION_INSPECTION`` instead."""
+    """The deadline a transition starts: ``step``'s working days from now, from the hand-over
+    to the holder (``from_hand_over``) or from the deadline in force (``from_due``: an
+    extension). A completion deadline of a report that needs an inspection is
+    ``COMPLETION_INSPECTION`` instead."""
 
     step: str
     from_hand_over: bool = False
+    from_due: bool = False
 
 
 class Report(Protocol):
@@ -176,6 +187,12 @@ class Report(Protocol):
     def is_anonymous(self) -> bool: ...
     @property
     def is_confidential(self) -> bool: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def needs_inspection(self) -> bool: ...
+    @property
+    def deadline_extended(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,25 @@ def _can_be_more_private(complaint: Report) -> str | None:
 
 def _is_anonymous(complaint: Report) -> str | None:
     return None if complaint.is_anonymous else _("This report is not anonymous.")
+
+
+def _may_need_inspection(complaint: Report) -> str | None:
+    # Permenpan RB 62/2018: the long deadline is for a complaint (pengaduan) whose handling
+    # needs an inspection (berkadar pengawasan), set once.
+    if complaint.kind != "COMPLAINT":
+        return _("Only a complaint can need an inspection.")
+    if complaint.needs_inspection:
+        return _("This complaint already has the inspection deadline.")
+    return None
+
+
+def _may_extend(complaint: Report) -> str | None:
+    # UU 14/2008 (KIP), article 22: an information request's deadline may be extended once.
+    if complaint.kind != "INFORMATION_REQUEST":
+        return _("Only an information request's deadline can be extended.")
+    if complaint.deadline_extended:
+        return _("This request's deadline has been extended once already.")
+    return None
 
 
 # --- 2. the table ---------------------------------------------------------------------------------
@@ -267,6 +303,25 @@ ACKNOWLEDGE = T("acknowledge", frozenset({S.DISPOSED}), By.OPD, S.IN_PROGRESS,
                 action=StaffAction.ACKNOWLEDGE)
 RESPOND = T("respond", HELD_BY_OPD, By.OPD, S.RESPONDED, Deadline(Step.CITIZEN_REPLY),
             E.RESPONDED, tells=frozenset({Tell.REPORTER}), action=StaffAction.ANSWER)
+# An interim reply (tindak lanjut): the citizen is told, the report stays with the agency and
+# its clock keeps running; on a report not yet taken up it takes it up, as acknowledging does.
+INTERIM_TAKE_UP = T("interim-take-up", frozenset({S.DISPOSED}), By.OPD, S.IN_PROGRESS,
+                    Deadline(Step.COMPLETION, from_hand_over=True), E.INTERIM_REPLY,
+                    tells=frozenset({Tell.REPORTER}), action=StaffAction.INTERIM)
+INTERIM = T("interim", frozenset({S.IN_PROGRESS}), By.OPD, None, None, E.INTERIM_REPLY,
+            tells=frozenset({Tell.REPORTER}), action=StaffAction.INTERIM)
+INTERIM_DISPUTED = T("interim-disputed", frozenset({S.IN_PROGRESS}), By.QUEUE, None, None,
+                     E.INTERIM_REPLY, tells=frozenset({Tell.REPORTER}),
+                     action=StaffAction.INTERIM)
+# The long deadline of a complaint that needs an inspection, and the one extension of an
+# information request, each with its reason on the citizen's timeline.
+SET_INSPECTION = T("set-inspection", HELD_BY_OPD, By.OPD, S.IN_PROGRESS,
+                   Deadline(Step.COMPLETION, from_hand_over=True), E.INSPECTION,
+                   tells=frozenset({Tell.REPORTER}), action=StaffAction.INSPECTION,
+                   requires=_may_need_inspection)
+EXTEND = T("extend", frozenset({S.IN_PROGRESS}), By.OPD, None,
+           Deadline(Step.EXTENSION, from_due=True), E.EXTENDED,
+           tells=frozenset({Tell.REPORTER}), action=StaffAction.EXTEND, requires=_may_extend)
 REQUEST_TRANSFER = T("request-transfer", HELD_BY_OPD, By.OPD, S.AWAITING_VERIFICATION,
                      Deadline(Step.VERIFICATION), E.TRANSFER_REQUESTED, HandOver.RETURN,
                      To.ABOVE, frozenset({Tell.HOLDER}), action=StaffAction.TRANSFER)
@@ -310,6 +365,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     RESPOND_DISPUTED,
     ACKNOWLEDGE,
     RESPOND,
+    INTERIM_TAKE_UP,
+    INTERIM,
+    INTERIM_DISPUTED,
+    SET_INSPECTION,
+    EXTEND,
     REQUEST_TRANSFER,
     NOTE,
     RAISE_PRIVACY,
@@ -449,9 +509,20 @@ def staff_transition(
     coordinator (a disputed report), a dispose down to an OPD or to a coordinator (``to``)."""
     if action == StaffAction.ANSWER:
         return RESPOND if agency.level == Agency.Level.OPD else RESPOND_DISPUTED
+    if action == StaffAction.INTERIM:
+        raise ValueError("an interim reply's transition depends on the report: interim_transition")
     if action == StaffAction.DISPOSE:
         return DISPOSE if to is None or to.level == Agency.Level.OPD else DISPOSE_DOWN
     return next(t for t in TRANSITIONS if t.action == action)
+
+
+def interim_transition(complaint: Report, *, agency: Agency) -> Transition:
+    """The interim reply ``agency`` can give on ``complaint`` as it is: one that takes up a
+    report just handed to an OPD, one on a report in process, or a coordinator's on a disputed
+    report in its queue."""
+    if agency.level != Agency.Level.OPD:
+        return INTERIM_DISPUTED
+    return INTERIM_TAKE_UP if complaint.status == S.DISPOSED else INTERIM
 
 
 def _holder_parent_id(complaint: Report) -> int | None:
@@ -501,6 +572,8 @@ def advance(
         if step == Step.COMPLETION and needs_inspection:
             step = Step.COMPLETION_INSPECTION
         start = (handed_at or now) if t.deadline.from_hand_over else now
+        if t.deadline.from_due and state.due_at is not None:
+            start = state.due_at
         deadline = due_at(start=start, step=step, kind=kind)
     return State(
         status=t.target or state.status,

@@ -23,7 +23,10 @@ from routing.models import Agency
 
 FORMS: dict[Action, type[django_forms.Form]] = {
     Action.ACKNOWLEDGE: forms.AcknowledgeForm,
+    Action.INTERIM: forms.InterimForm,
     Action.ANSWER: forms.AnswerForm,
+    Action.INSPECTION: forms.ReasonForm,
+    Action.EXTEND: forms.ReasonForm,
     Action.TRANSFER: forms.TransferForm,
     Action.NOTE: forms.NoteForm,
     Action.DISPOSE: forms.DisposeForm,
@@ -78,15 +81,29 @@ def perform(
     if action == Action.ACKNOWLEDGE:
         services.acknowledge_complaint(agency=agency, expected_version=version, **common)
         return _("The report is now in progress at your agency.")
-    if action == Action.ANSWER:
+    if action in (Action.ANSWER, Action.INTERIM):
+        final = action == Action.ANSWER and data.get("kind") != forms.AnswerForm.INTERIM
         services.respond_to_complaint(
             agency=agency,
             text=data["text"],
             attachments=data.get("attachments") or [],
+            final=final,
             expected_version=version,
             **common,
         )
-        return _("Your answer has been sent; the citizen is told.")
+        if final:
+            return _("Your answer has been sent; the citizen is told.")
+        return _("Your interim reply has been sent; the report stays with you.")
+    if action == Action.INSPECTION:
+        services.set_inspection_deadline(
+            agency=agency, reason=data["reason"], expected_version=version, **common
+        )
+        return _("The complaint now has the inspection deadline; the citizen is told why.")
+    if action == Action.EXTEND:
+        services.extend_deadline(
+            agency=agency, reason=data["reason"], expected_version=version, **common
+        )
+        return _("The deadline was extended; the citizen is told why.")
     if action == Action.TRANSFER:
         services.request_transfer(
             agency=agency,

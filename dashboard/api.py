@@ -302,6 +302,22 @@ StaffAcknowledgeApi = _action_api(
 StaffAnswerApi = _action_api(
     Action.ANSWER, s.AnswerInput, "Answer (OPD): RESPONDED, the citizen is told"
 )
+StaffInterimApi = _action_api(
+    Action.INTERIM,
+    s.AnswerInput,
+    "Interim reply (OPD, or a coordinator on a disputed report): the citizen is told, the "
+    "report stays in process and its deadline keeps running",
+)
+StaffInspectionApi = _action_api(
+    Action.INSPECTION,
+    s.ReasonInput,
+    "A complaint needs an inspection (OPD): the long completion deadline, with the reason",
+)
+StaffExtendApi = _action_api(
+    Action.EXTEND,
+    s.ReasonInput,
+    "Extend an information request's deadline once (OPD, UU 14/2008), with the reason",
+)
 StaffTransferApi = _action_api(
     Action.TRANSFER, s.TransferInput, "Return as not our authority (OPD)"
 )
@@ -321,6 +337,9 @@ StaffRevealApi = _action_api(
 ACTION_APIS = {
     Action.ACKNOWLEDGE: StaffAcknowledgeApi,
     Action.ANSWER: StaffAnswerApi,
+    Action.INTERIM: StaffInterimApi,
+    Action.INSPECTION: StaffInspectionApi,
+    Action.EXTEND: StaffExtendApi,
     Action.TRANSFER: StaffTransferApi,
     Action.NOTE: StaffNoteApi,
     Action.DISPOSE: StaffDisposeApi,

@@ -23,7 +23,7 @@ class AcknowledgeForm(VersionForm):
     pass
 
 
-class AnswerForm(VersionForm):
+class InterimForm(VersionForm):
     text = forms.CharField(
         label=_("Answer to the citizen"),
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -34,6 +34,33 @@ class AnswerForm(VersionForm):
         label=_("Files (photos, PDF)"),
         required=False,
         help_text=_("The citizen can open these. Photos lose their location data."),
+    )
+
+
+class AnswerForm(InterimForm):
+    FINAL, INTERIM = "final", "interim"
+
+    kind = forms.ChoiceField(
+        label=_("This is"),
+        choices=[
+            (
+                FINAL,
+                _(
+                    "The final answer: the report is answered, and the citizen can accept, "
+                    "dispute or rate it"
+                ),
+            ),
+            (
+                INTERIM,
+                _(
+                    "An interim reply (tindak lanjut): the citizen is told how it goes, the "
+                    "report stays with you and its deadline keeps running"
+                ),
+            ),
+        ],
+        initial=FINAL,
+        required=False,  # without a choice: the final answer, as before it existed
+        widget=forms.RadioSelect,
     )
 
 

@@ -299,17 +299,20 @@ COLUMNS: dict[str, tuple[type[Model], list[str]]] = {
         "id complaint_id from_agency_id reason suggested_agency_id requested_by_id created_at "
         "decided_at".split(),
     ),
-    "breaches": (DeadlineBreach, "disposition_id complaint_id agency_id due_at created_at".split()),
+    "breaches": (
+        DeadlineBreach,
+        "disposition_id complaint_id agency_id due_at created_at unanswered".split(),
+    ),
     "responses": (
         Response,
-        "id complaint_id agency_id author_id text created_at is_first handed_at due_at_before".split(),
+        "id complaint_id agency_id author_id text created_at is_first reached_at due_first".split(),
     ),
     "disputes": (Dispute, "complaint_id response_id agency_id reason created_at".split()),
     "ratings": (Rating, "complaint_id response_id agency_id score comment created_at".split()),
     "events": (
         ComplaintEvent,
         "complaint_id type from_status from_holder_id from_due_at to_status holder_id due_at "
-        "actor_id is_public data created_at".split(),
+        "actor_id is_public data created_at reached".split(),
     ),
 }
 JSON_COLUMNS = {"events": 10}
@@ -323,12 +326,15 @@ class _Report:
     what the walk remembers besides."""
 
     __slots__ = (
+        "answered_by",
         "category_id",
         "disposition_id",
         "handed_at",
         "id",
+        "ignored_by",
         "kind",
         "missed_by",
+        "reached",
         "regency_code",
         "region",
         "response",
@@ -356,6 +362,9 @@ class _Report:
         self.suggested: Agency | None = None
         self.missed_by: Agency | None = None  # the last agency escalated away from
         self.response: tuple[int, Agency] | None = None  # the last answer and who gave it
+        self.reached: dict[int, dt.datetime] = {}  # agency → when it first had to act on it
+        self.answered_by: set[int] = set()  # agencies that gave it a final answer
+        self.ignored_by: set[int] = set()  # agencies that let it escalate unanswered
 
     # What ``workflow.refusal`` reads of a report.
     @property
@@ -378,7 +387,7 @@ class _Report:
     def due_at(self) -> dt.datetime | None:
         return self.state.due_at
 
-    is_anonymous = is_confidential = False
+    is_anonymous = is_confidential = needs_inspection = deadline_extended = False
 
 
 class _Walker:
@@ -448,6 +457,16 @@ class _Walker:
                     after.due_at,
                 )
             )
+        # ``ComplaintEvent.objects.record``'s mark: the first time the holder has it to act on.
+        reached = (
+            after.holder is not None
+            and after.status in workflow.DEADLINE
+            and (before.holder != after.holder or before.status not in workflow.DEADLINE)
+            and after.holder.id not in r.reached
+        )
+        if reached:
+            assert after.holder is not None
+            r.reached[after.holder.id] = at
         self.batch.events.append(
             (
                 r.id,
@@ -462,6 +481,7 @@ class _Walker:
                 t.public,
                 workflow.event_data(t, before, after, agency=agency, extra=data),
                 at,
+                reached,
             )
         )
         r.state = after
@@ -539,7 +559,11 @@ class _Walker:
         """The breach on the current hand-over, then one level up."""
         holder, due_at = r.holder, r.due_at
         assert holder is not None and due_at is not None and r.disposition_id is not None
-        self.batch.breaches.append((r.disposition_id, r.id, holder.pk, due_at, at))
+        # ``escalate_complaint``'s fact: never answered by it, counted once per report.
+        unanswered = holder.pk not in r.answered_by and holder.pk not in r.ignored_by
+        if unanswered:
+            r.ignored_by.add(holder.pk)
+        self.batch.breaches.append((r.disposition_id, r.id, holder.pk, due_at, at, unanswered))
         r.missed_by = holder
         self._take(
             r,
@@ -555,12 +579,19 @@ class _Walker:
         agency = r.holder
         assert agency is not None
         pk = self.ids.next("responses")
-        # ``respond_to_complaint``'s facts: the first answer?, when the agency got the report
-        # (its last hand-over there), the deadline in force before the answer.
-        first = r.response is None
+        # ``respond_to_complaint``'s facts: the agency's first final answer?, when the report
+        # first reached it, the completion deadline from then.
+        first = agency.pk not in r.answered_by
+        r.answered_by.add(agency.pk)
+        reached_at = r.reached.get(agency.pk, r.submitted_at) if first else None
+        due_first = (
+            self.world.due(start=reached_at, step=Step.COMPLETION, kind=r.kind)
+            if reached_at is not None
+            else None
+        )
         actor = self.world.officers.get(agency.pk)
         self.batch.responses.append(
-            (pk, r.id, agency.pk, actor, self._answer(at), at, first, r.handed_at, r.due_at)
+            (pk, r.id, agency.pk, actor, self._answer(at), at, first, reached_at, due_first)
         )
         r.response = (pk, agency)
         self._take(

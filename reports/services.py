@@ -1,10 +1,17 @@
 """Building the monthly recaps from the event log, as of the end of the month.
 
-Every event keeps the report's state before and after it (status, holder, deadline), and the
-report row caches its last event. So the states at the cut-off are the present states with the
-events after the cut-off undone, and a month rebuilt later gives the same figures, whatever
-happened since. Answers keep the facts the recaps need from the moment they were given (first
-answer, hand-over time, deadline before). Every query is a pass over an index range, grouped.
+A month's row separates its flows (what happened in the month) from its stock (the reports
+open at its end); ``reports.figures`` defines every figure in one sentence.
+
+The stock: every event keeps the report's state before and after it (status, holder,
+deadline), and the report row caches its last event. So the states at the cut-off are the
+present states with the events after the cut-off undone, and a month rebuilt later gives the
+same figures, whatever happened since.
+
+The flows are facts kept when they happened: an event marks the first time a report reached
+an agency to act on (``reached``), an agency's first final answer keeps when the report first
+reached it and the completion deadline from then, a missed deadline keeps its due date and
+whether the agency had never answered. Every query is a pass over an index range, grouped.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -36,34 +44,37 @@ from routing.models import Agency, Region
 
 Status = Complaint.Status
 
-# Which figure a report's state at the cut-off counts in; the five add up to ``held``.
-# Keyed by the stored status (a Status is that string).
-STATE_FIGURE: dict[str, str] = {
-    Status.SUBMITTED: "unanswered",  # handed on by rules, nobody acted yet
-    Status.AWAITING_VERIFICATION: "unanswered",
+# Where an open report stood at the cut-off, by its stored status (a Status is that string);
+# a report in process at a coordinator is a disputed one, in its queue. Closed reports are
+# not stock: they are counted in the month they closed.
+STOCK_OF_STATUS: dict[str, str] = {
+    Status.SUBMITTED: "queue",  # between two routing levels at midnight
+    Status.AWAITING_VERIFICATION: "queue",
     Status.DISPOSED: "unanswered",
     Status.IN_PROGRESS: "in_process",
-    Status.RESPONDED: "answered",
-    Status.COMPLETED: "completed",
-    Status.ARCHIVED: "archived",
+    Status.RESPONDED: "awaiting_citizen",
 }
 STEPS = ("states", "answers", "flows", "save")
-# What the events after a cut-off are grouped by: the state before and after each (lateness at
-# the cut-off), and whether its report was received in the month.
-CHANGE = ("from_holder_id", "from_status", "was_late", "holder_id", "to_status", "late", "received")
+# What the events after a cut-off are grouped by: the state before and after each, and
+# whether the deadline before and after it had passed at the cut-off.
+CHANGE = ("from_holder_id", "from_status", "was_late", "holder_id", "to_status", "late")
 
 
 @dataclass
 class _Figures:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     answer_days: dict[str, int] = field(default_factory=dict)
+    # Open reports held at the cut-off, by status, and how many of them were overdue.
+    states: Counter[str] = field(default_factory=Counter)
 
-    def add_state(self, status: str, *, received: bool, overdue: bool, count: int = 1) -> None:
-        """Count ``count`` reports in ``status`` (negative: take them out)."""
-        self.counts["held"] += count
-        self.counts[STATE_FIGURE[status]] += count
-        self.counts["received"] += count * received
-        self.counts["overdue"] += count * (overdue and status in workflow.DEADLINE)
+    def stock(self, agency: Agency) -> dict[str, int]:
+        stock = dict.fromkeys(("queue", "unanswered", "in_process", "awaiting_citizen"), 0)
+        for status, count in self.states.items():
+            figure = STOCK_OF_STATUS[status]
+            if figure == "in_process" and agency.level != Agency.Level.OPD:
+                figure = "queue"
+            stock[figure] += count
+        return {**stock, "open": sum(stock.values())}
 
 
 def build_monthly_recap(
@@ -95,53 +106,43 @@ def build_monthly_recap(
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 # Its queries are long: compiling them (JIT) only adds a second.
                 cursor.execute("SET LOCAL jit = off")
-        _count_states(figures, start, cut)
+        _count_states(figures, cut)
         report("states")
         _count_first_answers(figures, start, cut)
         report("answers")
         _count_flows(figures, start, cut)
+        received = _received_by_region(start, cut)
         report("flows")
-        rows = _rows(month.replace(day=1), figures, now)
+        rows = _rows(month.replace(day=1), figures, received, now)
         MonthlyRecap.objects.filter(month=month.replace(day=1)).delete()
         MonthlyRecap.objects.bulk_create(rows, batch_size=500)
     report("save")
     return rows
 
 
-def _count_states(
-    figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
-) -> None:
-    """Reports held at the cut-off, by holder and state: every report's present state (one pass
-    over an index), then the changes since, undone from the events after the cut-off alone.
+def _count_states(figures: defaultdict[int, _Figures], cut: dt.datetime) -> None:
+    """Open reports held at the cut-off, by holder and state: every open report's present state
+    (one pass over an index), then the changes since, undone from the events after the cut-off
+    alone.
 
     Each event keeps the state before it (the previous event's state after) and after it, so
     for a report the events after the cut-off add up to "take out the present state, put in
     the state at the cut-off" (a report submitted after it is taken out again). No report is
     looked up one by one.
     """
-    in_month = Q(submitted_at__gte=start, submitted_at__lt=cut)
+    tally: Counter[tuple[int, str, bool]] = Counter()
     present = (
-        Complaint.objects.filter(current_agency__isnull=False)
+        Complaint.objects.filter(current_agency__isnull=False, status__in=sorted(STOCK_OF_STATUS))
         .values("current_agency_id", "status")
-        .annotate(
-            held=Count("*"),
-            received=Count("submitted_at", filter=in_month),
-            late=Count("due_at", filter=Q(due_at__lt=cut)),
-        )
+        .annotate(held=Count("*"), late=Count("due_at", filter=Q(due_at__lt=cut)))
         .order_by()
     )
     for row in present:
-        f = figures[row["current_agency_id"]]
-        f.counts["held"] += row["held"]
-        f.counts[STATE_FIGURE[row["status"]]] += row["held"]
-        f.counts["received"] += row["received"]
-        if row["status"] in workflow.DEADLINE:
-            f.counts["overdue"] += row["late"]
-    received_ids = Complaint.objects.filter(in_month).values("pk")
+        tally[row["current_agency_id"], row["status"], True] += row["late"]
+        tally[row["current_agency_id"], row["status"], False] += row["held"] - row["late"]
     changes = (
         ComplaintEvent.objects.filter(created_at__gte=cut)
         .annotate(
-            received=ExpressionWrapper(Q(complaint_id__in=received_ids), BooleanField()),
             was_late=ExpressionWrapper(Q(from_due_at__lt=cut), BooleanField()),
             late=ExpressionWrapper(Q(due_at__lt=cut), BooleanField()),
         )
@@ -151,46 +152,48 @@ def _count_states(
         .order_by()
     )
     # Tallied by bucket first: one dictionary step per kind of change, not per report.
-    tally: Counter[tuple[int, str, bool, bool]] = Counter()
-    for was_holder, was_status, was_late, holder, status, late, received, n in changes:
-        if was_holder is not None:
-            tally[was_holder, was_status, bool(received), bool(was_late)] += n
-        if holder is not None:
-            tally[holder, status, bool(received), bool(late)] -= n
-    for (holder, status, received, late), count in tally.items():
+    for was_holder, was_status, was_late, holder, status, late, n in changes:
+        if was_holder is not None and was_status in STOCK_OF_STATUS:
+            tally[was_holder, was_status, bool(was_late)] += n
+        if holder is not None and status in STOCK_OF_STATUS:
+            tally[holder, status, bool(late)] -= n
+    for (holder, status, late), count in tally.items():
         if count:
-            figures[holder].add_state(status, received=received, overdue=late, count=count)
+            f = figures[holder]
+            f.states[status] += count
+            if late and status in workflow.DEADLINE:
+                f.counts["overdue"] += count
 
 
 def _count_first_answers(
     figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
 ) -> None:
-    """Each report's first answer given in the month, counted for the agency that gave it:
-    working days from the hand-over to that agency, and whether it beat the deadline in force
-    just before it. The answer keeps those facts from the moment it was given, so this is one
-    pass over an index, grouped by day."""
+    """Each agency's first final answer to a report given in the month: working days from the
+    first time the report reached that agency, and whether it came by the completion deadline
+    that applied from then. The answer keeps those facts from the moment it was given, so this
+    is one pass over an index, grouped by day."""
     tz = timezone.get_default_timezone()
     answers = (
         Response.objects.filter(is_first=True, created_at__gte=start, created_at__lt=cut)
         .annotate(
-            handed_day=TruncDate("handed_at", tzinfo=tz),
+            reached_day=TruncDate("reached_at", tzinfo=tz),
             answered_day=TruncDate("created_at", tzinfo=tz),
-            on_time=ExpressionWrapper(Q(created_at__lte=F("due_at_before")), BooleanField()),
+            on_time=ExpressionWrapper(Q(created_at__lte=F("due_first")), BooleanField()),
         )
-        .values("agency_id", "handed_day", "answered_day", "on_time")
+        .values("agency_id", "reached_day", "answered_day", "on_time")
         .annotate(n=Count("*"))
-        .values_list("agency_id", "handed_day", "answered_day", "on_time", "n")
+        .values_list("agency_id", "reached_day", "answered_day", "on_time", "n")
         .order_by()
     )
     rows = list(answers)
     if not rows:
         return
     counter = routing_selectors.working_day_counter(
-        min(handed for _, handed, _, _, _ in rows), cut.astimezone(tz).date()
+        min(reached for _, reached, _, _, _ in rows), cut.astimezone(tz).date()
     )
     tally: Counter[tuple[int, int, bool]] = Counter()
-    for agency_id, handed, answered, on_time, n in rows:
-        tally[agency_id, counter.between(handed, answered), bool(on_time)] += n
+    for agency_id, reached, answered, on_time, n in rows:
+        tally[agency_id, counter.between(reached, answered), bool(on_time)] += n
     for (agency_id, days, on_time), count in tally.items():
         f = figures[agency_id]
         f.answer_days[str(days)] = f.answer_days.get(str(days), 0) + count
@@ -199,22 +202,51 @@ def _count_first_answers(
 
 
 def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime) -> None:
-    """Escalations (deadlines missed), transfers asked for, disputes and ratings in the month,
-    each counted against the agency it concerns."""
+    """The month's other flows, each counted for the agency it concerns: reports that first
+    reached it, deadlines it missed (by the month they passed) and reports it let escalate
+    unanswered, reports it returned, answers disputed, reports completed and archived, and
+    ratings."""
     in_month = Q(created_at__gte=start, created_at__lt=cut)
-    for model, agency_field, figure in (
-        (DeadlineBreach, "agency_id", "escalations"),
-        (TransferRequest, "from_agency_id", "transfers"),
-        (Dispute, "agency_id", "disputes"),
-    ):
+    grouped: tuple[tuple[QuerySet[Any], str, str], ...] = (
+        (ComplaintEvent.objects.filter(in_month, reached=True), "holder_id", "received"),
+        (
+            DeadlineBreach.objects.filter(due_at__gte=start, due_at__lt=cut),
+            "agency_id",
+            "escalations",
+        ),
+        (
+            DeadlineBreach.objects.filter(due_at__gte=start, due_at__lt=cut, unanswered=True),
+            "agency_id",
+            "escalated_unanswered",
+        ),
+        (TransferRequest.objects.filter(in_month), "from_agency_id", "transfers"),
+        (Dispute.objects.filter(in_month), "agency_id", "disputes"),
+        # A completion or an archiving is the event that leads into the status, counted for
+        # the holder: the agency whose answer was accepted, the coordinator that archived.
+        (
+            ComplaintEvent.objects.filter(in_month, to_status=Status.COMPLETED).exclude(
+                from_status=Status.COMPLETED
+            ),
+            "holder_id",
+            "completed",
+        ),
+        (
+            ComplaintEvent.objects.filter(in_month, to_status=Status.ARCHIVED).exclude(
+                from_status=Status.ARCHIVED
+            ),
+            "holder_id",
+            "archived",
+        ),
+    )
+    for queryset, agency_field, figure in grouped:
         for agency_id, count in (
-            model.objects.filter(in_month)
-            .values(agency_field)
+            queryset.values(agency_field)
             .annotate(n=Count("pk"))
             .order_by()
             .values_list(agency_field, "n")
         ):
-            figures[agency_id].counts[figure] += count
+            if agency_id is not None:
+                figures[agency_id].counts[figure] += count
     for agency_id, total, count in (
         Rating.objects.filter(in_month)
         .values("agency_id")
@@ -224,6 +256,25 @@ def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: d
     ):
         figures[agency_id].counts["rating_sum"] += total
         figures[agency_id].counts["rating_count"] += count
+
+
+def _received_by_region(start: dt.datetime, cut: dt.datetime) -> Counter[str | None]:
+    """Reports filed in the month, by the regency/city and province they are about and for the
+    nation (None): every one of them, whatever became of it."""
+    received: Counter[str | None] = Counter()
+    for code, count in (
+        Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=cut)
+        .values("region_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("region_id", "n")
+    ):
+        parts = code.split(".")
+        received[None] += count
+        received[parts[0]] += count
+        if len(parts) > 1:
+            received[".".join(parts[:2])] += count
+    return received
 
 
 def _regions_of(region: Region | None, regions: dict[str, Region]) -> tuple[str | None, str | None]:
@@ -238,28 +289,41 @@ def _regions_of(region: Region | None, regions: dict[str, Region]) -> tuple[str 
     return region.code.split(".")[0], region.code
 
 
-def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> list[MonthlyRecap]:
+def _rows(
+    month: dt.date,
+    figures: dict[int, _Figures],
+    received: Counter[str | None],
+    now: dt.datetime,
+) -> list[MonthlyRecap]:
     """A row per agency (active, or with figures), per regency/city and province that has
-    agencies, and for the nation; a region's row is the sum of the rows of its agencies."""
+    agencies or reports, and for the nation. A region's row is the sum of the rows of its
+    agencies, but for ``received``: the reports filed about the region."""
     agencies = [
         a
         for a in Agency.objects.select_related("region").order_by("pk")
         if a.is_active or a.pk in figures
     ]
-    wanted = {a.region_id for a in agencies if a.region_id}
+    wanted = {a.region_id for a in agencies if a.region_id} | {
+        code for code in received if code is not None
+    }
     regions: dict[str, Region] = {}
     while wanted - regions.keys():
-        for found in Region.objects.filter(code__in=wanted - regions.keys()):
+        missing = wanted - regions.keys()
+        for found in Region.objects.filter(code__in=missing):
             regions[found.code] = found
             if found.parent_id:
                 wanted.add(found.parent_id)
-    totals: defaultdict[str | None, list[_Figures]] = defaultdict(list)  # region code, None: nation
+        wanted -= missing - regions.keys()  # a code no longer in the table: no row
+    totals: defaultdict[str | None, list[dict[str, int]]] = defaultdict(list)  # None: nation
+    days: defaultdict[str | None, list[dict[str, int]]] = defaultdict(list)
     rows = []
     for agency in agencies:
         f = figures.get(agency.pk, _Figures())
+        counts = {**f.counts, **f.stock(agency)}
         province, regency = _regions_of(agency.region, regions)
         for code in {None, province, regency}:
-            totals[code].append(f)
+            totals[code].append(counts)
+            days[code].append(f.answer_days)
         rows.append(
             MonthlyRecap(
                 month=month,
@@ -269,17 +333,19 @@ def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> lis
                 name=agency.name,
                 answer_days=f.answer_days,
                 built_at=now,
-                **f.counts,
+                **counts,
             )
         )
-    for code, parts in totals.items():
-        counts = {name: sum(p.counts[name] for p in parts) for name in COUNTS}
-        days = merge_histograms(p.answer_days for p in parts)
+    for code in set(totals) | {code for code in received if code in regions} | {None}:
+        counts = {name: sum(part[name] for part in totals[code]) for name in COUNTS}
+        counts["received"] = received[code]
         region: Region | None
         if code is None:
             level, region, parent = MonthlyRecap.Level.NATION, None, None
         else:
             region = regions[code]
+            if region.level > Region.Level.REGENCY:
+                continue
             is_province = region.level == Region.Level.PROVINCE
             level = MonthlyRecap.Level.PROVINCE if is_province else MonthlyRecap.Level.REGENCY
             parent = None if is_province else code.split(".")[0]
@@ -290,7 +356,7 @@ def _rows(month: dt.date, figures: dict[int, _Figures], now: dt.datetime) -> lis
                 region=region,
                 parent_region_id=parent,
                 name=region.name if region else "Indonesia",
-                answer_days=days,
+                answer_days=merge_histograms(days[code]),
                 built_at=now,
                 **counts,
             )

@@ -54,6 +54,9 @@ class TestSetsFromTheTable:
         assert workflow.REPORTER_EVENTS == {
             E.DISPOSED,
             E.ESCALATED,
+            E.INTERIM_REPLY,
+            E.INSPECTION,
+            E.EXTENDED,
             E.RESPONDED,
             E.COMPLETED,
             E.AUTO_COMPLETED,

@@ -93,7 +93,8 @@ VISIBLE: dict[str, set[str]] = {
 }
 
 A = Action
-OPD_HOLDS = {A.ACKNOWLEDGE, A.ANSWER, A.TRANSFER, A.NOTE}
+# The reports are complaints (pengaduan): an OPD may set the inspection deadline, not extend.
+OPD_HOLDS = {A.ACKNOWLEDGE, A.INTERIM, A.ANSWER, A.INSPECTION, A.TRANSFER, A.NOTE}
 QUEUE = {A.DISPOSE, A.PASS_UP, A.ARCHIVE, A.NOTE, A.PRIVACY}
 SEES = {A.NOTE, A.PRIVACY}
 
@@ -154,6 +155,9 @@ DISPOSE_TO = {"samarinda": "dinkes-smd", "kaltim": "disdik-kaltim", "dki": "dki-
 EVENT_OF = {
     A.ACKNOWLEDGE: ComplaintEvent.Type.ACKNOWLEDGED,
     A.ANSWER: ComplaintEvent.Type.RESPONDED,
+    A.INTERIM: ComplaintEvent.Type.INTERIM_REPLY,
+    A.INSPECTION: ComplaintEvent.Type.INSPECTION,
+    A.EXTEND: ComplaintEvent.Type.EXTENDED,
     A.TRANSFER: ComplaintEvent.Type.TRANSFER_REQUESTED,
     A.NOTE: ComplaintEvent.Type.NOTE,
     A.DISPOSE: ComplaintEvent.Type.DISPOSED,
@@ -450,8 +454,10 @@ def valid_input(action: Action, role: str, complaint: Complaint, surface: str) -
     """A valid body for the action, as the page's form (ids) or the API (codes) takes it."""
     html = surface == "html"
     body: dict[str, Any] = {"version": complaint.version}
-    if action == A.ANSWER:
+    if action in (A.ANSWER, A.INTERIM):
         body["text"] = "Sudah kami tindak lanjuti: petugas puskesmas ditegur."
+    elif action in (A.INSPECTION, A.EXTEND):
+        body["reason"] = "Perlu pemeriksaan lapangan oleh inspektorat."
     elif action == A.TRANSFER:
         body["reason"] = "Bukan kewenangan kami."
     elif action == A.NOTE:
@@ -494,7 +500,16 @@ def check_effect(
         assert after.status == Complaint.Status.IN_PROGRESS
     elif action == A.ANSWER:
         assert after.status == Complaint.Status.RESPONDED
-        assert Response.objects.filter(complaint=after, agency=agency).exists()
+        assert Response.objects.filter(complaint=after, agency=agency, is_final=True).exists()
+    elif action == A.INTERIM:
+        assert after.status == Complaint.Status.IN_PROGRESS
+        assert after.current_agency_id == agency.pk
+        assert Response.objects.get(complaint=after, agency=agency).is_final is False
+    elif action == A.INSPECTION:
+        assert (after.status, after.needs_inspection) == (Complaint.Status.IN_PROGRESS, True)
+        assert events[0].data["reason"] == "Perlu pemeriksaan lapangan oleh inspektorat."
+        assert after.due_at is not None and before.due_at is not None
+        assert after.due_at > before.due_at
     elif action == A.TRANSFER:
         assert after.status == Complaint.Status.AWAITING_VERIFICATION
         assert after.current_agency_id == agency.parent_id
@@ -575,7 +590,9 @@ class TestReportPage:
                     rf'action="/dashboard/complaints/{world.tracking[report]}/([a-z-]+)/"', body
                 )
             )
-            assert offered == set(allowed)
+            # The page offers an interim reply as a choice of the answer's form.
+            assert offered == set(allowed) - {A.INTERIM}
+            assert ('value="interim"' in body) == (A.INTERIM in allowed)
         else:
             data = response.json()
             assert data["tracking_number"] == world.tracking[report]

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from complaints import deadlines
+from complaints import deadlines, workflow
 from complaints import services as complaint_services
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -37,7 +37,7 @@ from demo.hierarchy import seed_demo_hierarchy
 from demo.synthetic import GenerationResult, generate_complaints
 from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing import selectors as routing_selectors
-from routing.models import Agency, Region
+from routing.models import Agency, DeadlineSetting, Region
 from tests.helpers import NOW, route_fully
 
 Status = Complaint.Status
@@ -131,28 +131,70 @@ class TestGeneratedReports:
             assert Dispute.objects.filter(complaint_id=pk).count() == types.count(Event.DISPUTED)
 
     def test_answers_keep_the_facts_of_their_moment(self, rows: Rows) -> None:
-        """As ``respond_to_complaint`` writes them: the first answer of a report, the last
-        hand-over to the answering agency, and the deadline just before the answer."""
+        """As ``respond_to_complaint`` writes them: the agency's first final answer to the
+        report, when the report first reached that agency (its event marked ``reached``), and
+        the completion deadline from then."""
         firsts = 0
-        for pk, complaint in rows.complaints.items():
+        for pk in rows.complaints:
             answers = sorted(rows.responses[pk], key=lambda r: (r.created_at, r.pk))
-            before = {
-                e.data["response_id"]: e.from_due_at
-                for e in rows.events[pk]
-                if e.type == Event.RESPONDED
-            }
-            for position, answer in enumerate(answers):
-                assert answer.is_first == (position == 0)
+            reached = {}
+            for event in sorted(rows.events[pk], key=lambda e: e.pk):
+                if event.reached:
+                    assert event.holder_id not in reached  # once per report and agency
+                    reached[event.holder_id] = event.created_at
+            seen: set[int] = set()
+            for answer in answers:
+                assert answer.is_final
+                assert answer.is_first == (answer.agency_id not in seen)
+                seen.add(answer.agency_id)
                 firsts += answer.is_first
-                handovers = [
-                    d.created_at
-                    for d in rows.dispositions[pk]
-                    if d.to_agency_id == answer.agency_id and d.created_at <= answer.created_at
-                ]
-                assert answer.handed_at == (handovers[-1] if handovers else complaint.submitted_at)
-                assert answer.due_at_before == before[answer.pk]
-                assert answer.due_at_before is not None
+                if not answer.is_first:
+                    continue
+                assert answer.reached_at == reached[answer.agency_id]
+                assert answer.due_first == routing_selectors.due_at(
+                    start=answer.reached_at,
+                    step=DeadlineSetting.Step.COMPLETION,
+                    kind=rows.complaints[pk].kind,
+                )
         assert firsts > 0
+
+    def test_events_mark_the_first_reach_as_the_workflow_does(self, rows: Rows) -> None:
+        """The generator's ``reached`` marks are those ``ComplaintEvent.objects.record``
+        writes: the first event that leaves the report with a holder under a deadline."""
+        marked = 0
+        for pk in rows.complaints:
+            holders: set[int] = set()
+            for event in sorted(rows.events[pk], key=lambda e: e.pk):
+                expected = (
+                    event.holder_id is not None
+                    and event.to_status in workflow.DEADLINE
+                    and (
+                        event.from_holder_id != event.holder_id
+                        or event.from_status not in workflow.DEADLINE
+                    )
+                    and event.holder_id not in holders
+                )
+                assert event.reached == expected, (pk, event.type)
+                if expected:
+                    holders.add(event.holder_id)
+                    marked += 1
+        assert marked > 0
+
+    def test_missed_deadlines_say_whether_the_agency_never_answered(self, rows: Rows) -> None:
+        flagged = 0
+        for pk in rows.complaints:
+            answered = [(a.agency_id, a.created_at) for a in rows.responses[pk]]
+            once: set[int] = set()
+            for breach in DeadlineBreach.objects.filter(complaint_id=pk).order_by("created_at"):
+                never = not any(
+                    agency == breach.agency_id and at < breach.created_at
+                    for agency, at in answered
+                )
+                assert breach.unanswered == (never and breach.agency_id not in once)
+                if breach.unanswered:
+                    once.add(breach.agency_id)
+                    flagged += 1
+        assert flagged > 0
 
     def test_events_follow_one_another_in_time(self, rows: Rows) -> None:
         for pk, complaint in rows.complaints.items():
