@@ -737,9 +737,17 @@ class DeadlineBreach(models.Model):
     class Meta:
         verbose_name = _("missed deadline")
         verbose_name_plural = _("missed deadlines")
-        # The recaps count the escalations of a month by the month the deadline passed.
+        # The recaps count the escalations of a month by the month the deadline passed, and
+        # those recorded after that month was built by the month they were recorded.
         indexes = [
-            models.Index(fields=["due_at"], include=["agency", "unanswered"], name="breach_due")
+            models.Index(
+                fields=["due_at"], include=["agency", "unanswered", "created_at"], name="breach_due"
+            ),
+            models.Index(
+                fields=["created_at"],
+                include=["agency", "unanswered", "due_at"],
+                name="breach_time",
+            ),
         ]
 
     def __str__(self) -> str:

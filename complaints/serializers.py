@@ -20,6 +20,7 @@ from complaints.models import (
 from complaints.selectors import public_event_list, response_list
 from lapor.fields import CodeRelatedField
 from routing.models import Agency, Category, Region
+from routing.selectors import is_provisional
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
@@ -138,7 +139,15 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
     an empty list)."""
 
     STATUS_ONLY = frozenset(
-        {"tracking_number", "status", "status_display", "is_confidential", "submitted_at", "due_at"}
+        {
+            "tracking_number",
+            "status",
+            "status_display",
+            "is_confidential",
+            "submitted_at",
+            "due_at",
+            "due_at_provisional",
+        }
     )
 
     category = CategorySerializer(allow_null=True, help_text="Null for a confidential report.")
@@ -157,6 +166,12 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
     transfer_count = serializers.SerializerMethodField(
         help_text="How often an agency returned the report as not its authority."
     )
+    due_at_provisional = serializers.SerializerMethodField(
+        help_text=(
+            "The deadline was counted over holidays not yet decreed (estimated or missing "
+            "cuti bersama): it may move once the decree is entered."
+        )
+    )
 
     class Meta:
         model = Complaint
@@ -174,6 +189,7 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
             "submitted_at",
             "current_agency",
             "due_at",
+            "due_at_provisional",
             "transfer_count",
             "events",
         ]
@@ -196,6 +212,9 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
     def get_title(self, obj: Complaint) -> str | None:
         # A confidential report without its key never gets here (``to_representation``).
         return obj.title
+
+    def get_due_at_provisional(self, obj: Complaint) -> bool:
+        return is_provisional(obj.due_at, today=timezone.localdate())
 
     def get_transfer_count(self, obj: Complaint) -> int | None:
         return obj.transfer_requests.count()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,6 +21,7 @@ from complaints.models import (
 )
 from lapor.fields import CodeRelatedField
 from routing.models import Agency
+from routing.selectors import is_provisional
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -35,6 +37,12 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
     current_agency = AgencySerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
+    due_at_provisional = serializers.SerializerMethodField(
+        help_text=(
+            "The deadline was counted over holidays not yet decreed (estimated or missing "
+            "cuti bersama): it may move once the decree is entered."
+        )
+    )
 
     class Meta:
         model = Complaint
@@ -47,6 +55,7 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
             "region",
             "current_agency",
             "due_at",
+            "due_at_provisional",
             "overdue",
             "submitted_at",
             "is_anonymous",
@@ -56,6 +65,9 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
 
     def get_overdue(self, obj: Complaint) -> bool:
         return obj.is_overdue(self.context["now"])
+
+    def get_due_at_provisional(self, obj: Complaint) -> bool:
+        return is_provisional(obj.due_at, today=timezone.localdate(self.context["now"]))
 
 
 class StaffReporterSerializer(serializers.Serializer):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -23,37 +25,33 @@ from rest_framework.response import Response
 from dashboard.api import IsOfficer, StaffApi
 from lapor.lib.actions import ActionError
 from reports import selectors
-from reports.exports import percent
-from reports.figures import FIGURES, row_values
+from reports.figures import FIGURES, Figure, row_values
 from reports.models import MonthlyRecap
-from reports.selectors import Evaluation
+from reports.selectors import SCORE_WEIGHTS, Evaluation, Unranked
 
 # The page's own parsing of the quarter and its rule of who evaluates which province.
 
 
-class RecapRowSerializer(serializers.Serializer[MonthlyRecap]):
+def _figure_field(figure: Figure) -> serializers.Field[Any, Any, Any, Any]:
+    # The schema says what each figure means: its definition, in English.
+    with translation.override("en"):
+        help_text = f"{figure.label}: {figure.definition}"
+    if figure.kind == "count":
+        return serializers.IntegerField(help_text=help_text)
+    unit = {"days": " Working days.", "percent": " Percent.", "rating": " 1 to 5."}[figure.kind]
+    return serializers.FloatField(allow_null=True, help_text=help_text + unit)
+
+
+class _RecapRowBase(serializers.Serializer[MonthlyRecap]):
     level = serializers.CharField(help_text="NATION, PROVINCE, REGENCY or AGENCY.")
     code = serializers.CharField(
         help_text="Kemendagri region code, agency code, or empty for the nation."
     )
     name = serializers.CharField()
-    received = serializers.IntegerField()
-    held = serializers.IntegerField()
-    answered = serializers.IntegerField()
-    in_process = serializers.IntegerField()
-    unanswered = serializers.IntegerField()
-    completed = serializers.IntegerField()
-    archived = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    escalations = serializers.IntegerField()
-    transfers = serializers.IntegerField()
-    disputes = serializers.IntegerField()
-    first_answers = serializers.IntegerField()
-    median_days = serializers.IntegerField(allow_null=True)
-    p90_days = serializers.IntegerField(allow_null=True)
-    on_time = serializers.FloatField(allow_null=True, help_text="Percent of first answers on time.")
-    rating = serializers.FloatField(allow_null=True, help_text="Average rating, 1 to 5.")
-    rating_count = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField(
+        help_text="First final answers given by the completion deadline (on_time's numerator)."
+    )
+    rating_count = serializers.IntegerField(help_text="Ratings given in the month.")
 
     def to_representation(self, row: MonthlyRecap) -> dict[str, Any]:
         return {
@@ -61,8 +59,18 @@ class RecapRowSerializer(serializers.Serializer[MonthlyRecap]):
             "code": row.code,
             "name": row.name,
             **row_values(row),
+            "answered_on_time": row.answered_on_time,
             "rating_count": row.rating_count,
         }
+
+
+# One row: its scope, every figure of ``reports.figures`` (the month's flows, the stock at its
+# end, speed) rounded as the page shows them, and the counts behind the shares.
+RecapRowSerializer = type(
+    "RecapRowSerializer",
+    (_RecapRowBase,),
+    {figure.key: _figure_field(figure) for figure in FIGURES},
+)
 
 
 MONTHLY_RESPONSE = inline_serializer(
@@ -74,6 +82,11 @@ MONTHLY_RESPONSE = inline_serializer(
         "total": RecapRowSerializer(),
         "rows": RecapRowSerializer(many=True),
         "definitions": serializers.DictField(child=serializers.CharField()),
+        "groups": serializers.DictField(
+            child=serializers.CharField(),
+            help_text="Each figure's group: flow (in the month), stock (open at its end) or "
+            "time (speed and satisfaction); never add figures of different groups.",
+        ),
     },
 )
 ERROR = inline_serializer("RecapError", {"detail": serializers.CharField()})
@@ -131,61 +144,108 @@ class MonthlyRecapApi(StaffApi):
                 "region": region.code if region else "",
                 "built_at": table.total.built_at,
                 "total": RecapRowSerializer(table.total).data,
-                "rows": RecapRowSerializer(table.rows, many=True).data,  # type: ignore[arg-type]  # drf-stubs: many=True takes a list
+                "rows": RecapRowSerializer(table.rows, many=True).data,
                 "definitions": {f.key: str(f.definition) for f in FIGURES},
+                "groups": {f.key: f.group for f in FIGURES},
             }
         )
 
 
 # --- quarterly evaluation ----------------------------------------------------------------------
 
+PERCENT = "Percent, one decimal, rounded half up; null when there is nothing to measure."
+
+
+class EvaluationPartsSerializer(serializers.Serializer[dict[str, Any]]):
+    answered = serializers.FloatField(allow_null=True)
+    on_time = serializers.FloatField(allow_null=True)
+    deadlines_kept = serializers.FloatField(allow_null=True)
+    rating = serializers.FloatField(allow_null=True)
+    undisputed = serializers.FloatField(allow_null=True)
+
 
 class EvaluationRowSerializer(serializers.Serializer[Evaluation]):
-    """One regency/city's quarter, with the figures of the page (``reports.exports``)."""
+    """One regency/city's quarter: the flows of its three months added up, the stock at the end
+    of the quarter's last built month, with the figures of the page (``reports.exports``)."""
 
     rank = serializers.IntegerField(
-        allow_null=True, help_text="Equal scores share a rank; null: too few reports."
+        allow_null=True, help_text="Equal scores share a rank; null: see `unranked_reason`."
+    )
+    unranked_reason = serializers.ChoiceField(
+        choices=[Unranked.NOTHING_TO_SCORE, Unranked.PROVISIONAL, Unranked.TOO_FEW_REPORTS],
+        allow_null=True,
+        help_text="Why there is no rank: no reports to answer (and no score), a provisional "
+        "quarter, or fewer than `minimum_reports` reports to answer; null when ranked.",
     )
     code = serializers.CharField(help_text="Kemendagri code of the regency/city.")
     name = serializers.CharField()
-    received = serializers.IntegerField()
-    held = serializers.IntegerField(help_text="Held at the end of the quarter, archived left out.")
-    answered = serializers.IntegerField(help_text="Of `held`, answered or completed.")
-    followed_up = serializers.IntegerField(
-        help_text="Of `held`, in process, answered or completed."
+    received = serializers.IntegerField(
+        help_text="Reports filed in the quarter about a place in it; not scored."
     )
-    first_answers = serializers.IntegerField()
-    answered_on_time = serializers.IntegerField()
-    response_rate = serializers.FloatField(allow_null=True, help_text="Percent, 1 decimal.")
-    on_time = serializers.FloatField(allow_null=True, help_text="Percent, 1 decimal.")
-    median_days = serializers.IntegerField(allow_null=True, help_text="Working days.")
+    responsible = serializers.IntegerField(
+        help_text="Reports to answer: `first_answers` + `escalated_unanswered` + `overdue`."
+    )
+    first_answers = serializers.IntegerField(help_text="First final answers in the quarter.")
+    answered_on_time = serializers.IntegerField(
+        help_text="Of `first_answers`, by the completion deadline that applied when the report "
+        "first reached the agency."
+    )
+    escalated_unanswered = serializers.IntegerField(
+        help_text="Reports its agencies let escalate without a final answer in the quarter."
+    )
+    escalations = serializers.IntegerField(help_text="Deadlines missed in the quarter.")
+    open = serializers.IntegerField(help_text="Open with its agencies at the quarter's end.")
+    overdue = serializers.IntegerField(help_text="Of `open`, past their deadline.")
     disputes = serializers.IntegerField()
-    rating = serializers.FloatField(allow_null=True, help_text="Average rating, 1 to 5.")
     rating_count = serializers.IntegerField()
-    score = serializers.FloatField(allow_null=True, help_text="0 to 100; null when not ranked.")
-    half_followed_up = serializers.BooleanField(
-        allow_null=True, help_text="At least half of `held` followed up; null when none held."
+    answered_share = serializers.FloatField(
+        allow_null=True, help_text="`first_answers` of `responsible`. " + PERCENT
+    )
+    on_time_share = serializers.FloatField(
+        allow_null=True, help_text="`answered_on_time` of `responsible`. " + PERCENT
+    )
+    dispute_share = serializers.FloatField(
+        allow_null=True, help_text="`disputes` of `first_answers`. " + PERCENT
+    )
+    median_days = serializers.FloatField(allow_null=True, help_text="Working days, one decimal.")
+    rating = serializers.FloatField(allow_null=True, help_text="Average rating, 1 to 5.")
+    parts = EvaluationPartsSerializer(
+        help_text="Each part of the score, 0 to 100 (one decimal); null: left out for want of data."
+    )
+    left_out = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(SCORE_WEIGHTS)),
+        help_text="The parts the score leaves out for want of data.",
+    )
+    score = serializers.FloatField(
+        allow_null=True,
+        help_text="0 to 100, the weighted average of `parts` (see `weights`); null: no reports "
+        "to answer, no score.",
     )
 
     def to_representation(self, e: Evaluation) -> dict[str, Any]:
         return {
             "rank": e.rank,
+            "unranked_reason": e.unranked_reason,
             "code": e.region.code,
             "name": e.region.name,
             "received": e.received,
-            "held": e.held,
-            "answered": e.answered,
-            "followed_up": e.followed_up,
+            "responsible": e.responsible,
             "first_answers": e.first_answers,
             "answered_on_time": e.answered_on_time,
-            "response_rate": percent(e.response_rate),
-            "on_time": percent(e.on_time_rate),
-            "median_days": e.median_days,
+            "escalated_unanswered": e.escalated_unanswered,
+            "escalations": e.escalations,
+            "open": e.open,
+            "overdue": e.overdue,
             "disputes": e.disputes,
-            "rating": round(e.average_rating, 2) if e.average_rating is not None else None,
             "rating_count": e.rating_count,
+            "answered_share": e.answered_share,
+            "on_time_share": e.on_time_share,
+            "dispute_share": e.dispute_share,
+            "median_days": e.median_days,
+            "rating": e.rating,
+            "parts": e.part_percents,
+            "left_out": e.left_out,
             "score": e.score,
-            "half_followed_up": None if e.follow_up_rate is None else e.half_followed_up,
         }
 
 
@@ -193,10 +253,26 @@ EVALUATION_RESPONSE = inline_serializer(
     "QuarterlyEvaluationResponse",
     {
         "quarter": serializers.CharField(help_text="YYYY-Qn"),
+        "label": serializers.CharField(help_text="The quarter's name: Triwulan III 2026."),
         "region": serializers.CharField(help_text="The province evaluated."),
         "months": serializers.ListField(child=serializers.CharField(), help_text="YYYY-MM"),
+        "months_built": serializers.ListField(
+            child=serializers.CharField(), help_text="The quarter's months that have recaps."
+        ),
+        "provisional": serializers.BooleanField(
+            help_text="The quarter has not ended, or not all its months are built: no ranks."
+        ),
+        "provisional_reason": serializers.CharField(
+            allow_null=True,
+            help_text="Why the quarter is provisional, in plain words; null if not.",
+        ),
         "minimum_reports": serializers.IntegerField(
-            help_text="Reports a regency/city must receive in the quarter to be ranked."
+            help_text="Reports to answer a regency/city needs in the quarter to be ranked."
+        ),
+        "weights": inline_serializer(
+            "EvaluationWeights",
+            {key: serializers.IntegerField() for key in SCORE_WEIGHTS},
+            help_text="The weight of each part of the score, out of 100.",
         ),
         "rows": EvaluationRowSerializer(many=True),
         "definitions": inline_serializer(
@@ -208,18 +284,26 @@ EVALUATION_RESPONSE = inline_serializer(
 )
 
 
+def _evaluation_description() -> str:
+    with translation.override("en"):
+        notes = "\n".join(f"- **{label}**: {text}" for label, text in selectors.evaluation_notes())
+    return (
+        "The page /reports/evaluation/ as JSON, for the national coordinator (any province, "
+        "which it must name) and a province coordinator (its own). Rows ranked by score among "
+        "those with at least `minimum_reports` reports to answer, best first, then the others "
+        "by code; no ranks at all while the quarter is provisional (`provisional`, "
+        "`provisional_reason`); no rows for a quarter without recaps. The figures:\n\n" + notes
+    )
+
+
 class QuarterlyEvaluationApi(StaffApi):
     permission_classes = [IsAuthenticated, IsOfficer]
 
     @extend_schema(
         operation_id="reports_evaluation",
         summary="The quarterly evaluation of a province's regencies and cities",
-        description=(
-            "The page /reports/evaluation/ as JSON, for the national coordinator (any province, "
-            "which it must name) and a province coordinator (its own). Rows ranked by score "
-            "among those with at least `minimum_reports` reports, best first, then the others; "
-            "no rows for a quarter without recaps."
-        ),
+        # Built when the schema is: the definitions and the minimum in force, in English.
+        description=lazy(_evaluation_description, str)(),
         parameters=[
             OpenApiParameter(
                 "quarter",
@@ -248,8 +332,9 @@ class QuarterlyEvaluationApi(StaffApi):
         },
     )
     def get(self, request: Request) -> Response:
+        now = timezone.now()
         try:
-            year, quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""))
+            quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""), now=now)
         except ActionError as error:
             raise exceptions.ValidationError({"detail": str(error)}) from error
         try:
@@ -260,14 +345,19 @@ class QuarterlyEvaluationApi(StaffApi):
             raise exceptions.PermissionDenied(str(error)) from error
         if province is None:
             raise exceptions.ValidationError({"detail": _("Choose a province.")})
-        evaluations = selectors.quarterly_evaluation(province, year, quarter)
+        result = selectors.quarterly_evaluation(province, quarter, now=now)
         return Response(
             {
-                "quarter": f"{year}-Q{quarter}",
+                "quarter": quarter.value,
+                "label": quarter.label,
                 "region": province.code,
-                "months": [f"{m:%Y-%m}" for m in selectors.quarter_months(year, quarter)],
+                "months": [f"{m:%Y-%m}" for m in quarter.months],
+                "months_built": [f"{m:%Y-%m}" for m in result.built],
+                "provisional": result.provisional,
+                "provisional_reason": result.provisional_reason,
                 "minimum_reports": selectors.minimum_reports(),
-                "rows": EvaluationRowSerializer(evaluations, many=True).data,  # type: ignore[arg-type]  # drf-stubs: many=True takes a list
+                "weights": SCORE_WEIGHTS,
+                "rows": EvaluationRowSerializer(result.rows, many=True).data,  # type: ignore[arg-type]  # drf-stubs: many=True takes a list
                 "definitions": [
                     {"label": label, "definition": text}
                     for label, text in selectors.evaluation_notes()

@@ -13,20 +13,28 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from reports.figures import BY_KEY
 from reports.models import MonthlyRecap
 
 COLORS = {
     "received": "#2f5d8a",
     "first_answers": "#3f9a5e",
     "unanswered": "#b83a2b",
-    "answered": "#6cbf84",
+    "awaiting_citizen": "#6cbf84",
     "in_process": "#e0a106",
-    "completed": "#1d6b3a",
-    "archived": "#8a8a8a",
+    "queue": "#7a5aa6",
 }
 INK = "#222222"
 GRID = "#d0d0d0"
-STATE_KEYS = ("completed", "answered", "in_process", "unanswered", "archived")
+# The month's flows in and out, and what was left untouched at its end.
+TREND_KEYS = ("received", "first_answers", "unanswered")
+# Where the reports open at the end of the month stood; together they make ``open``.
+STATE_KEYS = ("awaiting_citizen", "in_process", "unanswered", "queue")
+
+
+def figure_label(key: str) -> str:
+    """The name of figure ``key``, as the recap's table heads its column."""
+    return str(BY_KEY[key].label)
 
 
 @dataclass(frozen=True)
@@ -88,13 +96,9 @@ def _nice_max(value: int) -> int:
 
 
 def trend_chart(trend: Sequence[tuple[dt.date, MonthlyRecap | None]]) -> Chart:
-    """Received, first answers and reports with no response at each month's end, for the
-    months of ``trend`` (a gap where a month has no recap)."""
-    series = (
-        ("received", _("Received")),
-        ("first_answers", _("First answers")),
-        ("unanswered", _("No response at month end")),
-    )
+    """The figures of ``TREND_KEYS`` (received and answered in each month, not taken up at its
+    end) for the months of ``trend`` (a gap where a month has no recap)."""
+    series = [(key, figure_label(key)) for key in TREND_KEYS]
     chart = Chart(_("The last 12 months"), 640, 260)
     left, top, bottom = 50.0, 30.0, 215.0
     plot_w = chart.width - left - 10
@@ -128,24 +132,21 @@ def trend_chart(trend: Sequence[tuple[dt.date, MonthlyRecap | None]]) -> Chart:
     return chart
 
 
+def states_title() -> str:
+    """The states chart's title (and its table's caption), in the active language."""
+    return _("Reports open at the end of the month, by where they stood")
+
+
 def states_chart(rows: Sequence[MonthlyRecap]) -> Chart:
-    """One horizontal bar per region or agency: its reports held at the end of the month, by
-    state."""
-    labels = {
-        "completed": _("Completed"),
-        "answered": _("Answered"),
-        "in_process": _("In process"),
-        "unanswered": _("No response"),
-        "archived": _("Archived"),
-    }
+    """One horizontal bar per region or agency: its reports open at the end of the month, by
+    where they stood."""
+    labels = {key: figure_label(key) for key in STATE_KEYS}
     line = 22.0
     top = 14.0
-    chart = Chart(
-        _("Reports held at the end of the month, by state"), 640, top + line * len(rows) + 48
-    )
+    chart = Chart(states_title(), 640, top + line * len(rows) + 48)
     left = 230.0
     plot_w = chart.width - left - 60
-    peak = max((r.held for r in rows), default=0) or 1
+    peak = max((r.open for r in rows), default=0) or 1
     for index, row in enumerate(rows):
         y = top + index * line
         name = row.name if len(row.name) <= 40 else row.name[:39] + "…"
@@ -160,7 +161,7 @@ def states_chart(rows: Sequence[MonthlyRecap]) -> Chart:
                 Rect(x, y + 4, w, 14, COLORS[key], f"{row.name}: {labels[key]} {value}")
             )
             x += w
-        chart.shapes.append(Text(x + 4, y + 15, f"{row.held:,}".replace(",", "."), size=8))
+        chart.shapes.append(Text(x + 4, y + 15, f"{row.open:,}".replace(",", "."), size=8))
     chart.shapes.append(Line(left, top, left, top + line * len(rows), INK))
     _legend(chart, [(labels[k], COLORS[k]) for k in STATE_KEYS], chart.height - 8)
     return chart

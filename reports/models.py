@@ -186,6 +186,13 @@ class MonthlyRecap(models.Model):
         return self.rating_sum / self.rating_count if self.rating_count else None
 
 
+# How long after a month's end its recap is built (beat's schedule, ``lapor/celery.py``): the
+# escalation sweep (every 15 minutes) has by then recorded the deadlines missed at its last
+# second. A missed deadline recorded later still (the sweep was down) counts in the month it was
+# recorded, so a month once built never changes.
+BUILD_DELAY = dt.timedelta(minutes=30)
+
+
 def month_bounds(month: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     """The first instant of ``month`` and of the month after it, in ``tz``."""
     start = dt.datetime.combine(month.replace(day=1), dt.time(0), tzinfo=tz)

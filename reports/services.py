@@ -38,7 +38,7 @@ from complaints.models import (
     Response,
     TransferRequest,
 )
-from reports.models import COUNTS, MonthlyRecap, merge_histograms, month_bounds
+from reports.models import BUILD_DELAY, COUNTS, MonthlyRecap, merge_histograms, month_bounds
 from routing import selectors as routing_selectors
 from routing.models import Agency, Region
 
@@ -87,11 +87,14 @@ def build_monthly_recap(
     replace that month's rows with them, all in one transaction (on PostgreSQL with one
     snapshot for every query). ``progress`` hears each step of ``STEPS`` when it is done.
 
-    :raises ValueError: for a month that has not ended by ``now``.
+    :raises ValueError: for a month that has not ended ``BUILD_DELAY`` before ``now``.
     """
     start, cut = month_bounds(month, timezone.get_default_timezone())
-    if cut > now:
-        raise ValueError("a month can be recapped only after it has ended")
+    if cut + BUILD_DELAY > now:
+        raise ValueError(
+            "a month can be recapped only after it has ended, "
+            f"{BUILD_DELAY.total_seconds() / 60:.0f} minutes after its last second"
+        )
     report = progress or (lambda step: None)
     figures: defaultdict[int, _Figures] = defaultdict(_Figures)
     own_transaction = not connection.in_atomic_block
@@ -207,15 +210,17 @@ def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: d
     unanswered, reports it returned, answers disputed, reports completed and archived, and
     ratings."""
     in_month = Q(created_at__gte=start, created_at__lt=cut)
+    # A missed deadline counts in the month it passed, if the sweep recorded it by the time the
+    # month is built; one recorded later (the sweep was down) counts in the month it was
+    # recorded. Each counts once, and a built month stays as built.
+    missed = Q(due_at__gte=start, due_at__lt=cut, created_at__lt=cut + BUILD_DELAY) | Q(
+        created_at__gte=start + BUILD_DELAY, created_at__lt=cut + BUILD_DELAY, due_at__lt=start
+    )
     grouped: tuple[tuple[QuerySet[Any], str, str], ...] = (
         (ComplaintEvent.objects.filter(in_month, reached=True), "holder_id", "received"),
+        (DeadlineBreach.objects.filter(missed), "agency_id", "escalations"),
         (
-            DeadlineBreach.objects.filter(due_at__gte=start, due_at__lt=cut),
-            "agency_id",
-            "escalations",
-        ),
-        (
-            DeadlineBreach.objects.filter(due_at__gte=start, due_at__lt=cut, unanswered=True),
+            DeadlineBreach.objects.filter(missed, unanswered=True),
             "agency_id",
             "escalated_unanswered",
         ),

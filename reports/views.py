@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET
 from dashboard.views import staff_view
 from lapor.lib.actions import ActionError
 from reports import charts, exports, selectors
-from reports.figures import FIGURES, display, display_row
+from reports.figures import Figure, display, row_values
+from reports.models import MonthlyRecap
 from reports.selectors import RecapScope
 from routing.models import Region
 
-TREND_KEYS = ("received", "first_answers", "unanswered")
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -76,15 +76,34 @@ def monthly(request: HttpRequest) -> HttpResponse:
     table = selectors.recap_table(month, region)
     trend = selectors.recap_trend(month, region)
     code = region.code if region else ""
+    urls = {
+        row.pk: _query(month=f"{month:%Y-%m}", region=row.region_id) if row.region_id else ""
+        for row in table.rows
+    }
     rows = [
         {
             "row": row,
-            "cells": display_row(row),
             "states": [display(getattr(row, key), "count") for key in charts.STATE_KEYS],
-            "url": _query(month=f"{month:%Y-%m}", region=row.region_id) if row.region_id else "",
         }
         for row in table.rows
     ]
+    # One table per group of figures: each narrow enough for a desktop, and on a phone each
+    # scrolls in its own box with the names kept in view.
+    groups = [
+        {
+            "key": key,
+            "title": title,
+            "note": note,
+            "figures": members,
+            "rows": [
+                {"row": row, "url": urls[row.pk], "cells": _shown(row, members)}
+                for row in table.rows
+            ],
+            "total": _shown(table.total, members) if table.total else None,
+        }
+        for key, title, note, members in exports.figure_groups()
+    ]
+    month_query = _query(month=f"{month:%Y-%m}", region=code)
     context: dict[str, Any] = {
         "scope": scope,
         "region": region,
@@ -93,40 +112,53 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "months": selectors.built_months(),
         "table": table,
         "rows": rows,
-        "total": display_row(table.total) if table.total else None,
-        "figures": FIGURES,
+        "groups": groups,
         "trail": [
             (name, _query(month=f"{month:%Y-%m}", region=c)) for name, c in _trail(scope, region)
         ],
         "trend": [
             (
                 m,
-                [display(getattr(r, k), "count") if r else "–" for k in TREND_KEYS],
+                [display(getattr(r, k), "count") if r else "–" for k in charts.TREND_KEYS],
             )
             for m, r in trend
         ],
+        "trend_labels": [charts.figure_label(k) for k in charts.TREND_KEYS],
         "trend_svg": charts.to_svg(charts.trend_chart(trend)),
+        "states_title": charts.states_title(),
+        "state_labels": [charts.figure_label(k) for k in charts.STATE_KEYS],
         "states_svg": charts.to_svg(charts.states_chart(table.rows)) if table.rows else None,
         "exports": [
-            (
-                kind.upper(),
-                reverse("reports:monthly-export", args=[kind])
-                + _query(month=f"{month:%Y-%m}", region=code),
-            )
+            (kind.upper(), reverse("reports:monthly-export", args=[kind]) + month_query)
             for kind in EXPORT_TYPES
         ],
+        "csv_for_scripts": reverse("reports:monthly-export", args=["csv"])
+        + month_query
+        + "&sep=comma",
         "can_evaluate": scope.region is None or scope.region.level == Region.Level.PROVINCE,
     }
     return render(request, "reports/monthly.html", context)
 
 
+def _shown(row: MonthlyRecap, members: list[Figure]) -> list[str]:
+    """The figures ``members`` of ``row`` as the page writes them."""
+    values = row_values(row)
+    return [display(values[f.key], f.kind) for f in members]
+
+
 @require_GET
 @staff_view
 def monthly_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The recap as CSV, XLSX or PDF. The CSV is, by default, the form Excel with Indonesian
+    settings opens into columns (semicolons, decimal commas, a byte order mark); ``sep=comma``
+    asks for RFC 4180 with decimal points, for scripts (see ``exports.to_csv``)."""
     try:
         month = _month(request)
     except ActionError as error:
         return _bad_request(request, str(error))
+    sep = request.GET.get("sep") or "semicolon"
+    if sep not in exports.CSV_SEPARATORS:
+        return _bad_request(request, _("Give sep=semicolon or sep=comma."))
     _scope, region = selectors.access_recap_region(request.user, request.GET.get("region", ""))
     table = selectors.recap_table(month, region)
     if table.total is None:
@@ -135,9 +167,9 @@ def monthly_export(request: HttpRequest, kind: str) -> HttpResponse:
     title = exports.monthly_title(table)
     name = f"rekap-{month:%Y-%m}-{region.code if region else 'nasional'}"
     if kind == "csv":
-        body = exports.to_csv(header, rows)
+        body = exports.to_csv(header, rows, sep=sep)
     elif kind == "xlsx":
-        body = exports.to_xlsx(f"{month:%Y-%m}", header, rows)
+        body = exports.to_xlsx(f"{month:%Y-%m}", header, rows, kinds=exports.recap_kinds())
     else:
         trend = selectors.recap_trend(month, region)
         header, rows = exports.recap_rows(table, compact=True)
@@ -147,7 +179,16 @@ def monthly_export(request: HttpRequest, kind: str) -> HttpResponse:
             header=header,
             rows=rows,
             charts=[charts.trend_chart(trend), *charts.states_charts(table.rows)],
-            notes=[(str(f.label), str(f.definition)) for f in FIGURES],
+            notes=[
+                note
+                for _key, group_title, group_note, members in exports.figure_groups()
+                for note in [
+                    *([(group_title, group_note)] if group_title else []),
+                    *((str(f.label), str(f.definition)) for f in members),
+                ]
+            ],
+            groups=exports.recap_groups(compact=True),
+            total=True,
         )
     return _download(body, kind, name)
 
@@ -164,41 +205,42 @@ def _download(body: bytes, kind: str, name: str) -> HttpResponse:
 @require_GET
 @staff_view
 def evaluation(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
     try:
-        year, quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""))
+        quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""), now=now)
     except ActionError as error:
         return _bad_request(request, str(error))
     scope, province = selectors.access_evaluation_province(
         request.user, request.GET.get("region", "")
     )
-    quarter_value = f"{year}-Q{quarter}"
     context: dict[str, Any] = {
         "scope": scope,
         "province": province,
-        "quarter_value": quarter_value,
-        "months": selectors.quarter_months(year, quarter),
+        "quarter": quarter,
+        "quarters": selectors.evaluation_quarters(include=quarter),
+        "months": quarter.months,
         "minimum": selectors.minimum_reports(),
         "notes": selectors.evaluation_notes(),
     }
     if province is None:
         context["provinces"] = [
-            (r.name, _query(quarter=quarter_value, region=r.code))
+            (r.name, _query(quarter=quarter.value, region=r.code))
             for r in Region.objects.filter(level=Region.Level.PROVINCE, agencies__isnull=False)
             .distinct()
             .order_by("name")
         ]
     else:
-        header, rows = exports.evaluation_rows(
-            selectors.quarterly_evaluation(province, year, quarter)
-        )
+        result = selectors.quarterly_evaluation(province, quarter, now=now)
+        header, rows = exports.evaluation_rows(result.rows)
         context.update(
+            result=result,
             header=header,
             rows=rows,
             exports=[
                 (
                     kind.upper(),
                     reverse("reports:evaluation-export", args=[kind])
-                    + _query(quarter=quarter_value, region=province.code),
+                    + _query(quarter=quarter.value, region=province.code),
                 )
                 for kind in ("csv", "pdf")
             ],
@@ -209,27 +251,40 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view
 def evaluation_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The evaluation as CSV (in the forms of ``monthly_export``) or PDF; a provisional quarter
+    says so on a line above the table."""
+    now = timezone.now()
     try:
-        year, quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""))
+        quarter = selectors.evaluation_quarter(request.GET.get("quarter", ""), now=now)
     except ActionError as error:
         return _bad_request(request, str(error))
+    sep = request.GET.get("sep") or "semicolon"
+    if sep not in exports.CSV_SEPARATORS:
+        return _bad_request(request, _("Give sep=semicolon or sep=comma."))
     _scope, province = selectors.access_evaluation_province(
         request.user, request.GET.get("region", "")
     )
     if province is None:
         return _bad_request(request, _("Choose a province."))
-    header, rows = exports.evaluation_rows(selectors.quarterly_evaluation(province, year, quarter))
-    name = f"evaluasi-{year}-q{quarter}-{province.code}"
+    result = selectors.quarterly_evaluation(province, quarter, now=now)
+    header, rows = exports.evaluation_rows(result.rows)
+    name = f"evaluasi-{quarter.year}-q{quarter.number}-{province.code}"
     if kind == "csv":
-        return _download(exports.to_csv(header, rows), kind, name)
-    months = selectors.quarter_months(year, quarter)
+        if result.provisional_reason:  # the line above the table
+            body = exports.to_csv([result.provisional_reason], [header, *rows], sep=sep)
+        else:
+            body = exports.to_csv(header, rows, sep=sep)
+        return _download(body, kind, name)
+    months = quarter.months
     period = _("%(first)s to %(last)s") % {
         "first": date_format(months[0], "F Y"),
         "last": date_format(months[-1], "F Y"),
     }
+    if result.provisional_reason:
+        period = f"{period}. {result.provisional_reason}"
     body = exports.to_pdf(
-        title=_("Quarterly evaluation: %(province)s, %(year)s Q%(quarter)s")
-        % {"province": province.name, "year": year, "quarter": quarter},
+        title=_("Quarterly evaluation: %(province)s, %(quarter)s")
+        % {"province": province.name, "quarter": quarter.label},
         period=period,
         header=header,
         rows=rows,

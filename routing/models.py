@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -247,6 +248,46 @@ class CalendarException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.description}"
+
+
+class CalendarYear(models.Model):
+    """An administrator's word that a year's days off are complete: the decree (SKB cuti
+    bersama, the dates of Idul Fitri and Idul Adha after the sidang isbat) has been entered as
+    calendar exceptions wherever the ``holidays`` package lacks it or only estimates it.
+
+    A year is covered when the package's data for it is complete or a row here confirms it;
+    deadlines that end past the covered years are shown as provisional."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    note = models.CharField(
+        _("decree"),
+        max_length=300,
+        help_text=_(
+            "The decree the days off were checked against, e.g. the SKB of three ministers on "
+            "national holidays and cuti bersama, with its number and date."
+        ),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+
+    class Meta:
+        verbose_name = _("confirmed calendar year")
+        verbose_name_plural = _("confirmed calendar years")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__gte=2000, year__lte=2100), name="calendar_year_in_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class DeadlineSetting(models.Model):

@@ -9,19 +9,29 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
-from lapor.lib.workdays import WorkingDayCounter, add_working_days
-from routing.models import Agency, CalendarException, DeadlineSetting, Officer, RoutingRule
+from lapor.lib.workdays import WorkingDayCounter, add_working_days, holiday_data
+from routing.models import (
+    Agency,
+    CalendarException,
+    CalendarYear,
+    DeadlineSetting,
+    Officer,
+    RoutingRule,
+)
 
 logger = logging.getLogger(__name__)
 
-# Administrators' calendar exceptions, deadline settings, agencies and rules are read at most this
-# often per process: an edit in the admin applies within a minute, and routing a report costs no
-# query for them.
+# Administrators' calendar exceptions and confirmed years, deadline settings, agencies and rules
+# are read at most this often per process: an edit in the admin applies within a minute, and
+# routing a report costs no query for them.
 SETTINGS_TTL_SECONDS = 60.0
 
 
@@ -30,6 +40,7 @@ class _Settings:
     days_off: frozenset[dt.date]
     extra_working_days: frozenset[dt.date]
     working_days: dict[tuple[str, str], int] = field(default_factory=dict)
+    confirmed_years: frozenset[int] = frozenset()
 
 
 _lock = threading.Lock()
@@ -60,6 +71,7 @@ def _settings() -> _Settings:
                 "step", "kind", "working_days"
             )
         },
+        confirmed_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
     )
     with _lock:
         _cached = (now, loaded)
@@ -102,6 +114,105 @@ def working_day_counter(first: dt.date, last: dt.date) -> WorkingDayCounter:
         extra_days_off=settings.days_off,
         extra_working_days=settings.extra_working_days,
     )
+
+
+# --- how far the calendar is known ------------------------------------------------------------
+
+# The system check looks a year ahead (time to enter a decree); the coordinators' banner looks as
+# far as a deadline set today can reach (60 working days and the holidays between), so that it
+# shows whenever a new deadline may be provisional, and not all year long for the next year.
+CHECK_HORIZON_DAYS = 365
+BANNER_HORIZON_DAYS = 120
+# Covered years are counted this far ahead at most.
+_MAX_COVERED_YEARS = 10
+
+
+@dataclass(frozen=True)
+class CalendarGap:
+    """A year whose days off are not known for sure: the ``holidays`` package lacks its cuti
+    bersama or estimates some of its dates, and no administrator has confirmed it."""
+
+    year: int
+    # (date, name) of the holidays the package estimated.
+    estimated: tuple[tuple[dt.date, str], ...]
+    missing_cuti_bersama: bool
+
+    def describe(self) -> str:
+        """What is missing, in a sentence for an administrator or a coordinator."""
+        parts = []
+        if self.missing_cuti_bersama:
+            parts.append(gettext("the cuti bersama are missing"))
+        if self.estimated:
+            dates = ", ".join(
+                f"{name} ({date_format(day, 'j F Y')})" for day, name in self.estimated
+            )
+            parts.append(
+                ngettext(
+                    "%(count)d date is only estimated: %(dates)s",
+                    "%(count)d dates are only estimated: %(dates)s",
+                    len(self.estimated),
+                )
+                % {"count": len(self.estimated), "dates": dates}
+            )
+        return "; ".join(parts)
+
+
+def is_year_covered(year: int, *, confirmed_years: Collection[int] | None = None) -> bool:
+    """Whether ``year``'s days off are known: the package's data is complete, or an
+    administrator confirmed the year (``confirmed_years``; by default the ones in the
+    database, as of at most ``SETTINGS_TTL_SECONDS`` ago)."""
+    if confirmed_years is None:
+        confirmed_years = _settings().confirmed_years
+    return year in confirmed_years or holiday_data(year).is_complete
+
+
+def calendar_covered_until(
+    today: dt.date, *, confirmed_years: Collection[int] | None = None
+) -> dt.date:
+    """The last day of the last covered year in the unbroken run from ``today``'s year (the
+    day before ``today``'s year when that year itself is not covered)."""
+    if confirmed_years is None:
+        confirmed_years = _settings().confirmed_years
+    year = today.year
+    while year < today.year + _MAX_COVERED_YEARS and is_year_covered(
+        year, confirmed_years=confirmed_years
+    ):
+        year += 1
+    return dt.date(year - 1, 12, 31)
+
+
+def calendar_gap_list(
+    today: dt.date,
+    *,
+    horizon_days: int = CHECK_HORIZON_DAYS,
+    confirmed_years: Collection[int] | None = None,
+) -> list[CalendarGap]:
+    """The years from ``today`` to ``horizon_days`` later that are not covered, with what is
+    missing in each."""
+    if confirmed_years is None:
+        confirmed_years = _settings().confirmed_years
+    last = today + dt.timedelta(days=horizon_days)
+    gaps: list[CalendarGap] = []
+    for year in range(today.year, last.year + 1):
+        if is_year_covered(year, confirmed_years=confirmed_years):
+            continue
+        data = holiday_data(year)
+        gaps.append(
+            CalendarGap(
+                year=year,
+                estimated=data.estimated,
+                missing_cuti_bersama=not data.has_cuti_bersama,
+            )
+        )
+    return gaps
+
+
+def is_provisional(due_at: dt.datetime | None, *, today: dt.date) -> bool:
+    """Whether a deadline was counted over days off not known for sure: it falls after the
+    covered years (``calendar_covered_until``), and may move when the decree is entered."""
+    if due_at is None:
+        return False
+    return timezone.localtime(due_at).date() > calendar_covered_until(today)
 
 
 @dataclass(frozen=True)

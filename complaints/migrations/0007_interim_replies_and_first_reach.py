@@ -70,7 +70,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='deadlinebreach',
-            index=models.Index(fields=['due_at'], include=('agency', 'unanswered'), name='breach_due'),
+            index=models.Index(fields=['due_at'], include=('agency', 'unanswered', 'created_at'), name='breach_due'),
+        ),
+        migrations.AddIndex(
+            model_name='deadlinebreach',
+            index=models.Index(fields=['created_at'], include=('agency', 'unanswered', 'due_at'), name='breach_time'),
         ),
         migrations.AddIndex(
             model_name='response',

@@ -3,21 +3,67 @@
 National holidays and cuti bersama come from the ``holidays`` package; an administrator's
 extra days off and extra working days (next year's cuti bersama is decreed late) are passed in,
 so this module stays free of the database.
+
+The package runs ahead of the decrees: for a year whose SKB (cuti bersama) is not out yet it has
+no government days at all, and it calculates the Islamic, Chinese and Buddhist holidays it has
+no decree for, marking them estimated. ``holiday_data`` says, per year, whether that is so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
 
+CATEGORIES = ("public", "government")
+
 
 @lru_cache(maxsize=32)
 def _national_days_off(year: int) -> frozenset[dt.date]:
-    calendar = holidays.country_holidays("ID", categories=("public", "government"), years=year)
+    calendar = holidays.country_holidays("ID", categories=CATEGORIES, years=year)
     return frozenset(calendar.keys())
+
+
+@dataclass(frozen=True)
+class HolidayData:
+    """What the ``holidays`` package knows of one year's days off in Indonesia."""
+
+    year: int
+    # (date, name in Indonesian) of each holiday the package calculated instead of taking from
+    # a decree (the package's "(perkiraan)" label), in date order.
+    estimated: tuple[tuple[dt.date, str], ...]
+    # Whether the package has the year's cuti bersama (its "government" category) at all.
+    has_cuti_bersama: bool
+
+    @property
+    def is_complete(self) -> bool:
+        return self.has_cuti_bersama and not self.estimated
+
+
+@lru_cache(maxsize=32)
+def holiday_data(year: int) -> HolidayData:
+    """Whether the ``holidays`` package's days off for ``year`` come from the decrees: it has
+    the year's cuti bersama and estimates no date."""
+    # In the package's own language (Indonesian), whatever the process's locale: the label
+    # that marks an estimated date is then known, and the names are the official ones.
+    calendar = holidays.country_holidays("ID", categories=CATEGORIES, years=year, language="id")
+    suffixes = {
+        calendar.tr(label).rpartition("%s")[2]
+        for label in (calendar.estimated_label, calendar.observed_estimated_label)
+    }
+    suffixes.discard("")
+    estimated = tuple(
+        (day, name.removesuffix(suffix))
+        for day in sorted(calendar.keys())
+        for name in calendar.get_list(day)
+        for suffix in suffixes
+        if name.endswith(suffix)
+    )
+    government = holidays.country_holidays("ID", categories=("government",), years=year)
+    return HolidayData(year=year, estimated=estimated, has_cuti_bersama=len(government) > 0)
 
 
 def is_working_day(

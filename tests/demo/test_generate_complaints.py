@@ -187,8 +187,7 @@ class TestGeneratedReports:
             once: set[int] = set()
             for breach in DeadlineBreach.objects.filter(complaint_id=pk).order_by("created_at"):
                 never = not any(
-                    agency == breach.agency_id and at < breach.created_at
-                    for agency, at in answered
+                    agency == breach.agency_id and at < breach.created_at for agency, at in answered
                 )
                 assert breach.unanswered == (never and breach.agency_id not in once)
                 if breach.unanswered:

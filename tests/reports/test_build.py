@@ -1,8 +1,9 @@
 """Building the monthly recaps (``reports.services.build_monthly_recap``).
 
-Every scenario is played through the real services with injected times, and every figure of
-every row is checked against counts written out by hand from the scenario: per agency, and for
-Kota Samarinda (64.72), Kalimantan Timur (64) and the nation as the sums of those.
+Every scenario is played event by event through the real services with injected times, and
+every figure of every row is checked against counts written out by hand from the scenario: per
+agency, and for Kota Samarinda (64.72), Kalimantan Timur (64) and the nation as the sums of
+those, but for ``received``, which a region counts by the place the report is about.
 
 Calendar used below (Asia/Jakarta, WIB = UTC+7): Mon 2, 9, 16, 23, 30 Nov 2026; Tue 1 Dec,
 Mon 7, 14, 21, 28 Dec 2026; Thu 24 and Fri 25 Dec 2026 are holidays (cuti bersama, Christmas).
@@ -22,10 +23,12 @@ from django.utils import timezone
 
 from complaints import deadlines, dispatch
 from complaints import services as complaint_services
-from complaints.models import Complaint, DeadlineBreach, TransferRequest
-from reports.models import COUNTS, MonthlyRecap
+from complaints.models import Complaint, DeadlineBreach, Response
+from reports import selectors
+from reports.figures import row_values
+from reports.models import BUILD_DELAY, COUNTS, MonthlyRecap
 from reports.services import STEPS, build_monthly_recap
-from routing.models import Agency, Category, Region
+from routing.models import Agency, Category, Region, RoutingRule
 from tests.helpers import route_fully
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +93,9 @@ def acknowledge(complaint: Complaint, agency: Agency, now: dt.datetime) -> None:
     )
 
 
-def answer(complaint: Complaint, agency: Agency, now: dt.datetime) -> None:
+def answer(complaint: Complaint, agency: Agency, now: dt.datetime, *, final: bool = True) -> None:
     complaint_services.respond_to_complaint(
-        complaint_id=complaint.pk, agency=agency, text=ANSWER, actor=None, now=now
+        complaint_id=complaint.pk, agency=agency, text=ANSWER, actor=None, now=now, final=final
     )
 
 
@@ -137,22 +140,29 @@ def state(complaint: Complaint) -> tuple[str, str | None, dt.datetime | None]:
 
 # --- expected and built figures ---------------------------------------------------------------
 
+STOCK_PARTS = ("queue", "unanswered", "in_process", "awaiting_citizen")
+
 
 def figures(*, answer_days: dict[str, int] | None = None, **counts: int) -> dict[str, Any]:
-    """A row's figures: every count zero unless given, and the histogram of working days."""
+    """A row's figures: every count zero unless given (``open``: the sum of its parts), and the
+    histogram of working days."""
     unknown = counts.keys() - set(COUNTS)
     assert not unknown, unknown
-    return {**dict.fromkeys(COUNTS, 0), **counts, "answer_days": answer_days or {}}
+    row = {**dict.fromkeys(COUNTS, 0), **counts, "answer_days": answer_days or {}}
+    row["open"] = sum(row[part] for part in STOCK_PARTS)
+    return row
 
 
-def total(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The figures of a region: the sum of its agencies' figures, histograms merged."""
+def total(parts: Iterable[dict[str, Any]], received: int) -> dict[str, Any]:
+    """The figures of a region: the sum of its agencies' figures, histograms merged, but for
+    ``received``: the reports filed about the region."""
     summed = figures()
     for part in parts:
         for name in COUNTS:
             summed[name] += part[name]
         for days, count in part["answer_days"].items():
             summed["answer_days"][days] = summed["answer_days"].get(days, 0) + count
+    summed["received"] = received
     return summed
 
 
@@ -176,15 +186,28 @@ def row_figures(row: MonthlyRecap) -> dict[str, Any]:
     return {**{name: getattr(row, name) for name in COUNTS}, "answer_days": row.answer_days}
 
 
-def assert_month(month: dt.date, expected: dict[str, dict[str, Any]]) -> None:
-    """The saved rows of ``month`` are one per agency of the tree (with the ``expected`` figures,
-    zero for agencies not named), Samarinda, Kaltim and the nation (with the sums)."""
-    assert expected.keys() <= set(AGENCIES)
-    agencies = {code: expected.get(code, figures()) for code in AGENCIES}
-    wanted = {("AGENCY", code): agencies[code] for code in AGENCIES}
-    wanted["REGENCY", "64.72"] = total(agencies[code] for code in IN_SAMARINDA)
-    wanted["PROVINCE", "64"] = total(agencies[code] for code in IN_KALTIM)
-    wanted["NATION", ""] = total(agencies.values())
+def assert_month(
+    month: dt.date,
+    expected: dict[str, dict[str, Any]],
+    received: dict[str, int],
+    extra_agencies: tuple[str, ...] = (),
+    regions: dict[str, tuple[str, ...]] | None = None,
+) -> None:
+    """The saved rows of ``month`` are one per agency of the tree (with the ``expected``
+    figures, zero for agencies not named), Samarinda, Kaltim and the nation (the sums of their
+    agencies, with ``received`` by region code, "" the nation), and a row for any other region
+    named in ``received``."""
+    codes = (*AGENCIES, *extra_agencies)
+    assert expected.keys() <= set(codes)
+    agencies = {code: expected.get(code, figures()) for code in codes}
+    wanted = {("AGENCY", code): agencies[code] for code in codes}
+    members = {"64.72": IN_SAMARINDA, "64": (*IN_KALTIM, *extra_agencies), **(regions or {})}
+    for code in {*members, *received} - {""}:
+        level = "PROVINCE" if "." not in code else "REGENCY"
+        wanted[level, code] = total(
+            (agencies[a] for a in members.get(code, ())), received.get(code, 0)
+        )
+    wanted["NATION", ""] = total(agencies.values(), received.get("", 0))
     actual = {scope: row_figures(row) for scope, row in saved_rows(month).items()}
     assert actual.keys() == wanted.keys()
     # (built, expected) of every figure that differs, by row: readable when it fails.
@@ -212,7 +235,12 @@ def frozen(month: dt.date) -> list[dict[str, Any]]:
     )
 
 
-# --- scenario 1 and 2: November in every state ----------------------------------------------
+def sweep(now: dt.datetime) -> int:
+    """Beat's escalation sweep at ``now``: how many reports it moved up."""
+    return deadlines.escalate_overdue(now=now)
+
+
+# --- scenario 1: November in every state ------------------------------------------------------
 
 
 @pytest.fixture
@@ -233,13 +261,14 @@ def november(tree: Tree, submit: Submit) -> dict[str, Complaint]:
     complaint_services.accept_answer(complaint_id=r["completed"].pk, now=at(11, 9))
     assert state(r["completed"])[:2] == (Status.COMPLETED, "dinkes-smd")
 
-    # Education, to the provincial Disdik, taken up; completion due Fri 20 Nov: overdue.
+    # Education about a Samarinda school, to the provincial Disdik, taken up; completion due
+    # Fri 20 Nov: overdue.
     r["disdik"] = file(submit, at(11, 2), category="pendidikan")
     acknowledge(r["disdik"], disdik, at(11, 3))
     assert state(r["disdik"]) == (Status.IN_PROGRESS, "disdik-kaltim", end_of(11, 20))
 
     # Answered Thu 5 Nov (2 working days after Tue 3 Nov); the reply window (to 19 Nov) has
-    # passed but the sweep that completes it has not run: still answered.
+    # passed but the sweep that completes it has not run: still awaiting the reporter.
     r["answered"] = file(submit, at(11, 3))
     answer(r["answered"], dinkes, at(11, 5, 10))
     assert state(r["answered"]) == (Status.RESPONDED, "dinkes-smd", end_of(11, 19))
@@ -264,8 +293,8 @@ def november(tree: Tree, submit: Submit) -> dict[str, Complaint]:
     r["national"] = file(submit, at(11, 20), region="31.71.01")
     assert state(r["national"]) == (Status.AWAITING_VERIFICATION, "nasional", end_of(11, 25))
 
-    # Routing stalled after its first step: SUBMITTED at Kaltim (due 25 Nov, but a report being
-    # routed is not overdue); it moves on only on 1 Dec.
+    # Routing stalled after its first step: SUBMITTED at Kaltim (a report being routed is not
+    # overdue, and has not reached anyone to act on); it moves on only on 1 Dec.
     r["stalled"] = file(submit, at(11, 20), routed=False)
     dispatch.route_step(complaint_id=r["stalled"].pk, step=0, now=at(11, 20))
     assert state(r["stalled"]) == (Status.SUBMITTED, "kaltim", end_of(11, 25))
@@ -274,7 +303,7 @@ def november(tree: Tree, submit: Submit) -> dict[str, Complaint]:
     r["untouched"] = file(submit, at(11, 25))
     assert state(r["untouched"]) == (Status.DISPOSED, "dinkes-smd", end_of(12, 2))
 
-    # Not routed before the cut-off: nobody holds it at the end of November.
+    # Still being routed at midnight: nobody holds it at the end of November.
     r["unrouted"] = file(submit, at(11, 30, 23), routed=False)
 
     # The last second of November, and the first instant of December.
@@ -290,43 +319,54 @@ def november(tree: Tree, submit: Submit) -> dict[str, Complaint]:
 
 NOVEMBER = {
     "dinkes-smd": figures(
-        # october, completed, answered, acknowledged, untouched, last_second
-        held=6,
-        received=5,
-        unanswered=3,  # october, untouched, last_second
-        in_process=1,
-        answered=1,
-        completed=1,
-        overdue=1,  # october
+        received=5,  # completed, answered, acknowledged, untouched, last_second reached it
         first_answers=2,
         answered_on_time=2,
         answer_days={"4": 1, "2": 1},
+        completed=1,
+        unanswered=3,  # october, untouched, last_second
+        in_process=1,  # acknowledged
+        awaiting_citizen=1,  # answered
+        overdue=1,  # october
     ),
-    "kaltim": figures(held=2, received=2, archived=1, unanswered=1),  # archived, stalled
-    "disdik-kaltim": figures(held=1, received=1, in_process=1, overdue=1),
-    "nasional": figures(held=1, received=1, unanswered=1, overdue=1),
+    # archived reached it (the stalled report was only passing through); stalled at midnight.
+    "kaltim": figures(received=1, archived=1, queue=1),
+    "disdik-kaltim": figures(received=1, in_process=1, overdue=1),
+    "nasional": figures(received=1, queue=1, overdue=1),
 }
+# Every report filed in November, by the place it is about: the stalled and the unrouted ones
+# too, and the education report Disdik Kaltim handles is about Samarinda.
+NOVEMBER_RECEIVED = {"64.72": 9, "64": 9, "31.71": 1, "31": 1, "": 10}
+DKI = {"31.71": (), "31": ()}
 
 
-class TestStatesAtTheCutOff:
-    def test_counts_each_report_once_by_its_holder_and_state(
+class TestNovember:
+    def test_every_figure_of_every_row(self, november: dict[str, Complaint]) -> None:
+        build(NOV)
+        assert_month(NOV, NOVEMBER, NOVEMBER_RECEIVED, regions=DKI)
+
+    def test_the_nation_received_every_report_filed_in_the_month(
         self, november: dict[str, Complaint]
     ) -> None:
         build(NOV)
-        assert_month(NOV, NOVEMBER)
+        filed = Complaint.objects.filter(submitted_at__gte=at(11, 1, 0), submitted_at__lt=CUT_NOV)
+        nation = saved_rows(NOV)["NATION", ""]
+        assert nation.received == filed.count() == 10
 
-    def test_the_month_ending_exactly_now_can_be_built(
+    def test_built_half_an_hour_after_the_month_ends_as_beat_does(
         self, november: dict[str, Complaint]
     ) -> None:
-        rows = build(NOV, now=CUT_NOV)
-        assert {row.built_at for row in rows} == {CUT_NOV}
-        assert_month(NOV, NOVEMBER)
+        rows = build(NOV, now=CUT_NOV + BUILD_DELAY)
+        assert BUILD_DELAY == dt.timedelta(minutes=30)
+        assert {row.built_at for row in rows} == {CUT_NOV + BUILD_DELAY}
+        assert_month(NOV, NOVEMBER, NOVEMBER_RECEIVED, regions=DKI)
 
-    def test_a_month_not_ended_is_refused_and_nothing_is_written(
+    def test_earlier_is_refused_and_nothing_is_written(
         self, november: dict[str, Complaint]
     ) -> None:
-        with pytest.raises(ValueError, match="ended"):
-            build(NOV, now=CUT_NOV - dt.timedelta(microseconds=1))
+        for now in (CUT_NOV - dt.timedelta(microseconds=1), CUT_NOV + dt.timedelta(minutes=29)):
+            with pytest.raises(ValueError, match="ended"):
+                build(NOV, now=now)
         assert not MonthlyRecap.objects.filter(month=NOV).exists()
 
     def test_an_answer_at_the_first_instant_of_the_next_month_belongs_to_it(
@@ -334,568 +374,47 @@ class TestStatesAtTheCutOff:
     ) -> None:
         answer(november["untouched"], tree["dinkes"], CUT_NOV)
         build(NOV)
-        assert_month(NOV, NOVEMBER)
+        assert_month(NOV, NOVEMBER, NOVEMBER_RECEIVED, regions=DKI)
         build(DEC)
         dinkes = saved_rows(DEC)["AGENCY", "dinkes-smd"]
-        # Handed over Wed 25 Nov, answered Tue 1 Dec: Thu 26, Fri 27, Mon 30, Tue 1.
+        # Reached it Wed 25 Nov, answered Tue 1 Dec: Thu 26, Fri 27, Mon 30, Tue 1.
         assert (dinkes.first_answers, dinkes.answered_on_time, dinkes.answer_days) == (
             1,
             1,
             {"4": 1},
         )
 
-    def test_october_counts_only_what_was_held_at_its_end(
-        self, november: dict[str, Complaint]
-    ) -> None:
+    def test_october(self, november: dict[str, Complaint]) -> None:
         build(OCT)
-        assert_month(OCT, {"dinkes-smd": figures(held=1, received=1, unanswered=1, overdue=1)})
+        assert_month(
+            OCT,
+            {"dinkes-smd": figures(received=1, unanswered=1, overdue=1)},
+            {"64.72": 1, "64": 1, "": 1},
+        )
 
-
-class TestChangesAfterTheMonth:
-    def test_november_is_as_it_was_at_its_end_however_often_it_is_rebuilt(
+    def test_a_rebuild_after_later_changes_gives_the_same_rows(
         self, november: dict[str, Complaint], tree: Tree
     ) -> None:
         build(NOV, now=at(12, 1, 1))
         first = frozen(NOV)
         dinkes = tree["dinkes"]
-
-        answer(november["untouched"], dinkes, at(12, 2, 10))
-        # The answered report's reply window passed on 19 Nov: completed now.
-        assert deadlines.complete_unanswered_reports(now=at(12, 2, 11)) == 1
-        # The October report at Dinkes and the one at Disdik go up a level.
-        assert deadlines.escalate_overdue(now=at(12, 2, 12)) == 2
-        give_back(november["acknowledged"], dinkes, at(12, 3), suggested=tree["rsud"])
-        rate(november["completed"], 5, at(12, 3))
-        assert state(november["answered"])[0] == Status.COMPLETED
-        assert state(november["october"])[:2] == (Status.AWAITING_VERIFICATION, "smd")
-        assert state(november["disdik"])[:2] == (Status.AWAITING_VERIFICATION, "kaltim")
-        assert state(november["acknowledged"])[:2] == (Status.AWAITING_VERIFICATION, "smd")
-
+        # December: answers, a completion, a new report, and a sweep that (after an outage)
+        # escalates the deadlines missed in October and November only now.
+        answer(november["untouched"], dinkes, at(12, 2))
+        answer(november["last_second"], dinkes, at(12, 3), final=False)
+        complaint_services.accept_answer(complaint_id=november["answered"].pk, now=at(12, 3))
+        # Overdue on Wed 9 Dec: october (27 Oct), disdik (20 Nov), acknowledged (4 Dec), and the
+        # three that reached Dinkes on 1 Dec (8 Dec); the national queue has no level above.
+        assert sweep(at(12, 9)) == 6
+        file(submit_again(november), at(12, 10))
         build(NOV)
-        assert_month(NOV, NOVEMBER)
         assert frozen(NOV) == first
-        build(NOV, now=BUILT_AT + dt.timedelta(days=30))
-        assert frozen(NOV) == first
-
-    def test_december_shows_the_changes(self, november: dict[str, Complaint], tree: Tree) -> None:
-        dinkes = tree["dinkes"]
-        answer(november["untouched"], dinkes, at(12, 2, 10))
-        assert deadlines.complete_unanswered_reports(now=at(12, 2, 11)) == 1
-        assert deadlines.escalate_overdue(now=at(12, 2, 12)) == 2
-        give_back(november["acknowledged"], dinkes, at(12, 3), suggested=tree["rsud"])
-        rate(november["completed"], 5, at(12, 3))
-
+        # The late sweep's missed deadlines count in December, the month they were recorded.
         build(DEC)
-        # Every deadline of 2-8 Dec has passed by 1 Jan and no sweep ran since 2 Dec.
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    # untouched (answered), answered + completed (completed), last_second,
-                    # first_instant, unrouted, stalled (all DISPOSED, overdue)
-                    held=7,
-                    received=1,  # first_instant
-                    answered=1,
-                    completed=2,
-                    unanswered=4,
-                    overdue=4,
-                    escalations=1,  # october
-                    transfers=1,  # acknowledged
-                    # untouched: handed over Wed 25 Nov, answered Wed 2 Dec, due that day.
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"5": 1},
-                    rating_sum=5,
-                    rating_count=1,
-                ),
-                "smd": figures(held=2, unanswered=2, overdue=2),  # october, acknowledged
-                "kaltim": figures(held=2, archived=1, unanswered=1, overdue=1),  # disdik
-                "disdik-kaltim": figures(escalations=1),
-                "nasional": figures(held=1, unanswered=1, overdue=1),
-            },
-        )
+        december = saved_rows(DEC)
+        assert december["AGENCY", "dinkes-smd"].escalations == 5  # october's of 27 Oct too
+        assert december["AGENCY", "disdik-kaltim"].escalations == 1  # of 20 Nov
 
-
-class TestRebuild:
-    def test_building_again_replaces_the_months_rows_and_leaves_other_months(
-        self, november: dict[str, Complaint]
-    ) -> None:
-        build(OCT)
-        october = {scope: row.pk for scope, row in saved_rows(OCT).items()}
-        build(NOV, now=at(12, 5))
-        again = dt.datetime(2027, 2, 1, 9, 0, tzinfo=WIB)
-        rows = build(NOV, now=again)
-
-        saved = saved_rows(NOV)
-        assert len(saved) == len(rows) == MonthlyRecap.objects.filter(month=NOV).count() == 9
-        assert {row.built_at for row in saved.values()} == {again}
-        assert_month(NOV, NOVEMBER)
-        assert {scope: row.pk for scope, row in saved_rows(OCT).items()} == october
-
-    def test_any_day_of_the_month_names_the_month(self, november: dict[str, Complaint]) -> None:
-        build(dt.date(2026, 11, 17))
-        assert set(MonthlyRecap.objects.values_list("month", flat=True)) == {NOV}
-        assert_month(NOV, NOVEMBER)
-
-
-class TestRows:
-    def test_one_row_per_agency_region_and_the_nation_under_its_parent(
-        self, tree: Tree, regions: None
-    ) -> None:
-        Agency.objects.create(
-            code="puskesmas-palaran",
-            name="Puskesmas Palaran",
-            level="OPD",
-            region_id="64.72.01",  # a district counts for its city
-            parent=tree["samarinda"],
-        )
-        Agency.objects.create(
-            code="rsj-smd",
-            name="RSJ Samarinda",
-            level="OPD",
-            region_id="64.72",
-            parent=tree["samarinda"],
-            is_active=False,
-        )
-        rows = build(NOV)
-        assert {key(row) for row in rows} == set(saved_rows(NOV))
-        shape = {
-            scope: (row.name, row.parent_region_id, row.code, row.built_at)
-            for scope, row in saved_rows(NOV).items()
-        }
-        assert shape == {
-            ("AGENCY", "nasional"): ("Nasional", None, "nasional", BUILT_AT),
-            ("AGENCY", "kaltim"): ("Diskominfo Kaltim", "64", "kaltim", BUILT_AT),
-            ("AGENCY", "smd"): ("Diskominfo Samarinda", "64.72", "smd", BUILT_AT),
-            ("AGENCY", "dinkes-smd"): ("Dinkes Samarinda", "64.72", "dinkes-smd", BUILT_AT),
-            ("AGENCY", "rsud-smd"): ("RSUD Samarinda", "64.72", "rsud-smd", BUILT_AT),
-            ("AGENCY", "disdik-kaltim"): ("Disdik Kaltim", "64", "disdik-kaltim", BUILT_AT),
-            ("AGENCY", "puskesmas-palaran"): (
-                "Puskesmas Palaran",
-                "64.72",
-                "puskesmas-palaran",
-                BUILT_AT,
-            ),
-            ("REGENCY", "64.72"): ("Kota Samarinda", "64", "64.72", BUILT_AT),
-            ("PROVINCE", "64"): ("Kalimantan Timur", None, "64", BUILT_AT),
-            ("NATION", ""): ("Indonesia", None, "", BUILT_AT),
-        }
-        # No row for the inactive RSJ without figures, and none for Jakarta (no agencies).
-
-    def test_an_inactive_agency_with_figures_keeps_its_row(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        file(submit, at(11, 16))
-        Agency.objects.filter(pk=tree["dinkes"].pk).update(is_active=False)
-        build(NOV)
-        assert_month(NOV, {"dinkes-smd": figures(held=1, received=1, unanswered=1, overdue=1)})
-
-
-# --- scenario 3: a transfer across months ----------------------------------------------------
-
-
-class TestTransferAcrossMonths:
-    def test_returned_in_november_and_disposed_in_december(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        report = file(submit, at(11, 23))
-        give_back(report, tree["dinkes"], at(11, 27, 10), suggested=tree["rsud"])
-        # Samarinda's verification deadline: Mon 30 Nov, Tue 1, Wed 2 Dec.
-        assert state(report) == (Status.AWAITING_VERIFICATION, "smd", end_of(12, 2))
-        dispose(report, tree["samarinda"], tree["rsud"], at(12, 2))
-        answer(report, tree["rsud"], at(12, 7, 10))
-        transfer = TransferRequest.objects.get(complaint=report)
-        assert (transfer.from_agency, transfer.decided_at) == (tree["dinkes"], at(12, 2))
-
-        build(NOV)
-        build(DEC)
-        assert_month(
-            NOV,
-            {
-                "dinkes-smd": figures(transfers=1),
-                "smd": figures(held=1, received=1, unanswered=1),
-            },
-        )
-        # RSUD got it on Wed 2 Dec and answered on Mon 7 Dec (Thu 3, Fri 4, Mon 7), before its
-        # deadline of Wed 9 Dec; counted from that hand-over, not from the filing on 23 Nov.
-        assert_month(
-            DEC,
-            {
-                "rsud-smd": figures(
-                    held=1,
-                    answered=1,
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"3": 1},
-                )
-            },
-        )
-
-
-# --- scenario 4: escalation --------------------------------------------------------------------
-
-
-class TestEscalation:
-    def test_overdue_until_the_sweep_and_the_breach_in_the_month_it_ran(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        # Due Mon 9 Nov; the sweep of Thu 12 Nov moves it to Samarinda (due Tue 17 Nov).
-        early = file(submit, at(11, 2))
-        assert deadlines.escalate_overdue(now=at(11, 12)) == 1
-        assert state(early) == (Status.AWAITING_VERIFICATION, "smd", end_of(11, 17))
-        # Due Mon 30 Nov 23:59:59, one second before the cut-off; no sweep runs before 2 Dec.
-        late = file(submit, at(11, 23))
-        assert state(late)[2] == end_of(11, 30)
-        # Due Mon 7 Dec: not overdue at the end of November.
-        fresh = file(submit, at(11, 30))
-
-        build(NOV, now=at(12, 1, 1))
-        before = frozen(NOV)
-        expected_november = {
-            # Holds late (overdue) and fresh; early's breach of 12 Nov.
-            "dinkes-smd": figures(held=2, received=2, unanswered=2, overdue=1, escalations=1),
-            "smd": figures(held=1, received=1, unanswered=1, overdue=1),  # early
-        }
-        assert_month(NOV, expected_november)
-
-        # Wed 2 Dec: late goes to Samarinda, early on to Kaltim; fresh is not due yet.
-        assert deadlines.escalate_overdue(now=at(12, 2)) == 2
-        assert state(late)[:2] == (Status.AWAITING_VERIFICATION, "smd")
-        assert state(early)[:2] == (Status.AWAITING_VERIFICATION, "kaltim")
-        assert state(fresh)[:2] == (Status.DISPOSED, "dinkes-smd")
-        assert list(
-            DeadlineBreach.objects.order_by("created_at", "pk").values_list(
-                "complaint_id", "agency__code", "created_at"
-            )
-        ) == [
-            (early.pk, "dinkes-smd", at(11, 12)),
-            (early.pk, "smd", at(12, 2)),
-            (late.pk, "dinkes-smd", at(12, 2)),
-        ]
-
-        build(NOV)
-        assert frozen(NOV) == before
-        assert_month(NOV, expected_november)
-        build(DEC)
-        # Every deadline (7 Dec) has passed by 1 Jan.
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(held=1, unanswered=1, overdue=1, escalations=1),  # fresh
-                "smd": figures(held=1, unanswered=1, overdue=1, escalations=1),  # late
-                "kaltim": figures(held=1, unanswered=1, overdue=1),  # early
-            },
-        )
-
-
-# --- scenario 5: first answers ----------------------------------------------------------------
-
-
-def answered_report(
-    submit: Submit, agency: Agency, handed: dt.datetime, answered: dt.datetime, **kwargs: Any
-) -> Complaint:
-    """A report filed and routed at ``handed``, answered by ``agency`` at ``answered``."""
-    report = file(submit, handed, **kwargs)
-    answer(report, agency, answered)
-    return report
-
-
-class TestFirstAnswers:
-    def test_working_days_skip_weekends_and_holidays_on_local_dates(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        dinkes = tree["dinkes"]
-        # Fri 18 → Mon 21 Dec: the weekend does not count.
-        answered_report(submit, dinkes, at(12, 18), at(12, 21, 10))
-        # Wed 23 → Mon 28 Dec: 24-25 Dec are holidays, then the weekend.
-        answered_report(submit, dinkes, at(12, 23), at(12, 28, 10))
-        # Tue 22 → Tue 29 Dec: Wed 23, Mon 28, Tue 29.
-        answered_report(submit, dinkes, at(12, 22), at(12, 29, 10))
-        # The same day.
-        answered_report(submit, dinkes, at(12, 1), at(12, 1, 15))
-        # Wed 2 Dec 00:30 WIB (still 1 Dec in UTC) → 20:00 the same local day.
-        answered_report(submit, dinkes, at(12, 2, 0, 30), at(12, 2, 20))
-
-        build(DEC)
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    held=5,
-                    received=5,
-                    answered=5,
-                    first_answers=5,
-                    answered_on_time=5,
-                    answer_days={"1": 2, "3": 1, "0": 2},
-                )
-            },
-        )
-        rows = saved_rows(DEC)
-        for scope in (("AGENCY", "dinkes-smd"), ("REGENCY", "64.72"), ("NATION", "")):
-            # Sorted 0, 0, 1, 1, 3: the 3rd of 5 and the 5th of 5 (nearest rank).
-            assert (rows[scope].median_days, rows[scope].p90_days) == (1, 3)
-            assert rows[scope].on_time_share == 1.0
-        assert rows["AGENCY", "rsud-smd"].median_days is None
-        assert rows["AGENCY", "rsud-smd"].on_time_share is None
-
-    def test_on_time_against_the_deadline_in_force_just_before_the_answer(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        dinkes = tree["dinkes"]
-        # All handed over Tue 1 Dec: first-response deadline Tue 8 Dec 23:59:59.
-        late = answered_report(submit, dinkes, at(12, 1), at(12, 10))
-        on_the_dot = answered_report(submit, dinkes, at(12, 1), end_of(12, 8))
-        # Taken up on Thu 3 Dec: the completion deadline (Mon 21 Dec) is the one in force.
-        taken_up = file(submit, at(12, 1))
-        acknowledge(taken_up, dinkes, at(12, 3))
-        assert state(taken_up)[2] == end_of(12, 21)
-        answer(taken_up, dinkes, at(12, 10))
-        assert (state(late)[0], state(on_the_dot)[0]) == (Status.RESPONDED, Status.RESPONDED)
-
-        build(DEC)
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    held=3,
-                    received=3,
-                    answered=3,
-                    first_answers=3,
-                    answered_on_time=2,
-                    # Tue 1 → Thu 10 Dec: 7 working days (twice); → Tue 8 Dec: 5.
-                    answer_days={"7": 2, "5": 1},
-                )
-            },
-        )
-        dinkes_row = saved_rows(DEC)["AGENCY", "dinkes-smd"]
-        assert (dinkes_row.median_days, dinkes_row.p90_days) == (7, 7)
-        assert dinkes_row.on_time_share == pytest.approx(2 / 3)
-
-    def test_a_deadline_set_at_the_same_instant_as_the_answer_is_the_one_in_force(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        dinkes = tree["dinkes"]
-        report = file(submit, at(12, 1))  # first response due Tue 8 Dec
-        # Thu 10 Dec: taken up (completion due Mon 21 Dec) and answered in the same instant.
-        acknowledge(report, dinkes, at(12, 10))
-        answer(report, dinkes, at(12, 10))
-        build(DEC)
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    held=1,
-                    received=1,
-                    answered=1,
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"7": 1},
-                )
-            },
-        )
-
-    def test_counted_from_the_last_hand_over_to_the_agency_that_answered(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        # Filed Mon 30 Nov, waits at Kaltim, handed to Disdik on Mon 14 Dec, answered Wed 16.
-        waited = file(submit, at(11, 30), category="sosial")
-        assert state(waited)[:2] == (Status.AWAITING_VERIFICATION, "kaltim")
-        dispose(waited, tree["kaltim"], tree["disdik"], at(12, 14))
-        answer(waited, tree["disdik"], at(12, 16))
-        # Reached Dinkes Tue 1 Dec, returned Wed 2 Dec, sent back to it by Samarinda on
-        # Wed 9 Dec, answered Thu 10 Dec (due Wed 16 Dec).
-        returned = file(submit, at(12, 1))
-        give_back(returned, tree["dinkes"], at(12, 2), suggested=tree["rsud"])
-        dispose(returned, tree["samarinda"], tree["dinkes"], at(12, 9), allow_returned=True)
-        answer(returned, tree["dinkes"], at(12, 10))
-
-        build(NOV)
-        build(DEC)
-        # Kaltim's verification deadline was Thu 3 Dec.
-        assert_month(NOV, {"kaltim": figures(held=1, received=1, unanswered=1)})
-        assert_month(
-            DEC,
-            {
-                "disdik-kaltim": figures(
-                    held=1,
-                    answered=1,
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"2": 1},
-                ),
-                "dinkes-smd": figures(
-                    held=1,
-                    received=1,
-                    answered=1,
-                    transfers=1,
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"1": 1},
-                ),
-            },
-        )
-
-    def test_an_answer_after_a_dispute_is_not_a_first_answer(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        dinkes, samarinda = tree["dinkes"], tree["samarinda"]
-        # Answered in November (Mon 2 → Wed 4), disputed Thu 5 Nov; Samarinda answers itself
-        # on Wed 2 Dec.
-        earlier = answered_report(submit, dinkes, at(11, 2), at(11, 4))
-        dispute(earlier, at(11, 5))
-        assert state(earlier) == (Status.IN_PROGRESS, "smd", end_of(11, 10))
-        answer(earlier, samarinda, at(12, 2))
-        # Answered Thu 3 Dec (Tue 1 → Thu 3), disputed Fri 4, handed back to Dinkes on Mon 7
-        # and answered again on Wed 9 Dec.
-        twice = answered_report(submit, dinkes, at(12, 1), at(12, 3))
-        dispute(twice, at(12, 4))
-        dispose(twice, samarinda, dinkes, at(12, 7))
-        answer(twice, dinkes, at(12, 9))
-        assert twice.responses.count() == 2
-
-        build(NOV)
-        build(DEC)
-        assert_month(
-            NOV,
-            {
-                "dinkes-smd": figures(
-                    disputes=1, first_answers=1, answered_on_time=1, answer_days={"2": 1}
-                ),
-                "smd": figures(held=1, received=1, in_process=1, overdue=1),
-            },
-        )
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    held=1,
-                    received=1,
-                    answered=1,
-                    disputes=1,
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"2": 1},
-                ),
-                "smd": figures(held=1, answered=1),
-            },
-        )
-
-    def test_region_rows_merge_the_histograms(self, tree: Tree, submit: Submit) -> None:
-        dinkes, rsud, disdik = tree["dinkes"], tree["rsud"], tree["disdik"]
-        answered_report(submit, dinkes, at(12, 1), at(12, 2))  # 1
-        answered_report(submit, dinkes, at(12, 7), at(12, 10))  # 3
-        to_rsud = file(submit, at(12, 1))
-        give_back(to_rsud, dinkes, at(12, 1, 10), suggested=rsud)
-        dispose(to_rsud, tree["samarinda"], rsud, at(12, 1, 11))
-        answer(to_rsud, rsud, at(12, 4))  # Tue 1 → Fri 4: 3
-        school = file(submit, at(12, 14), category="pendidikan")
-        answer(school, disdik, at(12, 23))  # Mon 14 → Wed 23: 7, late (due Mon 21)
-
-        build(DEC)
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    held=2,
-                    received=2,
-                    answered=2,
-                    transfers=1,
-                    first_answers=2,
-                    answered_on_time=2,
-                    answer_days={"1": 1, "3": 1},
-                ),
-                "rsud-smd": figures(
-                    held=1,
-                    received=1,
-                    answered=1,
-                    first_answers=1,
-                    answered_on_time=1,
-                    answer_days={"3": 1},
-                ),
-                "disdik-kaltim": figures(
-                    held=1, received=1, answered=1, first_answers=1, answer_days={"7": 1}
-                ),
-            },
-        )
-        rows = saved_rows(DEC)
-        assert rows["REGENCY", "64.72"].answer_days == {"1": 1, "3": 2}
-        assert (rows["REGENCY", "64.72"].median_days, rows["REGENCY", "64.72"].p90_days) == (3, 3)
-        assert rows["PROVINCE", "64"].answer_days == {"1": 1, "3": 2, "7": 1}
-        assert (rows["PROVINCE", "64"].median_days, rows["PROVINCE", "64"].p90_days) == (3, 7)
-
-
-# --- scenario 6: disputes and ratings ---------------------------------------------------------
-
-
-class TestDisputesAndRatings:
-    def test_counted_in_the_month_they_happened_for_the_agency_that_answered(
-        self, tree: Tree, submit: Submit
-    ) -> None:
-        dinkes, disdik, kaltim = tree["dinkes"], tree["disdik"], tree["kaltim"]
-        # Answered Wed 4 Nov, rated 4 on Thu 5 Nov.
-        rated = answered_report(submit, dinkes, at(11, 2), at(11, 4))
-        rate(rated, 4, at(11, 5))
-        # Answered Tue 10 Nov, rated 3 on Wed 11, accepted Thu 12 Nov.
-        accepted = answered_report(submit, dinkes, at(11, 9), at(11, 10))
-        rate(accepted, 3, at(11, 11))
-        complaint_services.accept_answer(complaint_id=accepted.pk, now=at(11, 12))
-        # Answered Wed 25 Nov; rated 2 at the first instant of December, disputed Wed 2 Dec.
-        later = answered_report(submit, dinkes, at(11, 23), at(11, 25))
-        rate(later, 2, CUT_NOV)
-        dispute(later, at(12, 2))
-        # Disdik answered Wed 18 Nov; disputed in the last minute of November (to Kaltim, due
-        # Thu 3 Dec); handed back on 1 Dec, answered again on 3 Dec, rated 5 on 4 Dec and
-        # accepted on 7 Dec.
-        school = answered_report(submit, disdik, at(11, 16), at(11, 18), category="pendidikan")
-        dispute(school, at(11, 30, 23, 59))
-        assert state(school) == (Status.IN_PROGRESS, "kaltim", end_of(12, 3))
-        dispose(school, kaltim, disdik, at(12, 1))
-        answer(school, disdik, at(12, 3))
-        rate(school, 5, at(12, 4))
-        complaint_services.accept_answer(complaint_id=school.pk, now=at(12, 7))
-
-        build(NOV)
-        build(DEC)
-        assert_month(
-            NOV,
-            {
-                "dinkes-smd": figures(
-                    held=3,  # rated, accepted, later
-                    received=3,
-                    answered=2,
-                    completed=1,
-                    first_answers=3,
-                    answered_on_time=3,
-                    answer_days={"2": 2, "1": 1},
-                    rating_sum=7,
-                    rating_count=2,
-                ),
-                "disdik-kaltim": figures(
-                    disputes=1, first_answers=1, answered_on_time=1, answer_days={"2": 1}
-                ),
-                "kaltim": figures(held=1, received=1, in_process=1),
-            },
-        )
-        assert_month(
-            DEC,
-            {
-                "dinkes-smd": figures(
-                    held=2, answered=1, completed=1, disputes=1, rating_sum=2, rating_count=1
-                ),
-                # later: disputed on Wed 2 Dec, due Mon 7 Dec.
-                "smd": figures(held=1, in_process=1, overdue=1),
-                "disdik-kaltim": figures(held=1, completed=1, rating_sum=5, rating_count=1),
-            },
-        )
-        rows = saved_rows(NOV)
-        assert rows["AGENCY", "dinkes-smd"].average_rating == 3.5
-        assert rows["NATION", ""].average_rating == 3.5
-
-
-# --- scenario 7: progress ---------------------------------------------------------------------
-
-
-class TestProgress:
     def test_hears_every_step_in_order_and_the_rows_are_saved_at_the_last(
         self, november: dict[str, Complaint]
     ) -> None:
@@ -906,7 +425,466 @@ class TestProgress:
 
         build(NOV, progress=progress)
         assert [step for step, _ in heard] == list(STEPS) == ["states", "answers", "flows", "save"]
-        assert [rows for _, rows in heard] == [0, 0, 0, 9]
+        # Six agencies, Samarinda, Kaltim, Jakarta and DKI, and the nation.
+        assert [rows for _, rows in heard] == [0, 0, 0, 11]
+
+
+def submit_again(november: dict[str, Complaint]) -> Submit:
+    """A submit for one more report, as the ``submit`` fixture files them."""
+
+    def _submit(**fields: Any) -> Any:
+        from complaints.services import submit_complaint
+
+        defaults = {
+            "kind": "COMPLAINT",
+            "title": "Jalan berlubang di depan puskesmas",
+            "description": "Lubang besar di jalan depan Puskesmas Palaran membahayakan pengendara.",
+            "is_anonymous": False,
+            "is_confidential": False,
+            "reporter_name": "Budi",
+            "reporter_email": "",
+            "reporter_phone": "",
+        }
+        return submit_complaint(**{**defaults, **fields})
+
+    return _submit
+
+
+# --- scenario 2: an agency that ignores everything; escalations across a month's end -----------
+
+
+@pytest.fixture
+def ignored(tree: Tree, submit: Submit) -> dict[str, Complaint]:
+    """Three reports nobody answers, escalated by beat's sweep (it runs every 15 minutes; here
+    at 00:05 on the day after each deadline) up to the national coordinator."""
+    r: dict[str, Complaint] = {}
+    # Due Mon 9 Nov at Dinkes, then at Samarinda Fri 13 Nov, then at Kaltim Wed 18 Nov; it
+    # waits at the national queue (due Tue 24 Nov), where no sweep can move it.
+    r["early"] = file(submit, at(11, 2))
+    assert sweep(at(11, 10, 0, 5)) == 1
+    assert state(r["early"]) == (Status.AWAITING_VERIFICATION, "smd", end_of(11, 13))
+    assert sweep(at(11, 14, 0, 5)) == 1
+    assert state(r["early"]) == (Status.AWAITING_VERIFICATION, "kaltim", end_of(11, 18))
+    assert sweep(at(11, 19, 0, 5)) == 1
+    assert state(r["early"]) == (Status.AWAITING_VERIFICATION, "nasional", end_of(11, 24))
+    # Due Mon 30 Nov 23:59:59, one second before the cut-off: escalated at 00:05 on 1 Dec.
+    r["late"] = file(submit, at(11, 23))
+    assert state(r["late"])[2] == end_of(11, 30)
+    # Due Mon 7 Dec: not overdue at the end of November.
+    r["fresh"] = file(submit, at(11, 30))
+    assert sweep(at(12, 1, 0, 5)) == 1
+    assert state(r["late"]) == (Status.AWAITING_VERIFICATION, "smd", end_of(12, 4))
+    return r
+
+
+IGNORED_NOVEMBER = {
+    # early, late, fresh reached it; early's and late's deadlines passed in November (late's
+    # escalation ran on 1 Dec); at midnight it still held late (overdue) and fresh.
+    "dinkes-smd": figures(
+        received=3, escalations=2, escalated_unanswered=2, unanswered=2, overdue=1
+    ),
+    "smd": figures(received=1, escalations=1, escalated_unanswered=1),
+    "kaltim": figures(received=1, escalations=1, escalated_unanswered=1),
+    "nasional": figures(received=1, queue=1, overdue=1),
+}
+
+
+class TestAnAgencyThatIgnoresEverything:
+    def test_november_built_after_the_first_sweep_of_december(
+        self, ignored: dict[str, Complaint]
+    ) -> None:
+        build(NOV, now=at(12, 1, 0, 30))  # beat's monthly build
+        assert_month(NOV, IGNORED_NOVEMBER, {"64.72": 3, "64": 3, "": 3})
+
+    def test_let_escalate_is_never_on_time(self, ignored: dict[str, Complaint]) -> None:
+        build(NOV, now=at(12, 1, 0, 30))
+        rows = saved_rows(NOV)
+        for scope in (("AGENCY", "dinkes-smd"), ("REGENCY", "64.72"), ("NATION", "")):
+            values = row_values(rows[scope])
+            assert values["on_time"] == 0.0, scope
+            assert values["median_days"] is None, scope
+
+    def test_december_counts_the_december_deadlines(self, ignored: dict[str, Complaint]) -> None:
+        # late: Samarinda's deadline Fri 4 Dec, Kaltim's Wed 9 Dec; fresh: Dinkes' Mon 7 Dec,
+        # Samarinda's Fri 11 Dec, Kaltim's Wed 16 Dec.
+        for day, moved in ((5, 1), (8, 1), (10, 1), (12, 1), (17, 1)):
+            assert sweep(at(12, day, 0, 5)) == moved, day
+        assert state(ignored["fresh"])[:2] == (Status.AWAITING_VERIFICATION, "nasional")
+        build(DEC, now=at(1, 1, 0, 30, year=2027))
+        assert_month(
+            DEC,
+            {
+                "dinkes-smd": figures(escalations=1, escalated_unanswered=1),
+                "smd": figures(received=2, escalations=2, escalated_unanswered=2),
+                "kaltim": figures(received=2, escalations=2, escalated_unanswered=2),
+                # early, late and fresh wait there, every deadline gone by 1 Jan.
+                "nasional": figures(received=2, queue=3, overdue=3),
+            },
+            {},
+        )
+        # November, rebuilt now, is as it was.
+        build(NOV)
+        assert_month(NOV, IGNORED_NOVEMBER, {"64.72": 3, "64": 3, "": 3})
+
+    def test_an_agency_that_answered_before_is_not_counted_as_letting_it_escalate(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """Answered Wed 4 Nov, disputed, handed back to Dinkes on Thu 5 Nov and left: its
+        deadline (Thu 12 Nov) is missed, but Dinkes did answer the report."""
+        dinkes, samarinda = tree["dinkes"], tree["samarinda"]
+        report = file(submit, at(11, 2))
+        answer(report, dinkes, at(11, 4))
+        dispute(report, at(11, 4, 15))
+        dispose(report, samarinda, dinkes, at(11, 5))
+        assert sweep(at(11, 13, 0, 5)) == 1
+        build(NOV)
+        row = saved_rows(NOV)["AGENCY", "dinkes-smd"]
+        assert (row.escalations, row.escalated_unanswered, row.first_answers) == (1, 0, 1)
+        breach = DeadlineBreach.objects.get(complaint=report)
+        assert breach.unanswered is False
+
+
+# --- scenario 3: disputes bring an answered report back ----------------------------------------
+
+
+@pytest.fixture
+def disputed(tree: Tree, submit: Submit) -> dict[str, Complaint]:
+    dinkes, samarinda = tree["dinkes"], tree["samarinda"]
+    r: dict[str, Complaint] = {}
+    # Answered Wed 4 Nov, disputed Thu 5 Nov (to Samarinda), handed back to Dinkes Mon 30 Nov
+    # (first-response deadline Mon 7 Dec).
+    r["back"] = file(submit, at(11, 2))
+    answer(r["back"], dinkes, at(11, 4))
+    dispute(r["back"], at(11, 5))
+    dispose(r["back"], samarinda, dinkes, at(11, 30))
+    assert state(r["back"]) == (Status.DISPOSED, "dinkes-smd", end_of(12, 7))
+    # Answered Wed 18 Nov, disputed Fri 27 Nov: in Samarinda's queue at midnight (due Wed 2 Dec).
+    r["queued"] = file(submit, at(11, 16))
+    answer(r["queued"], dinkes, at(11, 18))
+    dispute(r["queued"], at(11, 27))
+    assert state(r["queued"]) == (Status.IN_PROGRESS, "smd", end_of(12, 2))
+    return r
+
+
+DISPUTED_NOVEMBER = {
+    "dinkes-smd": figures(
+        received=2,
+        first_answers=2,
+        answered_on_time=2,
+        answer_days={"2": 2},
+        disputes=2,
+        unanswered=1,  # back: handed to it again, not taken up since
+    ),
+    # Both reached it when disputed; "queued" waits in its queue, not "in process".
+    "smd": figures(received=2, queue=1),
+}
+
+
+class TestDisputes:
+    def test_november(self, disputed: dict[str, Complaint]) -> None:
+        build(NOV)
+        assert_month(NOV, DISPUTED_NOVEMBER, {"64.72": 2, "64": 2, "": 2})
+
+    def test_a_second_answer_is_not_a_first_answer_and_a_coordinators_own_is(
+        self, disputed: dict[str, Complaint], tree: Tree
+    ) -> None:
+        answer(disputed["back"], tree["dinkes"], at(12, 2))
+        # Samarinda answers the disputed report itself on Tue 1 Dec: 2 working days after it
+        # first reached it (Fri 27 Nov): Mon 30, Tue 1.
+        answer(disputed["queued"], tree["samarinda"], at(12, 1))
+        build(DEC)
+        assert_month(
+            DEC,
+            {
+                "dinkes-smd": figures(awaiting_citizen=1),
+                "smd": figures(
+                    first_answers=1,
+                    answered_on_time=1,
+                    answer_days={"2": 1},
+                    awaiting_citizen=1,
+                ),
+            },
+            {},
+        )
+        build(NOV)
+        assert_month(NOV, DISPUTED_NOVEMBER, {"64.72": 2, "64": 2, "": 2})
+
+    def test_ratings_and_disputes_count_for_the_agency_whose_answer_it_was(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        dinkes = tree["dinkes"]
+        kept = file(submit, at(11, 2))
+        answer(kept, dinkes, at(11, 3))
+        rate(kept, 4, at(11, 4))
+        other = file(submit, at(11, 2))
+        answer(other, dinkes, at(11, 3))
+        rate(other, 1, at(12, 1))  # the rating of December
+        dispute(other, at(12, 2))
+        build(NOV)
+        build(DEC)
+        november = saved_rows(NOV)["AGENCY", "dinkes-smd"]
+        december = saved_rows(DEC)["AGENCY", "dinkes-smd"]
+        assert (november.rating_sum, november.rating_count, november.disputes) == (4, 1, 0)
+        assert (december.rating_sum, december.rating_count, december.disputes) == (1, 1, 1)
+        assert row_values(november)["rating"] == 4.0
+
+
+# --- scenario 4: interim replies --------------------------------------------------------------
+
+
+class TestInterimReplies:
+    def test_only_a_final_answer_counts_as_the_answer(self, tree: Tree, submit: Submit) -> None:
+        dinkes = tree["dinkes"]
+        # Interim reply Tue 3 Nov, final answer Tue 10 Nov: 6 working days after Mon 2 Nov.
+        settled = file(submit, at(11, 2))
+        answer(settled, dinkes, at(11, 3), final=False)
+        assert state(settled) == (Status.IN_PROGRESS, "dinkes-smd", end_of(11, 20))
+        answer(settled, dinkes, at(11, 10))
+        # Two interim replies and no answer by the end of the month: in process.
+        pending = file(submit, at(11, 16))
+        answer(pending, dinkes, at(11, 18), final=False)
+        answer(pending, dinkes, at(11, 23), final=False)
+        assert state(pending) == (Status.IN_PROGRESS, "dinkes-smd", end_of(12, 4))
+        build(NOV)
+        assert_month(
+            NOV,
+            {
+                "dinkes-smd": figures(
+                    received=2,
+                    first_answers=1,
+                    answered_on_time=1,
+                    answer_days={"6": 1},
+                    in_process=1,
+                    awaiting_citizen=1,
+                )
+            },
+            {"64.72": 2, "64": 2, "": 2},
+        )
+        assert list(settled.responses.order_by("pk").values_list("is_final", "is_first")) == [
+            (False, False),
+            (True, True),
+        ]
+
+    def test_an_interim_reply_keeps_the_deadline_running(self, tree: Tree, submit: Submit) -> None:
+        """Taken up by an interim reply, never answered: escalated at its completion deadline
+        (Fri 20 Nov) and counted as let escalate."""
+        report = file(submit, at(11, 2))
+        answer(report, tree["dinkes"], at(11, 3), final=False)
+        answer(report, tree["dinkes"], at(11, 19), final=False)
+        assert state(report)[2] == end_of(11, 20)
+        assert sweep(at(11, 21)) == 1
+        build(NOV)
+        row = saved_rows(NOV)["AGENCY", "dinkes-smd"]
+        assert (row.first_answers, row.escalated_unanswered, row.escalations) == (0, 1, 1)
+
+
+# --- scenario 5: how fast, and on time against which deadline ---------------------------------
+
+
+class TestResponseTime:
+    def test_from_the_first_reach_through_escalations_to_the_final_answer(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """Reached Dinkes Mon 2 Nov, ignored there and at Samarinda, handed back to Dinkes by
+        Kaltim on Mon 23 Nov and answered the next day: 16 working days after the first
+        reach, late against the 14 days that applied from it (Fri 20 Nov), though one day
+        after the last hand-over."""
+        report = file(submit, at(11, 2))
+        assert sweep(at(11, 10, 0, 5)) == 1
+        assert sweep(at(11, 14, 0, 5)) == 1
+        dispose(report, tree["kaltim"], tree["dinkes"], at(11, 23))
+        answer(report, tree["dinkes"], at(11, 24))
+        build(NOV)
+        rows = saved_rows(NOV)
+        dinkes = rows["AGENCY", "dinkes-smd"]
+        assert (dinkes.first_answers, dinkes.answered_on_time, dinkes.answer_days) == (
+            1,
+            0,
+            {"16": 1},
+        )
+        assert (dinkes.escalations, dinkes.escalated_unanswered) == (1, 1)
+        assert row_values(dinkes)["on_time"] == 0.0
+        assert rows["AGENCY", "smd"].escalated_unanswered == 1
+
+    def test_acknowledging_does_not_move_the_yardstick(self, tree: Tree, submit: Submit) -> None:
+        """Two reports reached Dinkes Mon 2 Nov and were answered Wed 18 Nov (12 working days),
+        one acknowledged first, the other taken up by an interim reply: both are held to the
+        same 14 working days from the first reach (Fri 20 Nov)."""
+        dinkes = tree["dinkes"]
+        one = file(submit, at(11, 2))
+        acknowledge(one, dinkes, at(11, 3))
+        two = file(submit, at(11, 2))
+        answer(two, dinkes, at(11, 4), final=False)
+        answer(one, dinkes, at(11, 18))
+        answer(two, dinkes, at(11, 18))
+        facts = set(Response.objects.filter(is_first=True).values_list("reached_at", "due_first"))
+        assert facts == {(at(11, 2), end_of(11, 20))}
+        build(NOV)
+        dinkes_row = saved_rows(NOV)["AGENCY", "dinkes-smd"]
+        assert (dinkes_row.answered_on_time, dinkes_row.answer_days) == (2, {"12": 2})
+
+    def test_working_days_skip_weekends_and_holidays_on_local_dates(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """Reached Wed 23 Dec at 23:30 WIB (16:30 UTC), answered Tue 29 Dec at 00:30 WIB (Mon
+        28 Dec 17:30 UTC): Thu 24 and Fri 25 are holidays, so Mon 28 and Tue 29: 2 days."""
+        report = file(submit, dt.datetime(2026, 12, 23, 23, 30, tzinfo=WIB))
+        answer(report, tree["dinkes"], dt.datetime(2026, 12, 29, 0, 30, tzinfo=WIB))
+        build(DEC)
+        assert saved_rows(DEC)["AGENCY", "dinkes-smd"].answer_days == {"2": 1}
+
+    def test_medians_and_shares_as_a_spreadsheet_gives_them(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """Answers after 1, 4, 9 and 12 working days: MEDIAN gives 6.5 (not 4), PERCENTILE.INC
+        at 0.9 gives 11.1; a region sums the histograms."""
+        dinkes, rsud = tree["dinkes"], tree["rsud"]
+        for answered, agency in ((at(11, 3), dinkes), (at(11, 6), dinkes), (at(11, 13), rsud)):
+            report = file(submit, at(11, 2))
+            if agency is rsud:
+                give_back(report, dinkes, at(11, 2, 10), rsud)
+                dispose(report, tree["samarinda"], rsud, at(11, 2, 11))
+            answer(report, agency, answered)
+        report = file(submit, at(11, 2))
+        answer(report, dinkes, at(11, 18))
+        build(NOV)
+        rows = saved_rows(NOV)
+        samarinda = row_values(rows["REGENCY", "64.72"])
+        assert rows["REGENCY", "64.72"].answer_days == {"1": 1, "4": 1, "9": 1, "12": 1}
+        assert (samarinda["median_days"], samarinda["p90_days"]) == (6.5, 11.1)
+
+
+# --- scenario 6: the quarter a province evaluates ---------------------------------------------
+
+
+@pytest.fixture
+def balikpapan(tree: Tree) -> Tree:
+    """Kota Balikpapan (64.71): a coordinator and a Dinkes that health reports are routed to."""
+    coordinator = Agency.objects.create(
+        code="bpp",
+        name="Diskominfo Balikpapan",
+        level="REGENCY",
+        region_id="64.71",
+        parent=tree["kaltim"],
+    )
+    dinkes = Agency.objects.create(
+        code="dinkes-bpp",
+        name="Dinkes Balikpapan",
+        level="OPD",
+        region_id="64.71",
+        parent=coordinator,
+    )
+    RoutingRule.objects.create(
+        category=Category.objects.get(code="kesehatan"),
+        level="REGENCY",
+        region_id="64.71",
+        target="AGENCY",
+        agency=dinkes,
+    )
+    return {"bpp": coordinator, "dinkes-bpp": dinkes}
+
+
+BALIKPAPAN_DISTRICT = "64.71.01"
+
+
+class TestQuarter:
+    def test_a_regency_that_ignored_every_report_ranks_below_one_that_answered(
+        self, tree: Tree, submit: Submit, balikpapan: Tree, settings: Any
+    ) -> None:
+        """The designed case of the finding: Balikpapan ignores its five reports, which
+        escalate away; Samarinda answers its three on time."""
+        settings.LAPOR_EVALUATION_MIN_REPORTS = 3
+        for _ in range(5):
+            file(submit, at(11, 2), region=BALIKPAPAN_DISTRICT)
+        for _ in range(3):
+            answer(file(submit, at(11, 2)), tree["dinkes"], at(11, 4))
+        assert sweep(at(11, 10, 0, 5)) == 5  # Dinkes Balikpapan's deadline of Mon 9 Nov
+        assert sweep(at(11, 14, 0, 5)) == 5  # Diskominfo Balikpapan's of Fri 13 Nov
+        for month in (OCT, NOV, DEC):
+            build(month)
+        rows = saved_rows(NOV)
+        assert rows["REGENCY", "64.71"].received == 5
+        assert rows["REGENCY", "64.71"].escalated_unanswered == 10
+        assert rows["REGENCY", "64.71"].first_answers == 0
+        result = selectors.quarterly_evaluation(
+            Region.objects.get(code="64"), selectors.Quarter(2026, 4), now=BUILT_AT
+        )
+        assert not result.provisional
+        by_code = {e.region.code: e for e in result.rows}
+        samarinda, balikpapan_row = by_code["64.72"], by_code["64.71"]
+        assert samarinda.score is not None and balikpapan_row.score is not None
+        assert samarinda.score > balikpapan_row.score
+        assert (samarinda.rank, balikpapan_row.rank) == (1, 2)
+        assert balikpapan_row.score == 0.0
+
+    def test_a_partial_quarter_is_provisional_and_unranked(
+        self, tree: Tree, submit: Submit, balikpapan: Tree, settings: Any
+    ) -> None:
+        settings.LAPOR_EVALUATION_MIN_REPORTS = 1
+        answer(file(submit, at(11, 2)), tree["dinkes"], at(11, 4))
+        file(submit, at(11, 2), region=BALIKPAPAN_DISTRICT)
+        build(OCT)
+        build(NOV)
+        kaltim = Region.objects.get(code="64")
+        # 7 December: the quarter has not ended.
+        during = selectors.quarterly_evaluation(kaltim, selectors.Quarter(2026, 4), now=at(12, 7))
+        assert during.provisional and not during.ended
+        assert {e.rank for e in during.rows} == {None}
+        # 15 January: ended, but December was never built.
+        after = selectors.quarterly_evaluation(kaltim, selectors.Quarter(2026, 4), now=BUILT_AT)
+        assert after.provisional and after.ended
+        assert after.missing == [DEC]
+        assert {e.rank for e in after.rows} == {None}
+        build(DEC)
+        final = selectors.quarterly_evaluation(kaltim, selectors.Quarter(2026, 4), now=BUILT_AT)
+        assert not final.provisional
+        assert {e.rank for e in final.rows} - {None}
+
+
+# --- the rows ---------------------------------------------------------------------------------
+
+
+class TestRows:
+    def test_one_row_per_agency_region_and_the_nation_under_its_parent(
+        self, november: dict[str, Complaint]
+    ) -> None:
+        build(NOV)
+        parents = {
+            scope: (row.parent_region_id, row.name) for scope, row in saved_rows(NOV).items()
+        }
+        assert parents == {
+            ("AGENCY", "nasional"): (None, "Nasional"),
+            ("AGENCY", "kaltim"): ("64", "Diskominfo Kaltim"),
+            ("AGENCY", "smd"): ("64.72", "Diskominfo Samarinda"),
+            ("AGENCY", "dinkes-smd"): ("64.72", "Dinkes Samarinda"),
+            ("AGENCY", "rsud-smd"): ("64.72", "RSUD Samarinda"),
+            ("AGENCY", "disdik-kaltim"): ("64", "Disdik Kaltim"),
+            ("REGENCY", "64.72"): ("64", Region.objects.get(code="64.72").name),
+            ("PROVINCE", "64"): (None, Region.objects.get(code="64").name),
+            ("REGENCY", "31.71"): ("31", Region.objects.get(code="31.71").name),
+            ("PROVINCE", "31"): (None, Region.objects.get(code="31").name),
+            ("NATION", ""): (None, "Indonesia"),
+        }
+
+    def test_the_database_keeps_open_the_sum_of_its_parts(
+        self, november: dict[str, Complaint]
+    ) -> None:
+        from django.db import IntegrityError, transaction
+
+        build(NOV)
+        row = saved_rows(NOV)["AGENCY", "dinkes-smd"]
+        with pytest.raises(IntegrityError), transaction.atomic():
+            MonthlyRecap.objects.filter(pk=row.pk).update(open=row.open + 1)
+
+    def test_an_inactive_agency_with_figures_keeps_its_row(
+        self, november: dict[str, Complaint], tree: Tree
+    ) -> None:
+        Agency.objects.filter(code="rsud-smd").update(is_active=False)
+        Agency.objects.filter(code="disdik-kaltim").update(is_active=False)
+        build(NOV)
+        rows = saved_rows(NOV)
+        assert ("AGENCY", "rsud-smd") not in rows  # nothing to show
+        assert rows["AGENCY", "disdik-kaltim"].in_process == 1
 
 
 # --- what the services write for the recaps ----------------------------------------------------
@@ -916,14 +894,6 @@ def event_states(complaint: Complaint) -> list[tuple[Any, ...]]:
     return list(
         complaint.events.order_by("pk").values_list(
             "from_status", "from_holder_id", "from_due_at", "to_status", "holder_id", "due_at"
-        )
-    )
-
-
-def answer_facts(complaint: Complaint) -> list[tuple[Any, ...]]:
-    return list(
-        complaint.responses.order_by("pk").values_list(
-            "agency__code", "is_first", "handed_at", "due_at_before"
         )
     )
 
@@ -956,22 +926,38 @@ class TestWriteTimeFacts:
         assert event.type == "ACKNOWLEDGED"
         assert event.created_at == last.created_at
 
-    def test_answers_keep_first_hand_over_and_the_deadline_before(
+    def test_reached_marks_the_first_time_each_agency_had_it_to_act_on(
+        self, disputed: dict[str, Complaint]
+    ) -> None:
+        marks = list(
+            disputed["back"]
+            .events.filter(reached=True)
+            .order_by("pk")
+            .values_list("type", "holder__code", "created_at")
+        )
+        # Passing through the national and provincial coordinators is not reaching them; the
+        # hand-back of 30 Nov does not reach Dinkes a second time.
+        assert marks == [
+            ("DISPOSED", "dinkes-smd", at(11, 2)),
+            ("DISPUTED", "smd", at(11, 5)),
+        ]
+
+    def test_answers_keep_the_first_reach_and_the_completion_deadline_from_it(
         self, tree: Tree, submit: Submit
     ) -> None:
         dinkes, samarinda = tree["dinkes"], tree["samarinda"]
-        # Answered Thu 3 Dec by Dinkes (handed Tue 1 Dec), disputed Fri 4, back to Dinkes on
-        # Mon 7 and answered again Wed 9 Dec: two answers, one first.
+        # Reached Tue 1 Dec, answered Thu 3, disputed Fri 4, back on Mon 7, answered Wed 9.
         report = file(submit, at(12, 1))
-        due_first = report.due_at
         answer(report, dinkes, at(12, 3))
         dispute(report, at(12, 4))
         dispose(report, samarinda, dinkes, at(12, 7))
-        report.refresh_from_db()
-        due_second = report.due_at
         answer(report, dinkes, at(12, 9))
-        assert answer_facts(report) == [
-            ("dinkes-smd", True, at(12, 1), due_first),
-            ("dinkes-smd", False, at(12, 7), due_second),
+        # 14 working days after Tue 1 Dec: Mon 21 Dec.
+        assert list(
+            report.responses.order_by("pk").values_list(
+                "agency__code", "is_first", "reached_at", "due_first"
+            )
+        ) == [
+            ("dinkes-smd", True, at(12, 1), end_of(12, 21)),
+            ("dinkes-smd", False, None, None),
         ]
-        assert None not in (due_first, due_second) and due_first != due_second
