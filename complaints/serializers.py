@@ -228,6 +228,10 @@ class AnswerSerializer(serializers.Serializer):
 
     agency = serializers.CharField(source="agency.name")
     text = serializers.CharField()
+    is_final = serializers.BooleanField(
+        help_text="A final answer (you may accept, dispute or rate it) or an interim reply "
+        "(tindak lanjut: how the handling goes; the report stays with the agency)."
+    )
     created_at = serializers.DateTimeField()
     attachments = serializers.SerializerMethodField()
 

@@ -98,6 +98,9 @@ class StaffResponseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     agency = AgencySerializer()
     text = serializers.CharField()
+    is_final = serializers.BooleanField(
+        help_text="A final answer, or an interim reply (the report stayed in process)."
+    )
     created_at = serializers.DateTimeField()
 
 

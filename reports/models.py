@@ -198,3 +198,30 @@ def month_bounds(month: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetim
     start = dt.datetime.combine(month.replace(day=1), dt.time(0), tzinfo=tz)
     following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return start, dt.datetime.combine(following, dt.time(0), tzinfo=tz)
+
+
+class RecapBuild(models.Model):
+    """What a month's recap was built with, so that a rebuild gives the same rows: the working
+    days its answers were counted with and the agencies (names, regions, active or not) its rows
+    were made for, as read the first time (``settings_at``). A rebuild uses them again unless it
+    is asked to use today's (``manage.py build_recap --current-settings``)."""
+
+    month = models.DateField(_("month"), unique=True)
+    built_at = models.DateTimeField(_("built at"))
+    # When the calendar and the agencies below were read.
+    settings_at = models.DateTimeField(_("calendar and agencies as of"))
+    # {"first", "last", "weekdays_off": [...], "weekend_days_worked": [...]}: ISO dates.
+    calendar = models.JSONField(default=dict)
+    # [{"id", "name", "region", "active"}]
+    agencies = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("recap build")
+        verbose_name_plural = _("recap builds")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def rebuilt_with_old_settings(self) -> bool:
+        return self.settings_at < self.built_at

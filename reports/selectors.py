@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from lapor.lib.actions import ActionError
 from reports.figures import round_half_up, share
-from reports.models import FLOWS, MonthlyRecap, histogram_percentile, merge_histograms
+from reports.models import FLOWS, MonthlyRecap, RecapBuild, histogram_percentile, merge_histograms
 from routing import selectors as routing_selectors
 from routing.models import Agency, Region
 
@@ -247,6 +247,11 @@ def recap_table(month: dt.date, region: Region | None) -> RecapTable:
         .order_by("is_agency", "name", "pk")
     )
     return RecapTable(month, region, _own_row(month, region), list(rows))
+
+
+def recap_build(month: dt.date) -> RecapBuild | None:
+    """What ``month``'s recap was built with (when, the calendar and agencies of when)."""
+    return RecapBuild.objects.filter(month=month).first()
 
 
 def recap_trend(month: dt.date, region: Region | None) -> list[tuple[dt.date, MonthlyRecap | None]]:

@@ -38,7 +38,15 @@ from complaints.models import (
     Response,
     TransferRequest,
 )
-from reports.models import BUILD_DELAY, COUNTS, MonthlyRecap, merge_histograms, month_bounds
+from lapor.lib.workdays import WorkingDayCounter
+from reports.models import (
+    BUILD_DELAY,
+    COUNTS,
+    MonthlyRecap,
+    RecapBuild,
+    merge_histograms,
+    month_bounds,
+)
 from routing import selectors as routing_selectors
 from routing.models import Agency, Region
 
@@ -82,10 +90,15 @@ def build_monthly_recap(
     month: dt.date,
     now: dt.datetime,
     progress: Callable[[str], None] | None = None,
+    current_settings: bool = False,
 ) -> list[MonthlyRecap]:
     """Compute ``month``'s figures for every agency, regency/city, province and the nation, and
     replace that month's rows with them, all in one transaction (on PostgreSQL with one
     snapshot for every query). ``progress`` hears each step of ``STEPS`` when it is done.
+
+    A month built before is built again with the working-day calendar and the agencies it was
+    first built with (its ``RecapBuild``), so that a holiday entered or an agency deactivated
+    since changes nothing; with ``current_settings``, with today's, which the month then keeps.
 
     :raises ValueError: for a month that has not ended ``BUILD_DELAY`` before ``now``.
     """
@@ -97,6 +110,7 @@ def build_monthly_recap(
         )
     report = progress or (lambda step: None)
     figures: defaultdict[int, _Figures] = defaultdict(_Figures)
+    month = month.replace(day=1)
     own_transaction = not connection.in_atomic_block
     with transaction.atomic():
         if own_transaction and connection.vendor == "postgresql":
@@ -109,18 +123,57 @@ def build_monthly_recap(
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 # Its queries are long: compiling them (JIT) only adds a second.
                 cursor.execute("SET LOCAL jit = off")
+        recorded = None if current_settings else RecapBuild.objects.filter(month=month).first()
         _count_states(figures, cut)
         report("states")
-        _count_first_answers(figures, start, cut)
+        calendar = _count_first_answers(figures, start, cut, recorded)
         report("answers")
         _count_flows(figures, start, cut)
         received = _received_by_region(start, cut)
         report("flows")
-        rows = _rows(month.replace(day=1), figures, received, now)
-        MonthlyRecap.objects.filter(month=month.replace(day=1)).delete()
+        agencies = _agencies(figures, recorded)
+        rows = _rows(month, figures, received, agencies, now)
+        MonthlyRecap.objects.filter(month=month).delete()
         MonthlyRecap.objects.bulk_create(rows, batch_size=500)
+        RecapBuild.objects.update_or_create(
+            month=month,
+            defaults={
+                "built_at": now,
+                "settings_at": recorded.settings_at if recorded else now,
+                "calendar": calendar,
+                "agencies": [
+                    {"id": a.pk, "name": a.name, "region": a.region_id, "active": a.is_active}
+                    for a in agencies
+                ],
+            },
+        )
     report("save")
     return rows
+
+
+def _agencies(figures: dict[int, _Figures], recorded: RecapBuild | None) -> list[Agency]:
+    """The agencies the month's rows are made for: every agency as it is now, or as the month's
+    first build recorded them (name, region, active), with any that has figures since."""
+    current = {a.pk: a for a in Agency.objects.select_related("region").order_by("pk")}
+    if recorded is not None and recorded.agencies:
+        agencies = []
+        for entry in recorded.agencies:
+            agency = current.pop(entry["id"], None)
+            if agency is None:  # an agency is never deleted while rows point at it
+                continue
+            agency.name, agency.region_id, agency.is_active = (
+                entry["name"],
+                entry["region"],
+                entry["active"],
+            )
+            agencies.append(agency)
+        agencies += [a for a in current.values() if a.pk in figures]
+    else:
+        agencies = list(current.values())
+    regions = {r.code: r for r in Region.objects.filter(code__in={a.region_id for a in agencies})}
+    for agency in agencies:
+        agency.region = regions.get(agency.region_id) if agency.region_id else None
+    return [a for a in agencies if a.is_active or a.pk in figures]
 
 
 def _count_states(figures: defaultdict[int, _Figures], cut: dt.datetime) -> None:
@@ -169,8 +222,11 @@ def _count_states(figures: defaultdict[int, _Figures], cut: dt.datetime) -> None
 
 
 def _count_first_answers(
-    figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime
-) -> None:
+    figures: defaultdict[int, _Figures],
+    start: dt.datetime,
+    cut: dt.datetime,
+    recorded: RecapBuild | None,
+) -> dict[str, Any]:
     """Each agency's first final answer to a report given in the month: working days from the
     first time the report reached that agency, and whether it came by the completion deadline
     that applied from then. The answer keeps those facts from the moment it was given, so this
@@ -189,11 +245,16 @@ def _count_first_answers(
         .order_by()
     )
     rows = list(answers)
-    if not rows:
-        return
-    counter = routing_selectors.working_day_counter(
-        min(reached for _, reached, _, _, _ in rows), cut.astimezone(tz).date()
-    )
+    last = cut.astimezone(tz).date()
+    first = min((reached for _, reached, _, _, _ in rows), default=last)
+    counter = _counter(first, last, recorded)
+    weekdays_off, weekend_days_worked = counter.exceptions()
+    calendar = {
+        "first": counter.first.isoformat(),
+        "last": counter.last.isoformat(),
+        "weekdays_off": [day.isoformat() for day in weekdays_off],
+        "weekend_days_worked": [day.isoformat() for day in weekend_days_worked],
+    }
     tally: Counter[tuple[int, int, bool]] = Counter()
     for agency_id, reached, answered, on_time, n in rows:
         tally[agency_id, counter.between(reached, answered), bool(on_time)] += n
@@ -202,6 +263,24 @@ def _count_first_answers(
         f.answer_days[str(days)] = f.answer_days.get(str(days), 0) + count
         f.counts["first_answers"] += count
         f.counts["answered_on_time"] += count * on_time
+    return calendar
+
+
+def _counter(first: dt.date, last: dt.date, recorded: RecapBuild | None) -> WorkingDayCounter:
+    """Working days over ``first``..``last``: as the month's first build recorded them when it
+    covers them, else from today's calendar."""
+    if recorded is not None and recorded.calendar:
+        frozen = WorkingDayCounter.frozen(
+            dt.date.fromisoformat(recorded.calendar["first"]),
+            dt.date.fromisoformat(recorded.calendar["last"]),
+            weekdays_off=[dt.date.fromisoformat(d) for d in recorded.calendar["weekdays_off"]],
+            weekend_days_worked=[
+                dt.date.fromisoformat(d) for d in recorded.calendar["weekend_days_worked"]
+            ],
+        )
+        if frozen.covers(first, last):
+            return frozen
+    return routing_selectors.working_day_counter(first, last)
 
 
 def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime) -> None:
@@ -298,16 +377,12 @@ def _rows(
     month: dt.date,
     figures: dict[int, _Figures],
     received: Counter[str | None],
+    agencies: list[Agency],
     now: dt.datetime,
 ) -> list[MonthlyRecap]:
-    """A row per agency (active, or with figures), per regency/city and province that has
-    agencies or reports, and for the nation. A region's row is the sum of the rows of its
-    agencies, but for ``received``: the reports filed about the region."""
-    agencies = [
-        a
-        for a in Agency.objects.select_related("region").order_by("pk")
-        if a.is_active or a.pk in figures
-    ]
+    """A row per agency of ``agencies``, per regency/city and province that has agencies or
+    reports, and for the nation. A region's row is the sum of the rows of its agencies, but for
+    ``received``: the reports filed about the region."""
     wanted = {a.region_id for a in agencies if a.region_id} | {
         code for code in received if code is not None
     }

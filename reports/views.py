@@ -111,6 +111,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "month_value": f"{month:%Y-%m}",
         "months": selectors.built_months(),
         "table": table,
+        "build": selectors.recap_build(month),
         "rows": rows,
         "groups": groups,
         "trail": [

@@ -128,6 +128,45 @@ class WorkingDayCounter:
             )
             self._upto.append(self._upto[-1] + working)
 
+    @classmethod
+    def frozen(
+        cls,
+        first: dt.date,
+        last: dt.date,
+        *,
+        weekdays_off: Collection[dt.date],
+        weekend_days_worked: Collection[dt.date],
+    ) -> WorkingDayCounter:
+        """A counter over a calendar recorded earlier (``exceptions``): Monday to Friday but
+        ``weekdays_off``, and ``weekend_days_worked``; the ``holidays`` package and today's
+        administrators' days are not read."""
+        counter = cls.__new__(cls)
+        counter.first, counter.last = first, last
+        off, worked = frozenset(weekdays_off), frozenset(weekend_days_worked)
+        counter._upto = [0]
+        day = first
+        while day < last:
+            day += dt.timedelta(days=1)
+            working = day in worked if day.weekday() >= 5 else day not in off
+            counter._upto.append(counter._upto[-1] + working)
+        return counter
+
+    def exceptions(self) -> tuple[list[dt.date], list[dt.date]]:
+        """The calendar this counter counts with, after ``first`` up to ``last``, as (weekdays
+        that are not working days, weekend days that are): what ``frozen`` takes back."""
+        weekdays_off, weekend_days_worked = [], []
+        for index in range(1, len(self._upto)):
+            day = self.first + dt.timedelta(days=index)
+            working = self._upto[index] > self._upto[index - 1]
+            if day.weekday() < 5 and not working:
+                weekdays_off.append(day)
+            elif day.weekday() >= 5 and working:
+                weekend_days_worked.append(day)
+        return weekdays_off, weekend_days_worked
+
+    def covers(self, first: dt.date, last: dt.date) -> bool:
+        return self.first <= first and last <= self.last
+
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 for the same day or
         when ``end`` comes first).

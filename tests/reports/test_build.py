@@ -26,9 +26,10 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, DeadlineBreach, Response
 from reports import selectors
 from reports.figures import row_values
-from reports.models import BUILD_DELAY, COUNTS, MonthlyRecap
+from reports.models import BUILD_DELAY, COUNTS, MonthlyRecap, RecapBuild
 from reports.services import STEPS, build_monthly_recap
-from routing.models import Agency, Category, Region, RoutingRule
+from routing import selectors as routing_selectors
+from routing.models import Agency, CalendarException, Category, Region, RoutingRule
 from tests.helpers import route_fully
 
 pytestmark = pytest.mark.django_db
@@ -961,3 +962,64 @@ class TestWriteTimeFacts:
             ("dinkes-smd", True, at(12, 1), end_of(12, 21)),
             ("dinkes-smd", False, None, None),
         ]
+
+
+# --- a built month stays as built --------------------------------------------------------------
+
+
+class TestFrozenMonths:
+    def test_a_holiday_entered_later_does_not_change_the_month_unless_asked(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """Reached Mon 2 Nov, answered Tue 10 Nov: 6 working days. A day off entered later
+        for Thu 5 Nov would make it 5; the month keeps 6 until rebuilt with today's calendar."""
+        report = file(submit, at(11, 2))
+        answer(report, tree["dinkes"], at(11, 10))
+        build(NOV)
+        assert saved_rows(NOV)["AGENCY", "dinkes-smd"].answer_days == {"6": 1}
+        CalendarException.objects.create(date=dt.date(2026, 11, 5), is_working_day=False)
+        routing_selectors.clear_settings_cache()
+        build(NOV, now=BUILT_AT + dt.timedelta(days=30))
+        assert saved_rows(NOV)["AGENCY", "dinkes-smd"].answer_days == {"6": 1}
+        recorded = RecapBuild.objects.get(month=NOV)
+        assert (recorded.settings_at, recorded.built_at) == (
+            BUILT_AT,
+            BUILT_AT + dt.timedelta(days=30),
+        )
+        assert recorded.rebuilt_with_old_settings
+        build(NOV, now=BUILT_AT + dt.timedelta(days=31), current_settings=True)
+        assert saved_rows(NOV)["AGENCY", "dinkes-smd"].answer_days == {"5": 1}
+        recorded.refresh_from_db()
+        assert not recorded.rebuilt_with_old_settings
+        assert "2026-11-05" in recorded.calendar["weekdays_off"]
+
+    def test_an_agency_deactivated_or_renamed_later_keeps_its_row_as_built(
+        self, november: dict[str, Complaint]
+    ) -> None:
+        build(NOV)
+        first = frozen(NOV)
+        Agency.objects.filter(code="rsud-smd").update(is_active=False)
+        Agency.objects.filter(code="dinkes-smd").update(name="Dinas Kesehatan Kota Samarinda")
+        build(NOV, now=BUILT_AT + dt.timedelta(days=1))
+        assert frozen(NOV) == first
+        build(NOV, now=BUILT_AT + dt.timedelta(days=2), current_settings=True)
+        rows = saved_rows(NOV)
+        assert ("AGENCY", "rsud-smd") not in rows
+        assert rows["AGENCY", "dinkes-smd"].name == "Dinas Kesehatan Kota Samarinda"
+
+    def test_the_command_says_which_settings_it_used(self, november: dict[str, Complaint]) -> None:
+        import io
+
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command("build_recap", "--month", "2026-11", "--no-progress", stdout=out)
+        assert "today's calendar and agencies" in out.getvalue()
+        out = io.StringIO()
+        call_command("build_recap", "--month", "2026-11", "--no-progress", stdout=out)
+        assert "calendar and agencies of its first build" in out.getvalue()
+        out = io.StringIO()
+        call_command(
+            "build_recap", "--month", "2026-11", "--no-progress", "--current-settings", stdout=out
+        )
+        assert "today's calendar and agencies" in out.getvalue()

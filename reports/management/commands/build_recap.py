@@ -12,6 +12,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from lapor.lib.actions import ActionError
+from reports.models import RecapBuild
 from reports.selectors import parse_month
 from reports.services import STEPS, build_monthly_recap
 
@@ -26,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM, a month that has ended")
         parser.add_argument(
             "--no-progress", action="store_true", help="no progress bar (none without a TTY)"
+        )
+        parser.add_argument(
+            "--current-settings",
+            action="store_true",
+            help="count working days with today's calendar and make rows for today's agencies "
+            "(default: a month built before keeps the calendar and agencies of its first build)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,14 +49,26 @@ class Command(BaseCommand):
             bar.update(1)
 
         try:
-            rows = build_monthly_recap(month=month, now=timezone.now(), progress=progress)
+            rows = build_monthly_recap(
+                month=month,
+                now=timezone.now(),
+                progress=progress,
+                current_settings=options["current_settings"],
+            )
         except ValueError as error:
             raise CommandError(str(error)) from error
         finally:
             bar.close()
         nation = next(r for r in rows if r.level == r.Level.NATION)
+        build = RecapBuild.objects.get(month=month)
+        if build.rebuilt_with_old_settings:
+            settings_used = (
+                f"calendar and agencies of its first build ({build.settings_at:%Y-%m-%d %H:%M})"
+            )
+        else:
+            settings_used = "today's calendar and agencies"
         self.stdout.write(
             f"{month:%Y-%m}: {len(rows)} rows in {time.monotonic() - started:.1f} s; "
             f"nation: {nation.received} received, {nation.first_answers} answered, "
-            f"{nation.open} open at its end, {nation.overdue} overdue"
+            f"{nation.open} open at its end, {nation.overdue} overdue; with the {settings_used}"
         )
