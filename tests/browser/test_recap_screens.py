@@ -74,7 +74,7 @@ def recap(built: Any, agencies: dict[str, Agency]) -> list[MonthlyRecap]:  # noq
         Agency.objects.create(
             code=f"opd-{n}", name=name, level="OPD", region_id="64", parent=agencies["kaltim"]
         )
-    build_monthly_recap(month=NOV, now=BUILT_AT)
+    build_monthly_recap(month=NOV, now=BUILT_AT, current_settings=True)
     return [*recap_rows(NOV, "64"), own_row(NOV, "64")]
 
 

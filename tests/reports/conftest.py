@@ -1,16 +1,36 @@
-"""A province of recaps to read: Kaltim with four regencies/cities, November 2026 built.
+"""A province of recaps to read: Kaltim with four regencies/cities, October and November 2026
+built (and December, for a final fourth quarter: ``quarter_built``).
 
-Reports are filed and handled through the real services with injected times, then October and
-November 2026 are built on 5 January 2027. What each region holds at the end of November:
+Reports are filed and handled through the real services with injected times; no deadline sweep
+and no reply window runs, so nothing escalates and nothing completes by itself. October and
+November 2026 are built on 5 January 2027. Calendar (Asia/Jakarta): Mon 2, 9, 16, 23, 30
+November 2026, no holiday in October or November; deadlines: verification 3, first response 5,
+completion of a complaint 14 working days, counted from the day after.
 
-* Kota Samarinda (64.72): Dinkes holds six reports (one of October, untouched; one completed
-  and rated 4; one answered; one in process; two untouched): three of six followed up.
+November, its flows and the reports open at its end:
+
+* Kota Samarinda (64.72): seven reports filed about it: five health reports for Dinkes
+  Samarinda, the education report Disdik Kaltim holds and the social one Diskominfo Kaltim
+  archived (a region counts every report about it, whoever handles it). Dinkes Samarinda received
+  the five, answered two on time (after 2 and 4 working days: median 3, 90th percentile 3.8), one
+  of them completed and rated 4. It holds five open reports: the one of October, never taken up
+  (deadline 27 October: overdue), two more not taken up (deadlines 2 and 3 December), one in
+  process (deadline 4 December) and one answered, awaiting the reporter.
 * Kota Balikpapan (64.71) and Kota Bontang (64.74): their Dinkes each answered the two reports
-  of 4 November on 6 November: the same figures, so the same score.
-* Kabupaten Kutai Kartanegara (64.02): one report waiting in its coordinator's queue; with a
-  minimum of two reports it is not ranked.
-* Kaltim itself: Disdik has one report in process (overdue), Diskominfo Kaltim archived one.
-* The national coordinator: one report from Jakarta in its queue.
+  of 4 November on 6 November (2 working days), both awaiting the reporter: the same figures.
+* Kabupaten Kutai Kartanegara (64.02): one report in its coordinator's queue since 12 November
+  (deadline 17 November: overdue).
+* Kaltim itself: Disdik Kaltim holds its report of 2 November in process (deadline 20 November:
+  overdue); Diskominfo Kaltim received a report to verify on 10 November and archived it.
+* The national coordinator: one report about Jakarta (31.71.01) in its queue (deadline 25
+  November: overdue); DKI Jakarta (31) and Kota Administrasi Jakarta Pusat (31.71) get rows for
+  it, without agencies.
+
+The fourth quarter, with December built (nothing happens in December; by its end Dinkes
+Samarinda's other three deadlines have passed too): Balikpapan and Bontang answered both their
+reports to answer (score 100, tied first), Samarinda answered two of its six (two answers, four
+reports overdue) and Kutai Kartanegara, with one report to answer (overdue), is below the minimum
+of two and not ranked.
 
 One Samarinda report carries the reporter below, whose name, e-mail and phone must never show
 in a recap.
@@ -21,15 +41,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -90,6 +112,24 @@ def in_indonesian(function: Callable[..., Any], *args: Any) -> Any:
     """``function(*args)`` with the language the pages use by default."""
     with translation.override("id"):
         return function(*args)
+
+
+def evaluation_remarks(*, to_answer: int | None = None, without: tuple[str, ...] = ()) -> str:
+    """The remarks of a row of the quarterly evaluation, in Bahasa Indonesia: not ranked for
+    having ``to_answer`` reports to answer, fewer than ``MIN_REPORTS``; the parts of the score
+    left out for want of data (``without``, as the English messages name them)."""
+    texts = []
+    if to_answer is not None:
+        texts.append(
+            in_indonesian(
+                gettext, "not ranked: %(count)s of the %(minimum)s reports to answer needed"
+            )
+            % {"count": to_answer, "minimum": MIN_REPORTS}
+        )
+    if without:
+        parts = ", ".join(in_indonesian(gettext, part) for part in without)
+        texts.append(in_indonesian(gettext, "scored without: %(parts)s") % {"parts": parts})
+    return "; ".join(texts)
 
 
 # --- the province ------------------------------------------------------------------------------
@@ -220,8 +260,19 @@ def built(scenario: dict[str, Complaint]) -> dict[str, Complaint]:
 
 
 @pytest.fixture
+def quarter_built(built: dict[str, Complaint]) -> Iterator[dict[str, Complaint]]:
+    """The scenario with December 2026 built too, on a clock frozen at ``BUILT_AT`` (5 January
+    2027): the fourth quarter has ended and its three months are built, so its evaluation is
+    final and ranked."""
+    build_monthly_recap(month=DEC, now=BUILT_AT)
+    with time_machine.travel(BUILT_AT, tick=False):
+        yield built
+
+
+@pytest.fixture
 def odd_names(built: dict[str, Complaint], agencies: Agencies) -> list[Agency]:
-    """OPDs of Samarinda named like formulas and with markup; November built again."""
+    """OPDs of Samarinda named like formulas and with markup; November built again with
+    today's agencies (a rebuild otherwise keeps the agencies of the month's first build)."""
     odd = [
         Agency.objects.create(
             code=f"odd-{n}",
@@ -232,7 +283,7 @@ def odd_names(built: dict[str, Complaint], agencies: Agencies) -> list[Agency]:
         )
         for n, name in enumerate((*FORMULA_NAMES, HTML_NAME))
     ]
-    build_monthly_recap(month=NOV, now=BUILT_AT)
+    build_monthly_recap(month=NOV, now=BUILT_AT, current_settings=True)
     return odd
 
 
@@ -348,9 +399,10 @@ def page_tables(html: str) -> _Tables:
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
-    """The rows of a CSV export, which starts with a byte order mark."""
+    """The rows of a CSV export in its default form: a byte order mark, then fields separated
+    by semicolons."""
     assert content.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(content.decode()[1:])))
+    return list(csv.reader(io.StringIO(content.decode()[1:], newline=""), delimiter=";"))
 
 
 def xlsx_sheet(content: bytes) -> Any:

@@ -57,6 +57,7 @@ def api_row(row: MonthlyRecap) -> dict[str, Any]:
         "code": row.code,
         "name": row.name,
         **row_values(row),
+        "answered_on_time": row.answered_on_time,
         "rating_count": row.rating_count,
     }
 
@@ -70,7 +71,8 @@ CASES = [
     ("national", "", 200),
     ("national", "64", 200),
     ("national", "64.72", 200),
-    ("national", "31", 404),  # a province without agencies has no recap
+    ("national", "31", 200),  # no agency, but a report about Jakarta: it has a row
+    ("national", "64.01", 404),  # Kabupaten Paser: no agency, no report, no row
     ("national", "99", 404),
     ("national", "64.72.01", 404),
     ("kaltim", "", 200),
@@ -136,7 +138,7 @@ class TestAccess:
     def test_only_get_is_allowed(self, built: Built, user_for: UserFor) -> None:
         response = token_client(user_for("kaltim")).post(URL, {"month": "2026-11"})
         assert response.status_code == 405
-        assert MonthlyRecap.objects.filter(month=NOV).count() == 17
+        assert MonthlyRecap.objects.filter(month=NOV).count() == 19
 
 
 class TestAuthentication:
@@ -183,39 +185,52 @@ class TestFigures:
         data = token_client(user_for("national")).get(URL, {"month": "2026-11"}).json()
         assert data["region"] == ""
         assert [(r["level"], r["code"]) for r in data["rows"]] == [
+            ("PROVINCE", "31"),  # Daerah Khusus Ibukota Jakarta, by name
             ("PROVINCE", "64"),
             ("AGENCY", "nasional"),
         ]
         assert data["total"] == api_row(own_row(NOV, None))
 
     def test_samarinda_by_hand(self, built: Built, user_for: UserFor) -> None:
+        """The scenario of tests/reports/conftest.py, worked out by hand: seven reports filed
+        about Samarinda in November; its agencies' figures are Dinkes Samarinda's (two answers
+        after 2 and 4 working days, on time; five open at the end)."""
         data = token_client(user_for("kaltim")).get(URL, {"month": "2026-11"}).json()
         (samarinda,) = [r for r in data["rows"] if r["code"] == "64.72"]
         assert samarinda == {
             "level": "REGENCY",
             "code": "64.72",
             "name": "Kota Samarinda",
-            "received": 5,
-            "held": 6,
-            "answered": 1,
-            "in_process": 1,
-            "unanswered": 3,
-            "completed": 1,
-            "archived": 0,
-            "overdue": 1,
+            "received": 7,
+            "first_answers": 2,
+            "escalated_unanswered": 0,
             "escalations": 0,
             "transfers": 0,
             "disputes": 0,
-            "first_answers": 2,
-            "median_days": 2,
-            "p90_days": 4,
+            "completed": 1,
+            "archived": 0,
+            "open": 5,
+            "queue": 0,
+            "unanswered": 3,
+            "in_process": 1,
+            "awaiting_citizen": 1,
+            "overdue": 1,
+            "median_days": 3.0,
+            "p90_days": 3.8,
             "on_time": 100.0,
             "rating": 4.0,
+            "answered_on_time": 2,
             "rating_count": 1,
         }
-        # The total is the sum of the rows under it.
-        for key in ("received", "held", "answered", "in_process", "unanswered", "overdue"):
+        # The total is the sum of the rows under it, but for what was received: the reports
+        # filed about the province, which are those about its regencies and cities.
+        for key in ("first_answers", "completed", "open", "unanswered", "in_process", "overdue"):
             assert data["total"][key] == sum(r[key] for r in data["rows"])
+        regions = [r for r in data["rows"] if r["level"] == "REGENCY"]
+        assert data["total"]["received"] == sum(r["received"] for r in regions) == 12
+        assert data["groups"]["received"] == "flow"
+        assert data["groups"]["open"] == "stock"
+        assert data["groups"]["median_days"] == "time"
 
     def test_a_regency_below_its_province(self, built: Built, user_for: UserFor) -> None:
         data = (
@@ -243,8 +258,9 @@ class TestFigures:
         indonesian = client.get(URL).json()["definitions"]
         assert indonesian == {f.key: in_indonesian(str, f.definition) for f in FIGURES}
         english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()["definitions"]
-        assert english["received"] == (
-            "Reports submitted in the month and held by the agency at the end of the month."
+        assert english["received"].startswith(
+            "For a region: reports filed in the month about a place in it, whatever became of "
+            "them."
         )
         assert indonesian["received"] != english["received"]
 

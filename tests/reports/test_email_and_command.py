@@ -25,7 +25,7 @@ from complaints.models import Complaint, Message
 from complaints.tasks import send_message_task
 from lapor import queue as background
 from reports import tasks
-from reports.figures import FIGURES
+from reports.figures import BY_KEY
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap, queue_recap_emails
 from reports.templatetags.recap import recap_lines
@@ -59,6 +59,10 @@ ADDRESSES = {
 }
 REGION_OF = {"nasional": None, "kaltim": "64", "smd": "64.72", "bpp": "64.71", "kukar": "64.02"}
 OPD_ADDRESS = "dinkes.smd@example.go.id"
+# November's rows: the 11 agencies of the scenario; Kaltim and its four regencies/cities with
+# agencies; DKI Jakarta and Kota Administrasi Jakarta Pusat (31.71), which have a report and no
+# agency; the nation.
+ROWS = 11 + 5 + 2 + 1
 
 
 @pytest.fixture
@@ -168,11 +172,16 @@ class TestRecapEmails:
         send_all(NOV)
         samarinda = message_for("smd").body
         assert "Dinkes Samarinda" in samarinda
-        for elsewhere in ("Balikpapan", "Bontang", "Disdik Kaltim", "Nasional"):
+        for elsewhere in ("Balikpapan", "Bontang", "Disdik Kaltim", "Nasional", "Jakarta"):
             assert elsewhere not in samarinda
-        # 5 received, 6 held: the figures of Kota Samarinda, not of the province (12, 13).
-        received, held = (in_indonesian(str, f.label) for f in FIGURES[:2])
-        assert f"  {received}: 5\n  {held}: 6\n" in samarinda
+        # The figures of Kota Samarinda, not of the province: 7 reports filed about it in
+        # November (12 about Kaltim), 2 answered (6), 5 open at its end (11).
+        received, answered, open_ = (
+            in_indonesian(str, BY_KEY[key].label) for key in ("received", "first_answers", "open")
+        )
+        total = samarinda.split("\n\n")[1]  # the region's own lines come first
+        assert f"  {received}: 7\n  {answered}: 2\n" in total
+        assert f"\n  {open_}: 5\n" in total
 
     def test_no_reporter_in_any_email(
         self,
@@ -328,10 +337,10 @@ class TestBuildPreviousMonthTask:
         with django_capture_on_commit_callbacks(execute=True):
             assert tasks.build_previous_month_recap_task() == 6
         rows = MonthlyRecap.objects.filter(month=NOV)
-        assert rows.count() == 17
+        assert rows.count() == ROWS
         assert set(rows.values_list("built_at", flat=True)) == {now}
         assert not MonthlyRecap.objects.exclude(month=NOV).exists()
-        assert own_row(NOV, "64.72").held == 6
+        assert own_row(NOV, "64.72").open == 5  # Dinkes Samarinda's five
         assert sorted(p["message_id"] for p in recap_emails) == sorted(
             recaps(NOV).values_list("pk", flat=True)
         )
@@ -396,16 +405,25 @@ class TestBuildRecapCommand:
         self, scenario: Built, frozen_now: list[dt.datetime]
     ) -> None:
         output = build_recap("--month", "2026-11")
+        # Thirteen reports filed in November; six first answers (two by each Dinkes); twelve
+        # open at its end (Dinkes Samarinda's five, the two of Balikpapan and of Bontang, Disdik
+        # Kaltim's in process, Kutai Kartanegara's and Jakarta's in the queues), four of them
+        # overdue (October's at Dinkes Samarinda, Disdik Kaltim's, the two in the queues).
         assert re.fullmatch(
-            r"2026-11: 17 rows in \d+\.\d s; nation: 13 received, 14 held, "
-            r"5 without response, 4 overdue\n",
+            rf"2026-11: {ROWS} rows in \d+\.\d s; nation: 13 received, 6 answered, "
+            r"12 open at its end, 4 overdue; with today's calendar and agencies\n",
             output,
         ), output
         assert set(MonthlyRecap.objects.filter(month=NOV).values_list("built_at", flat=True)) == {
             BUILT_AT
         }
         nation = own_row(NOV, None)
-        assert (nation.received, nation.held, nation.unanswered, nation.overdue) == (13, 14, 5, 4)
+        assert (nation.received, nation.first_answers, nation.open, nation.overdue) == (
+            13,
+            6,
+            12,
+            4,
+        )
 
     def test_rebuilding_gives_identical_rows(
         self, scenario: Built, frozen_now: list[dt.datetime]
@@ -415,7 +433,13 @@ class TestBuildRecapCommand:
         frozen_now.append(BUILT_AT + dt.timedelta(days=40))
         second_output = build_recap("--month", "2026-11")
         assert frozen(NOV) == first
-        assert MonthlyRecap.objects.filter(month=NOV).count() == 17
+        # The second build says it kept the calendar and agencies of the first.
+        assert first_output.endswith("; with today's calendar and agencies\n")
+        assert re.search(
+            r"; with the calendar and agencies of its first build \(2027-01-05 09:00\)\n$",
+            second_output,
+        ), second_output
+        assert MonthlyRecap.objects.filter(month=NOV).count() == ROWS
         assert first_output.split(" rows")[0] == second_output.split(" rows")[0]
         assert set(MonthlyRecap.objects.filter(month=NOV).values_list("built_at", flat=True)) == {
             frozen_now[-1]

@@ -2,8 +2,9 @@
 charts and what must never be on them.
 
 The permission tables are written out by hand; the expected cells come from the saved
-``MonthlyRecap`` rows (shown with ``reports.figures.display_row`` in Bahasa Indonesia), and a few
-are spelled out for Kota Samarinda so that a wrong rounding or number format shows.
+``MonthlyRecap`` rows (shown with ``reports.figures.display_row`` in Bahasa Indonesia), and some
+are spelled out from the scenario of ``conftest.py`` (Kota Samarinda's row, the charts' tables,
+the quarter's evaluation) so that a wrong figure, rounding or number format shows.
 """
 
 from __future__ import annotations
@@ -14,25 +15,27 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext
 
 from complaints.models import Complaint, Reporter
-from reports.figures import FIGURES, display_row
+from reports.figures import BY_KEY, FIGURES, display_row, in_group
 from reports.selectors import evaluation_notes
 from routing.models import Agency
 from tests.reports.conftest import (
+    BUILT_AT,
     FORMULA_NAMES,
     HTML_NAME,
     MIN_REPORTS,
     NOV,
-    OCT,
     REPORTER_EMAIL,
     REPORTER_NAME,
     REPORTER_VALUES,
     csv_rows,
+    evaluation_remarks,
     in_indonesian,
     own_row,
     page_tables,
@@ -86,7 +89,8 @@ MONTHLY_CASES = [
     ("national", "", 200, "Indonesia"),
     ("national", "64", 200, "Kalimantan Timur"),
     ("national", "64.72", 200, "Kota Samarinda"),
-    ("national", "31", 200, "Daerah Khusus Ibukota Jakarta"),  # no agencies: no recap
+    # No agencies, but a report filed about it: a recap of its own.
+    ("national", "31", 200, "Daerah Khusus Ibukota Jakarta"),
     ("national", "99", 404, None),
     ("national", "64.72.01", 404, None),  # a district is not a recap region
     ("kaltim", "", 200, "Kalimantan Timur"),
@@ -103,7 +107,7 @@ MONTHLY_CASES = [
     ("balikpapan", "64.72", 403, None),
 ]
 
-# The monthly exports: a region without a recap has nothing to download (400).
+# The monthly exports: a region without a recap (no agency, no report) has nothing to download.
 EXPORT_CASES = [
     ("plain", "", 403),
     ("closed", "", 403),
@@ -112,7 +116,8 @@ EXPORT_CASES = [
     ("national", "", 200),
     ("national", "64", 200),
     ("national", "64.72", 200),
-    ("national", "31", 400),
+    ("national", "31", 200),  # no agencies, one report filed about it
+    ("national", "64.01", 400),  # Kabupaten Paser: no agency, no report
     ("national", "99", 404),
     ("kaltim", "", 200),
     ("kaltim", "64.71", 200),
@@ -137,7 +142,7 @@ EVALUATION_CASES = [
     ("balikpapan", "", 403),
     ("national", "", 200),  # asks which province
     ("national", "64", 200),
-    ("national", "31", 200),  # no regencies with recaps: says so
+    ("national", "31", 200),  # one regency/city, with nothing to answer: no score
     ("national", "64.72", 403),
     ("national", "99", 404),
     ("kaltim", "", 200),
@@ -295,21 +300,60 @@ class TestEvaluationAccess:
 
 class TestEvaluationPage:
     def test_ranks_regencies_with_ties_and_leaves_the_small_one_unranked(
-        self, built: Built, client_for: ClientFor
+        self, quarter_built: Built, client_for: ClientFor
     ) -> None:
         html = body(get(client_for("kaltim"), EVALUATION, quarter="2026-Q4"))
+        assert 'class="note provisional"' not in html  # ended, its three months built
         header, *rows = page_tables(html).tables["inbox recap"]
-        yes, no = in_indonesian(gettext, "yes"), in_indonesian(gettext, "no")
-        # (rank, name, code, received, score, at least half followed up)
-        assert [(r[0], r[1], r[2], r[3], r[9], r[10]) for r in rows] == [
-            ("1", "Kota Balikpapan", "64.71", "2", "100,0", yes),
-            ("1", "Kota Bontang", "64.74", "2", "100,0", yes),
-            # Six held, three followed up: exactly half is enough.
-            ("3", "Kota Samarinda", "64.72", "6", "68,3", yes),
-            # One report, below the minimum of two: no rank, no score.
-            ("–", "Kabupaten Kutai Kartanegara", "64.02", "1", "–", no),
+        assert len(header) == 16
+        # Reports to answer: first final answers + let escalate (none: no sweep ran) + overdue
+        # at the end of December.
+        # (rank, name, code, received, to answer, answered, overdue, answered %, on time %,
+        #  median days, score, remarks)
+        assert [(*r[:6], *r[7:10], r[11], r[14], r[15]) for r in rows] == [
+            # Both reports of 4 November answered after 2 working days, within the 14; no
+            # rating: the score is the other parts, all full.
+            (
+                "1", "Kota Balikpapan", "64.71", "2", "2", "2", "0", "100,0", "100,0", "2,0",
+                "100,0", evaluation_remarks(without=("rating",)),
+            ),
+            (
+                "1", "Kota Bontang", "64.74", "2", "2", "2", "0", "100,0", "100,0", "2,0",
+                "100,0", evaluation_remarks(without=("rating",)),
+            ),
+            # Eight filed about it (one in October, seven in November); two answered (after 2
+            # and 4 working days, on time), four overdue at the end of December: the October
+            # report, and the three whose deadlines passed on 2, 3 and 4 December.
+            # (40 * 2/6 + 25 * 2/6 + 15 * 1 + 10 * (4 - 1)/4 + 10 * 1) / 100 = 54.17
+            (
+                "3", "Kota Samarinda", "64.72", "8", "6", "2", "4", "33,3", "33,3", "3,0",
+                "54,2", "–",
+            ),
+            # One report to answer (overdue in the queue), below the minimum of two: scored
+            # on what it has, (15 * 1) / (40 + 25 + 15) = 18.75, and not ranked.
+            (
+                "–", "Kabupaten Kutai Kartanegara", "64.02", "1", "1", "0", "1", "0,0", "0,0",
+                "–", "18,8",
+                evaluation_remarks(to_answer=1, without=("rating", "answers not disputed")),
+            ),
+        ]  # fmt: skip
+
+    def test_without_its_last_month_built_the_quarter_is_provisional_and_ranks_nobody(
+        self, built: Built, client_for: ClientFor
+    ) -> None:
+        with time_machine.travel(BUILT_AT, tick=False):  # ended; December not built
+            html = body(get(client_for("kaltim"), EVALUATION, quarter="2026-Q4"))
+        reason = in_indonesian(
+            gettext, "Provisional, not ranked: months not built yet: %(months)s."
+        ) % {"months": "Desember 2026"}
+        assert f'<p class="note provisional" role="status"><strong>{escape(reason)}' in html
+        _header, *rows = page_tables(html).tables["inbox recap"]
+        assert [(r[0], r[2]) for r in rows] == [
+            ("–", "64.02"),
+            ("–", "64.71"),
+            ("–", "64.72"),
+            ("–", "64.74"),
         ]
-        assert len(header) == 11
 
     def test_a_quarter_without_recaps_says_so(self, built: Built, client_for: ClientFor) -> None:
         response = get(client_for("kaltim"), EVALUATION, quarter="2026-Q2")
@@ -324,7 +368,7 @@ class TestEvaluationPage:
     ) -> None:
         html = body(get(client_for("kaltim"), EVALUATION, quarter="2026-Q4"))
         notes = in_indonesian(evaluation_notes)
-        assert len(notes) == 9
+        assert len(notes) == 13
         for label, text in notes:
             assert f"<dt>{escape(label)}</dt><dd>{escape(text)}</dd>" in html
         assert any(f" {MIN_REPORTS} " in text for _label, text in notes)
@@ -333,12 +377,38 @@ class TestEvaluationPage:
 # --- drill-down -------------------------------------------------------------------------------
 
 
+# The page's recap: one table per group of figures, each with the names of the rows.
+GROUP_TABLES = {
+    "flow": "inbox recap recap-flow",
+    "stock": "inbox recap recap-stock",
+    "time": "inbox recap recap-time",
+}
+
+
 def recap_table(html: str) -> tuple[list[str], list[list[str]], list[str], list[str]]:
-    """(header, body rows, total row, link of each body row) of the page's recap table."""
+    """(header, body rows, total row, link of each body row) of the page's recap, its tables
+    joined back into one: the name, then every figure in the order of ``FIGURES``. Each table
+    lists the same rows, with the same links."""
     tables = page_tables(html)
-    header, *rows, total = tables.tables["inbox recap"]
-    links = tables.links["inbox recap"][1:-1]
-    return header, rows, total, links
+    heads: dict[str, str] = {}
+    columns: dict[str, list[str]] = {}
+    names: list[list[str]] = []  # each table's first column, its head included
+    links: list[list[str]] = []
+    for group, css in GROUP_TABLES.items():
+        head, *rows = tables.tables[css]
+        members = in_group(group)
+        assert len(head) == len(members) + 1, group
+        names.append([head[0], *(r[0] for r in rows)])
+        links.append(tables.links[css][1:-1])
+        for index, figure in enumerate(members, start=1):
+            heads[figure.key] = head[index]
+            columns[figure.key] = [r[index] for r in rows]
+    assert all(column == names[0] for column in names)
+    assert all(column == links[0] for column in links)
+    name_head, *row_names = names[0]
+    joined = [[name, *(columns[f.key][i] for f in FIGURES)] for i, name in enumerate(row_names)]
+    *body_rows, total = joined
+    return [name_head, *(heads[f.key] for f in FIGURES)], body_rows, total, links[0]
 
 
 class TestDrillDown:
@@ -349,6 +419,8 @@ class TestDrillDown:
             body(get(client_for("national"), MONTHLY, month="2026-11"))
         )
         assert [(r[0], link) for r, link in zip(rows, links, strict=True)] == [
+            # No agencies; the report about Jakarta gives it a row.
+            ("Daerah Khusus Ibukota Jakarta", "?month=2026-11&region=31"),
             ("Kalimantan Timur", "?month=2026-11&region=64"),
             ("Nasional", ""),
         ]
@@ -447,57 +519,80 @@ class TestMonthlyNumbers:
         (samarinda,) = [r for r in rows if r[0] == "Kota Samarinda"]
         cells = dict(zip([f.key for f in FIGURES], samarinda[1:], strict=True))
         assert cells == {
-            "received": "5",
-            "held": "6",
-            "answered": "1",
-            "in_process": "1",
-            "unanswered": "3",
-            "completed": "1",
-            "archived": "0",
-            "overdue": "1",  # the October report, never touched
+            # Every report filed about Samarinda in November: Dinkes's five, Disdik Kaltim's
+            # and the one Diskominfo Kaltim archived (its own agencies received five).
+            "received": "7",
+            "first_answers": "2",  # Dinkes: 5 November (report of the 3rd), 6 November (2nd)
+            "escalated_unanswered": "0",  # no deadline sweep ran: nothing escalated
             "escalations": "0",
             "transfers": "0",
             "disputes": "0",
-            "first_answers": "2",
-            "median_days": "2",  # first answers after 2 and 4 working days
-            "p90_days": "4",
-            "on_time": "100,0%",
+            "completed": "1",  # accepted on 9 November
+            "archived": "0",  # archived by Diskominfo Kaltim, a province's agency
+            # Dinkes's five open reports at the end of November: October's and two more not
+            # taken up, one in process, one answered and awaiting the reporter.
+            "open": "5",
+            "queue": "0",
+            "unanswered": "3",
+            "in_process": "1",
+            "awaiting_citizen": "1",
+            "overdue": "1",  # the October report, due 27 October; the others' deadlines in December
+            # First answers after 2 (3 → 5 November) and 4 (2 → 6 November) working days: the
+            # median between them, the 90th percentile 2 + 0.9 * (4 - 2).
+            "median_days": "3",
+            "p90_days": "3,8",
+            "on_time": "100,0%",  # both by their deadline of 14 working days (20 and 23 November)
             "rating": "4,00",
         }
 
     def test_the_trend_table_holds_the_numbers_of_the_chart(
         self, built: Built, client_for: ClientFor
     ) -> None:
-        tables = page_tables(body(get(client_for("kaltim"), MONTHLY, month="2026-11")))
-        _header, *trend = tables.tables["inbox small"]
+        html = body(get(client_for("kaltim"), MONTHLY, month="2026-11"))
+        header, *trend = page_tables(html).tables["inbox small"]
+        keys = ("received", "first_answers", "unanswered")
+        assert header == [
+            in_indonesian(gettext, "Month"),
+            *(in_indonesian(str, BY_KEY[key].label) for key in keys),
+        ]
         assert len(trend) == 12
         assert trend[0] == ["Des 2025", "–", "–", "–"]
-        october, november = own_row(OCT, "64"), own_row(NOV, "64")
         assert trend[-2:] == [
-            [
-                "Okt 2026",
-                str(october.received),
-                str(october.first_answers),
-                str(october.unanswered),
-            ],
-            [
-                "Nov 2026",
-                str(november.received),
-                str(november.first_answers),
-                str(november.unanswered),
-            ],
+            # October: the one report filed, not taken up at the month's end.
+            ["Okt 2026", "1", "0", "1"],
+            # November: twelve filed about Kaltim (all but Jakarta's); six first answers
+            # (two each by the three Dinkes); Dinkes Samarinda's three not taken up.
+            ["Nov 2026", "12", "6", "3"],
         ]
-        assert trend[-1] == ["Nov 2026", "12", "6", "4"]
+        chart, _states = svgs(html)
+        for month, cells in (("2026-10", trend[-2]), ("2026-11", trend[-1])):
+            for label, value in zip(header[1:], cells[1:], strict=True):
+                assert f"<title>{escape(label)} {month}: {value}</title>" in chart
 
     def test_the_states_table_holds_the_numbers_of_the_states_chart(
         self, built: Built, client_for: ClientFor
     ) -> None:
-        tables = page_tables(body(get(client_for("kaltim"), MONTHLY, month="2026-11")))
-        _header, *states = tables.tables["inbox small recap"]
-        keys = ("completed", "answered", "in_process", "unanswered", "archived")
-        assert states == [
-            [r.name, *(str(getattr(r, key)) for key in keys)] for r in recap_rows(NOV, "64")
+        html = body(get(client_for("kaltim"), MONTHLY, month="2026-11"))
+        header, *states = page_tables(html).tables["inbox small recap"]
+        keys = ("awaiting_citizen", "in_process", "unanswered", "queue")
+        assert header == [
+            in_indonesian(gettext, "Region or agency"),
+            *(in_indonesian(str, BY_KEY[key].label) for key in keys),
         ]
+        # The reports open at the end of November, by where they stood.
+        assert states == [
+            ["Kabupaten Kutai Kartanegara", "0", "0", "0", "1"],  # in its coordinator's queue
+            ["Kota Balikpapan", "2", "0", "0", "0"],  # both answered on 6 November
+            ["Kota Bontang", "2", "0", "0", "0"],
+            ["Kota Samarinda", "1", "1", "3", "0"],  # Dinkes Samarinda's five
+            ["Disdik Kaltim", "0", "1", "0", "0"],  # taken up on 3 November
+            ["Diskominfo Kaltim", "0", "0", "0", "0"],  # archived its one: not open
+        ]
+        _trend, chart = svgs(html)
+        for name, *cells in states:
+            for label, value in zip(header[1:], cells, strict=True):
+                bar = f"<title>{escape(name)}: {escape(label)} {value}</title>"
+                assert (bar in chart) == (value != "0"), bar  # no bar for nothing
 
     def test_every_figure_is_defined_on_the_page(self, built: Built, client_for: ClientFor) -> None:
         html = body(get(client_for("kaltim"), MONTHLY, month="2026-11"))

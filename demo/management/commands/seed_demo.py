@@ -15,6 +15,7 @@ from complaints.models import AnswerTemplate, Complaint
 from complaints.services import submit_complaint
 from demo.hierarchy import DEMO_OFFICERS, DEMO_PASSWORD, seed_demo_hierarchy
 from demo.synthetic import generate_complaints
+from reports.models import BUILD_DELAY, month_bounds
 from reports.selectors import shift_month
 from reports.services import build_monthly_recap
 from routing.models import Category, Officer, Region
@@ -152,7 +153,10 @@ class Command(BaseCommand):
         generate_complaints(count=count, seed=DEMO_HISTORY_SEED, now=now)
         this_month = timezone.localdate(now).replace(day=1)
         for back in range(12, 0, -1):
-            build_monthly_recap(month=shift_month(this_month, -back), now=now)
+            month = shift_month(this_month, -back)
+            # In the first half hour of a month, last month is not built yet (beat builds it).
+            if month_bounds(month, timezone.get_default_timezone())[1] + BUILD_DELAY <= now:
+                build_monthly_recap(month=month, now=now)
         self.stdout.write(f"Demo history: {count} synthetic reports, recaps of the last 12 months.")
 
     def _seed_answer_templates(self) -> None:

@@ -62,13 +62,14 @@ class Command(BaseCommand):
         nation = next(r for r in rows if r.level == r.Level.NATION)
         build = RecapBuild.objects.get(month=month)
         if build.rebuilt_with_old_settings:
+            first = timezone.localtime(build.settings_at)
             settings_used = (
-                f"calendar and agencies of its first build ({build.settings_at:%Y-%m-%d %H:%M})"
+                f"with the calendar and agencies of its first build ({first:%Y-%m-%d %H:%M})"
             )
         else:
-            settings_used = "today's calendar and agencies"
+            settings_used = "with today's calendar and agencies"
         self.stdout.write(
             f"{month:%Y-%m}: {len(rows)} rows in {time.monotonic() - started:.1f} s; "
             f"nation: {nation.received} received, {nation.first_answers} answered, "
-            f"{nation.open} open at its end, {nation.overdue} overdue; with the {settings_used}"
+            f"{nation.open} open at its end, {nation.overdue} overdue; {settings_used}"
         )
