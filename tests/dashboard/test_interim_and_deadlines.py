@@ -188,7 +188,7 @@ class TestInspectionDeadline:
         self, filed: SubmissionReceipt, submit: Submit, dinkes: Agency
     ) -> None:
         complaint = filed.complaint
-        with pytest.raises(ActionError, match="(?i)alasan|reason|jelaskan"):
+        with pytest.raises(ActionError, match=r"(?i)alasan|reason|jelaskan"):
             services.set_inspection_deadline(
                 complaint_id=complaint.pk, agency=dinkes, reason="  ", actor=None, now=LATER
             )
@@ -247,9 +247,7 @@ class TestExtension:
         assert again.status_code == 403
         assert reload(request).due_at == request.due_at
 
-    def test_a_complaint_cannot_be_extended(
-        self, filed: SubmissionReceipt, dinkes: Agency
-    ) -> None:
+    def test_a_complaint_cannot_be_extended(self, filed: SubmissionReceipt, dinkes: Agency) -> None:
         complaint = filed.complaint
         services.acknowledge_complaint(
             complaint_id=complaint.pk, agency=dinkes, actor=None, now=NOW

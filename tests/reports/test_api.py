@@ -259,8 +259,7 @@ class TestFigures:
         assert indonesian == {f.key: in_indonesian(str, f.definition) for f in FIGURES}
         english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()["definitions"]
         assert english["received"].startswith(
-            "For a region: reports filed in the month about a place in it, whatever became of "
-            "them."
+            "For a region: reports filed in the month about a place in it, whatever became of them."
         )
         assert indonesian["received"] != english["received"]
 
