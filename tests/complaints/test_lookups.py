@@ -62,6 +62,7 @@ class TestConfidentialShowsStatusAndDatesOnly:
             "is_confidential",
             "submitted_at",
             "due_at",
+            "due_at_provisional",  # whether that date may still move (calendar coverage)
         }
         private = client.get(
             f"/api/v1/complaints/{number}/", HTTP_X_ACCESS_KEY=confidential.access_key
