@@ -405,13 +405,25 @@ def version(complaint: Complaint) -> int:
 # What each role may do on the anonymous report while Dinkes holds it, new (the permission
 # matrix in test_permissions.py tests this for every report; here it picks the answer expected).
 ALLOWED_WHILE_NEW = {
-    "dinkes": {A.ACKNOWLEDGE, A.ANSWER, A.TRANSFER, A.NOTE},
+    # A complaint: the inspection deadline may be set, an extension is for information requests.
+    "dinkes": {A.ACKNOWLEDGE, A.INTERIM, A.ANSWER, A.INSPECTION, A.TRANSFER, A.NOTE},
     "samarinda": {A.NOTE, A.PRIVACY},
     "kaltim": {A.NOTE, A.PRIVACY},
     "national": {A.NOTE, A.PRIVACY},
     "revealer": {A.NOTE, A.PRIVACY, A.REVEAL},
 }
-VERSIONED = {A.ACKNOWLEDGE, A.ANSWER, A.TRANSFER, A.DISPOSE, A.PASS_UP, A.ARCHIVE, A.PRIVACY}
+VERSIONED = {
+    A.ACKNOWLEDGE,
+    A.INTERIM,
+    A.ANSWER,
+    A.INSPECTION,
+    A.EXTEND,
+    A.TRANSFER,
+    A.DISPOSE,
+    A.PASS_UP,
+    A.ARCHIVE,
+    A.PRIVACY,
+}
 
 
 def bad_input(action: Action, v: int, surface: str) -> dict[str, Any]:
@@ -424,13 +436,13 @@ def bad_input(action: Action, v: int, surface: str) -> dict[str, Any]:
         return {"version": v}  # nothing chosen
     if action == A.DISPOSE:
         return {"version": v, "to_agency": "" if surface == "html" else "tidak-ada"}
-    if action == A.ANSWER:
+    if action in (A.ANSWER, A.INTERIM):
         return {"version": v, "text": "x"}
     return {"version": v, "reason": ""}
 
 
 def good_input(action: Action, v: int, staff: Staff, surface: str) -> dict[str, Any]:
-    if action == A.ANSWER:
+    if action in (A.ANSWER, A.INTERIM):
         return {"version": v, "text": "Petugas puskesmas sudah kami tegur dan jadwal diperbaiki."}
     if action == A.NOTE:
         return {"text": "Catatan internal."}
