@@ -198,7 +198,7 @@ FIGURES: tuple[Figure, ...] = (
         _("Median days"),
         _(
             "The median of the working days from the first time a report reached the agency "
-            "to its first final answer, over the month's answers."
+            "to its first final answer, over the month's answers (as a spreadsheet's MEDIAN)."
         ),
         lambda r: _days(r.median_days),
         "days",
@@ -217,7 +217,9 @@ FIGURES: tuple[Figure, ...] = (
         _("On time"),
         _(
             "Of the reports the agency answered or let escalate in the month, the share "
-            "answered by the completion deadline that applied when they first reached it."
+            "answered by the completion deadline that applied when they first reached it "
+            "(complaint 14, aspiration 5 working days: Permenpan RB 62/2018; information "
+            "request 10: UU 14/2008)."
         ),
         lambda r: share(r.answered_on_time, r.first_answers + r.escalated_unanswered),
         "percent",
