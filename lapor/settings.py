@@ -126,6 +126,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif env.bool("DATABASE_POOL", default=True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before it lends it (one round trip): after PostgreSQL
+    # restarts, a connection opened before is replaced instead of failing a request with 503.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=1),
         "max_size": env.int("DATABASE_POOL_MAX", default=4),

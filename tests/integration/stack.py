@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import http.client
 import itertools
 import json
 import os
@@ -650,7 +651,9 @@ class Traffic:
                 return response.status, json.loads(response.read()), ""
         except urllib.error.HTTPError as exc:
             return exc.code, {}, exc.read()[:300].decode(errors="replace")
-        except (OSError, urllib.error.URLError) as exc:
+        except (OSError, urllib.error.URLError, http.client.HTTPException) as exc:
+            # No whole answer: refused, reset, or cut off mid-body by a killed worker
+            # (IncompleteRead). A client retries with the same key.
             return 0, {}, f"{type(exc).__name__}: {exc}"
 
     def submit(self) -> Submission:
