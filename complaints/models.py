@@ -482,6 +482,13 @@ class ComplaintEvent(models.Model):
                 condition=models.Q(reached=True),
                 name="event_reached_time",
             ),
+            # The recaps count, per agency, the reports completed and archived in a month.
+            models.Index(
+                fields=["created_at"],
+                include=["holder", "type"],
+                condition=models.Q(type__in=["COMPLETED", "AUTO_COMPLETED", "ARCHIVED"]),
+                name="event_closed_time",
+            ),
             # An answer finds when its report first reached the answering agency.
             models.Index(
                 fields=["complaint", "holder"],
