@@ -245,6 +245,12 @@ class Complaint(models.Model):
         return self.status in OPEN
 
     @property
+    def pending_due_at(self) -> dt.datetime | None:
+        """The deadline that still runs (the holder's, or the citizen's reply window); None
+        once the report is closed, whose last deadline no longer means anything."""
+        return self.due_at if self.is_open else None
+
+    @property
     def is_public(self) -> bool:
         """Anyone may find it (``ComplaintQuerySet.public``)."""
         return not self.is_confidential and self.status not in NOT_PUBLIC

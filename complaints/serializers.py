@@ -98,7 +98,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    type_display = serializers.CharField(source="get_type_display")
+    # The event in words, with the agency it names filled in ("Passed on to Dinkes ...").
+    type_display = serializers.CharField(source="label")
 
     class Meta:
         model = ComplaintEvent
@@ -137,6 +138,14 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
     """What anyone with the tracking number may see. Never the reporter. Of a confidential
     report, without its key, only the status and the dates: every other field is null (events
     an empty list)."""
+
+    due_at = serializers.DateTimeField(
+        source="pending_due_at",
+        allow_null=True,
+        read_only=True,
+        help_text="The deadline that still runs (the holder's, or the reporter's reply window); "
+        "null once the report is completed or archived.",
+    )
 
     STATUS_ONLY = frozenset(
         {
@@ -214,7 +223,7 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
         return obj.title
 
     def get_due_at_provisional(self, obj: Complaint) -> bool:
-        return is_provisional(obj.due_at, today=timezone.localdate())
+        return is_provisional(obj.pending_due_at, today=timezone.localdate())
 
     def get_transfer_count(self, obj: Complaint) -> int | None:
         return obj.transfer_requests.count()

@@ -37,6 +37,13 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
     current_agency = AgencySerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
+    due_at = serializers.DateTimeField(
+        source="pending_due_at",
+        allow_null=True,
+        read_only=True,
+        help_text="The deadline that still runs (the holder's, or the reporter's reply window); "
+        "null once the report is completed or archived.",
+    )
     due_at_provisional = serializers.SerializerMethodField(
         help_text=(
             "The deadline was counted over holidays not yet decreed (estimated or missing "
@@ -67,7 +74,7 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
         return obj.is_overdue(self.context["now"])
 
     def get_due_at_provisional(self, obj: Complaint) -> bool:
-        return is_provisional(obj.due_at, today=timezone.localdate(self.context["now"]))
+        return is_provisional(obj.pending_due_at, today=timezone.localdate(self.context["now"]))
 
 
 class StaffReporterSerializer(serializers.Serializer):
