@@ -38,9 +38,8 @@ from reportlab.platypus import (
 )
 
 from lapor.lib.spreadsheet import safe_cell
-from reports import figures
 from reports.charts import Chart, Line, Rect, Text
-from reports.figures import FIGURES, Figure, display_row, row_values
+from reports.figures import FIGURES, GROUPS, Figure, display_row, in_group, row_values
 from reports.selectors import Evaluation, RecapTable, unranked_text
 
 Rows = list[list[Any]]
@@ -82,34 +81,25 @@ def recap_kinds(*, compact: bool = False) -> list[str]:
 
 def figure_groups() -> list[tuple[str, str, str, list[Figure]]]:
     """The figures in their groups (``reports.figures.GROUPS``, in its order): the key, title,
-    note and figures of each; without groups, one untitled group of all the figures."""
-    groups = getattr(figures, "GROUPS", None)
-    if not groups:
-        return [("", "", "", list(FIGURES))]
+    note and figures of each."""
     return [
-        (key, str(title), str(note), members)
-        for key, title, note in groups
-        if (members := [f for f in FIGURES if getattr(f, "group", None) == key])
+        (key, str(title), str(note), list(in_group(key)))
+        for key, title, note in GROUPS
+        if in_group(key)
     ]
 
 
 def recap_groups(*, compact: bool = False) -> list[tuple[str, int]]:
     """The titles over the columns of ``recap_rows``, each with the number of columns it
-    spans: none over the name columns, then the title of each group of figures. Empty without
-    groups, or when a group's figures are not side by side."""
-    titles = {key: title for key, title, _note, _members in figure_groups() if title}
-    if not titles:
-        return []
+    spans: none over the name columns, then the title of each group of figures. Empty when a
+    group's figures are not side by side."""
+    titles = {key: title for key, title, _note, _members in figure_groups()}
     spans: list[tuple[str, int]] = [("", 1 if compact else 3)]
     keys = []
-    for key, members in itertools.groupby(FIGURES, key=lambda f: getattr(f, "group", "")):
+    for key, members in itertools.groupby(FIGURES, key=lambda f: f.group):
         keys.append(key)
         spans.append((titles.get(key, ""), len(list(members))))
     return spans if len(set(keys)) == len(keys) else []
-
-
-def percent(value: float | None) -> float | None:
-    return round(100 * value, 1) if value is not None else None
 
 
 def evaluation_rows(evaluations: Sequence[Evaluation]) -> tuple[list[str], Rows]:

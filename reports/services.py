@@ -267,20 +267,26 @@ def _count_first_answers(
 
 
 def _counter(first: dt.date, last: dt.date, recorded: RecapBuild | None) -> WorkingDayCounter:
-    """Working days over ``first``..``last``: as the month's first build recorded them when it
-    covers them, else from today's calendar."""
-    if recorded is not None and recorded.calendar:
-        frozen = WorkingDayCounter.frozen(
-            dt.date.fromisoformat(recorded.calendar["first"]),
-            dt.date.fromisoformat(recorded.calendar["last"]),
-            weekdays_off=[dt.date.fromisoformat(d) for d in recorded.calendar["weekdays_off"]],
-            weekend_days_worked=[
-                dt.date.fromisoformat(d) for d in recorded.calendar["weekend_days_worked"]
-            ],
-        )
-        if frozen.covers(first, last):
-            return frozen
-    return routing_selectors.working_day_counter(first, last)
+    """Working days over ``first``..``last``: as the month's first build recorded them, and from
+    today's calendar only for days it did not record (an answer whose report reached its agency
+    earlier than any the first build counted: its history was backfilled since)."""
+    if recorded is None or not recorded.calendar:
+        return routing_selectors.working_day_counter(first, last)
+    kept_first = dt.date.fromisoformat(recorded.calendar["first"])
+    kept_last = dt.date.fromisoformat(recorded.calendar["last"])
+    span_first, span_last = min(first, kept_first), max(last, kept_last)
+    off = {dt.date.fromisoformat(d) for d in recorded.calendar["weekdays_off"]}
+    worked = {dt.date.fromisoformat(d) for d in recorded.calendar["weekend_days_worked"]}
+    if not (kept_first <= first and last <= kept_last):
+        today_off, today_worked = routing_selectors.working_day_counter(
+            span_first, span_last
+        ).exceptions()
+        outside = lambda day: not kept_first < day <= kept_last  # noqa: E731
+        off |= {day for day in today_off if outside(day)}
+        worked |= {day for day in today_worked if outside(day)}
+    return WorkingDayCounter.frozen(
+        span_first, span_last, weekdays_off=off, weekend_days_worked=worked
+    )
 
 
 def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime) -> None:

@@ -164,9 +164,6 @@ class WorkingDayCounter:
                 weekend_days_worked.append(day)
         return weekdays_off, weekend_days_worked
 
-    def covers(self, first: dt.date, last: dt.date) -> bool:
-        return self.first <= first and last <= self.last
-
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 for the same day or
         when ``end`` comes first).

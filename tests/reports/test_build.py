@@ -993,6 +993,23 @@ class TestFrozenMonths:
         assert not recorded.rebuilt_with_old_settings
         assert "2026-11-05" in recorded.calendar["weekdays_off"]
 
+    def test_days_the_first_build_did_not_record_come_from_todays_calendar(
+        self, tree: Tree, submit: Submit
+    ) -> None:
+        """An answer whose first reach is earlier than any the first build counted (a history
+        corrected since): the recorded days stay, the others are today's. Reached Tue 27 Oct
+        (as corrected), answered Tue 10 Nov: 10 working days, 9 with a day off on Thu 29 Oct."""
+        report = file(submit, at(11, 2))
+        answer(report, tree["dinkes"], at(11, 10))
+        build(NOV)
+        Response.objects.filter(complaint=report).update(reached_at=at(10, 27))
+        CalendarException.objects.create(date=dt.date(2026, 10, 29), is_working_day=False)
+        CalendarException.objects.create(date=dt.date(2026, 11, 5), is_working_day=False)
+        routing_selectors.clear_settings_cache()
+        build(NOV, now=BUILT_AT + dt.timedelta(days=1))
+        # 29 Oct is off by today's calendar; 5 Nov stays a working day, as first recorded.
+        assert saved_rows(NOV)["AGENCY", "dinkes-smd"].answer_days == {"9": 1}
+
     def test_an_agency_deactivated_or_renamed_later_keeps_its_row_as_built(
         self, november: dict[str, Complaint]
     ) -> None:
