@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from complaints import selectors, services
 from complaints.emails import private_link_path
-from complaints.forms import PasswordResetRequestForm, RegisterForm
+from complaints.forms import CitizenLoginForm, PasswordResetRequestForm, RegisterForm
 from complaints.models import Complaint
 from complaints.tokens import activation_tokens
 from lapor.lib.actions import ActionError
@@ -90,6 +90,10 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class CitizenLoginView(auth_views.LoginView):
+    """Log in with the e-mail address and password (``CitizenLoginForm``); django-axes counts
+    the failures per account and address, as on the staff login."""
+
+    form_class = CitizenLoginForm
     template_name = "complaints/account/login.html"
     redirect_authenticated_user = True
     next_page = "complaints:my-reports"

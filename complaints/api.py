@@ -58,6 +58,7 @@ from lapor.client import (
     submission_wait_seconds,
     support_wait_seconds,
 )
+from routing import selectors as routing_selectors
 from routing.filters import RegionFilter
 from routing.models import Category, Region
 from routing.serializers import RegionSerializer
@@ -432,23 +433,73 @@ class CategoryListApi(generics.ListAPIView):
         return Category.objects.filter(is_active=True).order_by("position", "code")
 
 
+class RegionListItemSerializer(RegionSerializer):
+    # A declared field, taken out of the class by DRF's metaclass: not the serializer's own label.
+    label = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="The name, followed by the regions it lies in where other regions share it "
+        '("Batu Ampar, Kota Batam"): what the lists\' `region` filter takes as this region alone.'
+    )
+
+    class Meta(RegionSerializer.Meta):
+        fields = [*RegionSerializer.Meta.fields, "label"]
+
+    def get_label(self, region: Region) -> str:
+        entry = routing_selectors.get_region_entry(region.code)
+        return entry.label if entry is not None else region.name
+
+
+class RegionSearchQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=100, allow_blank=True)
+
+
 @extend_schema_view(
     get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Search by name instead (suggestions as one types): at most "
+                f"{routing_selectors.SUGGESTION_LIMIT} regions of every level, names that start "
+                "with it first, then names with a word that does, then names that hold it; "
+                "provinces first. A code, or its start, finds the regions under it. With "
+                "`parent`: only regions inside that one.",
+            )
+        ],
         responses={
-            200: RegionSerializer(many=True),
-            400: OpenApiResponse(FIELD_ERRORS, description="A parent that cannot be a code."),
-        }
+            200: RegionListItemSerializer(many=True),
+            400: OpenApiResponse(
+                FIELD_ERRORS, description="A parent that cannot be a code, or a search too long."
+            ),
+        },
     )
 )
 class RegionListApi(generics.ListAPIView):
-    """Children of a region (``?parent=64``), or the provinces without ``parent``."""
+    """Children of a region (``?parent=64``), or the provinces without ``parent``; with ``q``,
+    the regions whose names match, at every level (the lists' region box suggests them)."""
 
-    serializer_class = RegionSerializer
+    serializer_class = RegionListItemSerializer
     filterset_class = RegionFilter
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Region]:
         return Region.objects.order_by("code")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if "q" not in request.query_params:
+            return super().list(request, *args, **kwargs)
+        query = RegionSearchQuery(data=request.query_params)
+        around = RegionFilter(request.query_params, queryset=self.get_queryset())
+        errors = {**around.errors} if not around.is_valid() else {}
+        if not query.is_valid():
+            errors.update(query.errors)
+        if errors:
+            raise exceptions.ValidationError(errors)
+        found = routing_selectors.region_suggestions(
+            query.validated_data["q"], within=around.form.cleaned_data.get("parent") or None
+        )
+        rows = Region.objects.in_bulk([entry.code for entry in found])
+        regions = [rows[entry.code] for entry in found if entry.code in rows]
+        return Response(self.get_serializer(regions, many=True).data)
 
 
 class CitizenReplyInput(serializers.Serializer):

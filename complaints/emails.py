@@ -54,6 +54,32 @@ def send_receipt_email(
     return True
 
 
+def send_private_link_email(
+    *,
+    complaint: Complaint,
+    access_key: str,
+    address: str,
+    renewed: bool,
+    message_id: str | None = None,
+) -> None:
+    """Send the private link the reporter asked for, in the language they used: a new one
+    (``renewed``: the old link no longer works, and whoever did not ask should know), or the
+    receipt's link, to an address they gave after filing."""
+    with translation.override(complaint.language):
+        context = {
+            "complaint": complaint,
+            "private_url": settings.LAPOR_BASE_URL + private_link_path(complaint, access_key),
+            "track_url": settings.LAPOR_BASE_URL + reverse("complaints:track"),
+            "renewed": renewed,
+        }
+        subject = render_to_string("emails/private_link_subject.txt", context).strip()
+        text = render_to_string("emails/private_link_body.txt", context)
+        html = render_to_string("emails/private_link_body.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[address], headers=_headers(message_id))
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
 def _headers(message_id: str | None) -> dict[str, str]:
     return {"Message-ID": message_id} if message_id else {}
 

@@ -3,19 +3,26 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from lokal import parse_phone
 
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
+    DESCRIPTION_MIN_LENGTH,
     NOTE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
     Complaint,
     Message,
 )
+from complaints.selectors import citizen_login_username, staff_login_username
 from complaints.services import queue_account_email
+from lapor.lib.text import has_forbidden_characters
 from lapor.lib.uploads import ALLOWED_EXTENSIONS
 from routing.models import Category, Region
 from routing.selectors import is_region_code
@@ -42,14 +49,22 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 class ComplaintForm(forms.Form):
     """The citizen's report form. Location is three selects (province, regency/city, district)
-    that fill in from the server when JavaScript is off and from the regions API when it is on."""
+    that fill in from the server when JavaScript is off and from the regions API when it is on.
+
+    It checks what ``services.submit_complaint`` checks of each field (lengths, characters, the
+    date, the phone number), so that one round shows every error; the service stays the
+    authority. The files are checked by the service's own code in the same round
+    (``complaints.held_uploads``); ``held`` is how many files earlier rounds hold already."""
 
     kind = forms.ChoiceField(
         label=_("Kind of report"), choices=Complaint.Kind.choices, widget=forms.RadioSelect
     )
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(
+        label=_("Title"), min_length=TITLE_MIN_LENGTH, max_length=TITLE_MAX_LENGTH
+    )
     description = forms.CharField(
         label=_("What happened?"),
+        min_length=DESCRIPTION_MIN_LENGTH,
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Say what, where and when, as precisely as you can."),
@@ -83,6 +98,8 @@ class ComplaintForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,
+        # An empty file is refused by the service's checks, with its name in the message.
+        allow_empty_file=True,
         help_text=_(
             "Up to %(count)s files: JPG, PNG, WebP or HEIC photos, or PDF. Names and other data "
             "hidden inside the files are removed; a PDF is kept as pictures of its pages."
@@ -107,11 +124,30 @@ class ComplaintForm(forms.Form):
     reporter_email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
     reporter_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
 
-    def __init__(self, *args: Any, max_attachments: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_attachments: int, held: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = self.fields["attachments"].help_text % {
-            "count": max_attachments
-        }
+        attachments = self.fields["attachments"]
+        room = max_attachments - held
+        if room <= 0:
+            attachments.help_text = _(
+                "As many files as a report can carry are attached; remove one to attach another."
+            )
+        else:
+            attachments.help_text = attachments.help_text % {"count": room}
+        if held:
+            attachments.label = _("Add more files")
+        # What report-form.js checks before the files are sent (the server checks again).
+        limit_mb = settings.LAPOR_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        attachments.widget.attrs.update(
+            {
+                "data-max-files": str(max_attachments),
+                "data-max-bytes": str(settings.LAPOR_MAX_ATTACHMENT_BYTES),
+                "data-too-many": _("At most %(max)d files can be attached.")
+                % {"max": max_attachments},
+                "data-too-large": _("“%(name)s” is larger than %(limit)d MB.")
+                % {"name": "{name}", "limit": limit_mb},
+            }
+        )
         self.fields["incident_date"].widget.attrs["max"] = timezone.localdate().isoformat()
         # Offer only the regencies of the chosen province and the districts of the chosen
         # regency; the querysets used for validation stay whole, so a mismatch gets its own
@@ -151,7 +187,35 @@ class ComplaintForm(forms.Form):
             self.add_error("regency", _("This regency/city is not in the chosen province."))
         if regency and district and district.parent_id != regency.code:
             self.add_error("district", _("This district is not in the chosen regency/city."))
+        for name in ("title", "description", "reporter_name", "reporter_email", "reporter_phone"):
+            value = data.get(name)
+            if isinstance(value, str) and has_forbidden_characters(value):
+                self.add_error(
+                    name,
+                    _(
+                        "This text contains characters that are not allowed (control "
+                        "characters or bytes that are not UTF-8)."
+                    )
+                    if name in ("title", "description")
+                    else _("This value is not valid."),
+                )
         return data
+
+    def clean_incident_date(self) -> Any:
+        date = self.cleaned_data["incident_date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date of the event cannot be in the future."))
+        return date
+
+    def clean_reporter_phone(self) -> str:
+        phone = str(self.cleaned_data.get("reporter_phone") or "")
+        if phone and not has_forbidden_characters(phone):
+            parsed = parse_phone(phone)
+            if not (parsed.valid and parsed.e164):
+                raise forms.ValidationError(
+                    _("Enter an Indonesian phone number, for example 0812 3456 7890.")
+                )
+        return phone
 
     @property
     def region(self) -> Region:
@@ -209,11 +273,22 @@ CITIZEN_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
+USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
+
+
 class RegisterForm(forms.Form):
     """A citizen account: an e-mail address. The password is chosen through the link sent to
     the address, by whoever can read it."""
 
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    # The address becomes the account's username (``services.request_registration``): no
+    # longer than a username may be, so that a long address is an error here, not in the
+    # database.
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=USERNAME_MAX_LENGTH,
+        help_text=_("We send a link to this address; you choose your password when you open it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
@@ -228,3 +303,50 @@ class PasswordResetRequestForm(PasswordResetForm):
         with transaction.atomic():
             for user in self.get_users(self.cleaned_data["email"]):
                 queue_account_email(Message.Kind.PASSWORD_RESET, user, now=now)
+
+
+class CitizenLoginForm(AuthenticationForm):
+    """A citizen logs in with the e-mail address the account was made for (its username) and
+    the password chosen through the confirmation link. The address counts whatever its case
+    and the spaces around it."""
+
+    username = forms.EmailField(
+        label=_("E-mail"),
+        max_length=USERNAME_MAX_LENGTH,
+        # "username": what password managers pair with the password of a log-in form.
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # The same for a wrong address, a wrong password and an account not yet confirmed
+        # (which Django's backend refuses like a wrong password): nobody learns which addresses
+        # have accounts.
+        "invalid_login": _(
+            "The e-mail address or the password is not right. Capital letters in the password "
+            "count. A new account works only after you open the link we sent to your e-mail."
+        ),
+    }
+
+    def clean_username(self) -> str:
+        return citizen_login_username(str(self.cleaned_data["username"]))
+
+
+class StaffLoginForm(AuthenticationForm):
+    """Staff log in with their username or, where exactly one account has it, their e-mail
+    address (``selectors.staff_login_username``)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's own names the field in the message, which its Indonesian says twice.
+        "invalid_login": _(
+            "Please enter a correct username and password. Note that both fields may be "
+            "case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or e-mail")
+
+    def clean_username(self) -> str:
+        return staff_login_username(str(self.cleaned_data["username"]))

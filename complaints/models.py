@@ -7,13 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from complaints.workflow import (
     AWAITING_CITIZEN,
     CLOSED,
     DEADLINE,
+    DISPUTE,
     NOT_PUBLIC,
     OPEN,
     ROUTING,
@@ -63,6 +64,32 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         """The holder missed its deadline (answered, closed and routing reports are never late)."""
         return self.under_deadline().filter(due_at__lt=now)
 
+    def with_dispute_flag(self) -> ComplaintQuerySet:
+        """Each report with ``is_disputed``: the reporter disputed an answer and the report
+        is with the coordinator it was disputed to, which has not handed it on.
+
+        Read from the data, not from the last event (a note or an interim reply comes after
+        the dispute without settling it): the status is the one a dispute leads to and the
+        report's last hand-over (``Disposition`` number ``routing_step``) is the dispute's.
+        So a coordinator that answers the dispute ends it (RESPONDED), a second dispute of its
+        answer starts a new one one level up, a hand-over down or up ends it, and a reporter's
+        reply to the coordinator's answer keeps it (the report is back with the coordinator it
+        was disputed to, still not accepted). One indexed look-up per report
+        (``disposition_sequence_unique``).
+        """
+        return self.annotate(
+            is_disputed=Case(
+                When(_disputed(), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def disputed(self) -> ComplaintQuerySet:
+        """Disputed by the reporter and with the coordinator it was disputed to
+        (``with_dispute_flag``)."""
+        return self.filter(_disputed())
+
     def public(self) -> ComplaintQuerySet:
         """What anyone may find: never a confidential report, and not the archived ones (spam,
         duplicates, out of scope). Lists, search, support, Open311's lists and the map."""
@@ -89,6 +116,16 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         return self.filter(Q(current_agency_id__in=agencies) | Exists(handed))
 
 
+def _disputed() -> Q:
+    """The one definition of a disputed report (``ComplaintQuerySet.with_dispute_flag``)."""
+    last_hand_over_is_dispute = Exists(
+        Disposition.objects.filter(
+            complaint=OuterRef("pk"), sequence=OuterRef("routing_step"), kind=HandOver.DISPUTE
+        )
+    )
+    return Q(status=DISPUTE.target) & Q(last_hand_over_is_dispute)
+
+
 _ComplaintManagerBase = models.Manager.from_queryset(ComplaintQuerySet)
 
 
@@ -113,8 +150,8 @@ class Complaint(models.Model):
     event log, written by ``complaints.workflow`` alone."""
 
     class Kind(models.TextChoices):
-        COMPLAINT = "COMPLAINT", _("complaint (pengaduan)")
-        ASPIRATION = "ASPIRATION", _("aspiration (aspirasi)")
+        COMPLAINT = "COMPLAINT", _("complaint")
+        ASPIRATION = "ASPIRATION", _("aspiration")
         INFORMATION_REQUEST = "INFORMATION_REQUEST", _("information request")
 
     Status = Status
@@ -243,6 +280,17 @@ class Complaint(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def is_under_deadline(self) -> bool:
+        """The holder runs against its own deadline (``ComplaintQuerySet.under_deadline``)."""
+        return self.status in DEADLINE
+
+    @property
+    def awaits_citizen(self) -> bool:
+        """Answered: ``due_at`` is the end of the reporter's reply window, not a deadline of
+        the holder (``ComplaintQuerySet.awaiting_citizen``)."""
+        return self.status in AWAITING_CITIZEN
 
     @property
     def pending_due_at(self) -> dt.datetime | None:
@@ -806,6 +854,7 @@ class Message(models.Model):
         ACTIVATION = "activation", _("account activation")
         ACCOUNT_EXISTS = "account_exists", _("account already exists")
         PASSWORD_RESET = "password_reset", _("password reset")
+        PRIVATE_LINK = "private_link", _("private link to the reporter")
 
     class Outcome(models.TextChoices):
         SENT = "sent", _("sent")

@@ -6,10 +6,11 @@ registered by ``reports``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from complaints import dispatch, emails, outbox
 from complaints.deadlines import overdue_for_digest
-from complaints.models import Complaint, Message
+from complaints.models import Complaint, Message, Reporter
 
 # The most levels one delivery takes (national → province → regency/city → OPD is three).
 MAX_LEVELS = 6
@@ -49,6 +50,35 @@ def receipt(message: Message, now: dt.datetime) -> bool:
         access_key=outbox.sealed_secret(message),
         message_id=outbox.message_id_header(message),
     )
+
+
+def private_link(message: Message, now: dt.datetime) -> bool:
+    """A private link the reporter asked for (``complaints.services.resend_private_link``,
+    ``email_private_link``), to the address sealed with it or else the reporter's. Nothing
+    once the row's key is erased or no longer opens the report (a newer link replaced it):
+    only a link that works is sent."""
+    complaint = _complaint(message)
+    sealed = outbox.sealed_secret(message)
+    if complaint is None or sealed is None:
+        return False
+    payload = json.loads(sealed)
+    access_key = str(payload.get("key", ""))
+    if not complaint.access_key_matches(access_key):
+        return False
+    try:
+        address = str(payload.get("to") or complaint.reporter.email)
+    except Reporter.DoesNotExist:
+        return False
+    if not address:
+        return False
+    emails.send_private_link_email(
+        complaint=complaint,
+        access_key=access_key,
+        address=address,
+        renewed=bool(message.data.get("renewed")),
+        message_id=outbox.message_id_header(message),
+    )
+    return True
 
 
 def reporter_update(message: Message, now: dt.datetime) -> bool:
@@ -139,5 +169,6 @@ def register() -> None:
         (Kind.ACTIVATION, activation),
         (Kind.ACCOUNT_EXISTS, account_exists),
         (Kind.PASSWORD_RESET, password_reset),
+        (Kind.PRIVATE_LINK, private_link),
     ):
         outbox.register(kind, handler)

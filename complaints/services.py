@@ -6,6 +6,7 @@ and writes the rows that belong to it (an answer, a dispute, a rating)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -88,9 +90,11 @@ def _check_text(errors: dict[str, list[str]], field: str, value: str, lo: int, h
 
 
 def _clean_attachments(
-    errors: dict[str, list[str]], attachments: Sequence[UploadedFileLike]
+    errors: dict[str, list[str]], attachments: Sequence[UploadedFileLike], *, already: int = 0
 ) -> list[tuple[str, CleanFile]]:
-    if len(attachments) > settings.LAPOR_MAX_ATTACHMENTS:
+    # ``already``: files of the same submission checked before (held across a form's error
+    # round, complaints.held_uploads), which count toward the limit too.
+    if len(attachments) + already > settings.LAPOR_MAX_ATTACHMENTS:
         errors.setdefault("attachments", []).append(
             _("At most %(max)d files can be attached.") % {"max": settings.LAPOR_MAX_ATTACHMENTS}
         )
@@ -112,6 +116,18 @@ def _clean_attachments(
     return cleaned
 
 
+def check_attachments(
+    attachments: Sequence[UploadedFileLike], *, already: int = 0
+) -> tuple[list[tuple[str, CleanFile]], list[str]]:
+    """Check and clean files before the rest of a submission is valid, with the checks of
+    ``submit_complaint``: the report form reports its files' problems in the same round as its
+    other fields' and holds the files that passed (``complaints.held_uploads``). Returns each
+    kept file's name and what may be stored of it, and a message per refused file."""
+    errors: dict[str, list[str]] = {}
+    cleaned = _clean_attachments(errors, attachments, already=already)
+    return cleaned, errors.get("attachments", [])
+
+
 def submit_complaint(
     *,
     kind: str,
@@ -126,6 +142,7 @@ def submit_complaint(
     reporter_email: str = "",
     reporter_phone: str = "",
     attachments: Sequence[UploadedFileLike] = (),
+    checked_attachments: Sequence[tuple[str, CleanFile]] = (),
     ip_address: str | None = None,
     language: str = "id",
     owner: User | None = None,
@@ -138,6 +155,10 @@ def submit_complaint(
 
     Everything is checked before anything is written; files written before a failure are
     removed again, so a refused or failed submission leaves nothing behind.
+
+    ``checked_attachments`` are files already checked and cleaned by ``check_attachments``
+    (the report form's, some held across an error round): stored as they are, before
+    ``attachments``, and counted with them.
 
     :raises ValidationError: with a message per field (``title``, ``region``, ``attachments``…).
     """
@@ -168,7 +189,10 @@ def submit_complaint(
             errors["reporter_phone"] = [
                 _("Enter an Indonesian phone number, for example 0812 3456 7890.")
             ]
-    cleaned = _clean_attachments(errors, attachments)
+    cleaned = [
+        *checked_attachments,
+        *_clean_attachments(errors, attachments, already=len(checked_attachments)),
+    ]
     if errors:
         raise ValidationError(errors)
 
@@ -822,6 +846,121 @@ def support_complaint(
         )
         Complaint.objects.filter(pk=complaint.pk).update(support_count=F("support_count") + 1)
         return True
+
+
+# --- the private link, e-mailed again ---------------------------------------------------------
+#
+# The private link is the reporter's only key to their report, and only its hash is kept: a
+# link once lost cannot be shown again, only replaced. Neither service writes an event: a new
+# key is not a step in the handling of the report (the event log, which staff and the recaps
+# read), and the outbox row of the e-mail records when it happened, without the address.
+
+
+def same_phone(given: str, stored: str) -> bool:
+    """Whether two Indonesian phone numbers are one number, however written (0812…, +62812…
+    and 62812… are the same)."""
+    if not given or not stored:
+        return False
+    first, second = parse_phone(given), parse_phone(stored)
+    return bool(first.valid and second.valid and first.e164 == second.e164)
+
+
+def _queue_private_link(
+    complaint: Complaint, *, access_key: str, now: dt.datetime, renewed: bool, address: str = ""
+) -> Message:
+    """Queue the e-mail with the private link of ``access_key``; the key, and an ``address``
+    that is not the reporter's kept one, travel sealed in the row and are erased once it is
+    sent."""
+    payload = {"key": access_key, **({"to": address} if address else {})}
+    return outbox.enqueue(
+        Message.Kind.PRIVATE_LINK,
+        f"private_link:{complaint.pk}:{secrets.token_hex(8)}",
+        now=now,
+        secret=json.dumps(payload),
+        complaint=complaint,
+        data={"renewed": renewed},
+    )
+
+
+def resend_private_link(
+    *, complaint_id: int, email: str = "", phone: str = "", now: dt.datetime
+) -> bool:
+    """Someone who lost the private link asks for a new one with the e-mail address (compared
+    without regard to case) or the phone number (in any Indonesian form) given with the report.
+    When it matches the reporter's, and the reporter has an e-mail address, the report gets a
+    new access key, at once (the old link opens nothing from this commit on), and the new link
+    is queued to the reporter's address in the same transaction, so that neither happens
+    without the other. Links still waiting in the outbox (an unsent receipt, an earlier new
+    link) are erased: they would open nothing. Returns whether a new link was queued.
+
+    There is no text-message gateway yet: a reporter who gave only a phone number cannot be
+    sent a new link, and keeps the one they have. The caller answers the same whatever this
+    returns, so that the page tells no one whose report it is.
+    """
+    given_email = email.strip().casefold()
+    with transaction.atomic():
+        complaint = workflow.lock(complaint_id)
+        reporter = Reporter.objects.filter(complaint=complaint).first()
+        if reporter is None or not reporter.email:
+            return False
+        by_email = bool(given_email) and given_email == reporter.email.strip().casefold()
+        if not (by_email or same_phone(phone, reporter.phone)):
+            return False
+        access_key = new_access_key()
+        complaint.access_key_hash = hash_access_key(access_key)
+        complaint.save(update_fields=["access_key_hash"])
+        Message.objects.pending().filter(
+            complaint=complaint, kind__in=[Message.Kind.RECEIPT, Message.Kind.PRIVATE_LINK]
+        ).exclude(secret="").update(secret="")
+        _queue_private_link(complaint, access_key=access_key, now=now, renewed=True)
+    return True
+
+
+def email_private_link(
+    *, complaint_id: int, access_key: str, email: str, keep: bool, now: dt.datetime
+) -> bool:
+    """From the receipt, a reporter who gave no e-mail address has the private link (the one
+    they hold, ``access_key``) sent to ``email``. Returns whether the address was kept.
+
+    A reporter who is not anonymous has it kept as theirs, as if it had been given on the form:
+    updates come to it, a lost link can be sent to it, and the agency sees it beside the name
+    it already sees. An anonymous reporter's address is kept only when they ask (``keep``; no
+    agency sees it either way); otherwise it travels sealed in the message and is erased once
+    the e-mail is sent, and the portal keeps no way to reach them.
+
+    :raises ValidationError: for an address that is not one.
+    :raises ActionError: (a conflict) when the report has an e-mail address already.
+    :raises Complaint.DoesNotExist: when ``access_key`` no longer opens the report.
+    """
+    address = email.strip()
+    try:
+        if len(address) > 254:
+            raise ValidationError("too long")
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from None
+    with transaction.atomic():
+        complaint = workflow.lock(complaint_id)
+        if not complaint.access_key_matches(access_key):
+            raise Complaint.DoesNotExist
+        reporter, _created = Reporter.objects.select_for_update().get_or_create(complaint=complaint)
+        if reporter.email:
+            raise ActionError(
+                _("This report has an e-mail address already: the private link was sent there."),
+                conflict=True,
+            )
+        kept = keep or not complaint.is_anonymous
+        if kept:
+            reporter.email = address
+            reporter.save(update_fields=["email"])
+        _queue_private_link(
+            complaint,
+            access_key=access_key,
+            now=now,
+            renewed=False,
+            address="" if kept else address,
+        )
+    return kept
 
 
 # --- optional citizen accounts ------------------------------------------------------------------

@@ -57,6 +57,14 @@ def forget_old_secrets_task() -> int:
     return erased + forget_expired_idempotency_keys(now=now)
 
 
+@shared_task
+def delete_stale_held_uploads_task() -> int:
+    """Delete the files held for report forms that were never sent again (beat)."""
+    from complaints.held_uploads import delete_stale_held_uploads
+
+    return delete_stale_held_uploads(now=timezone.now())
+
+
 # --- the clock (beat; transient database errors: CLOCK_RETRY) ----------------------------------
 
 

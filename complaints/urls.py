@@ -15,7 +15,10 @@ _TOKEN = r"(?P<token>[0-9A-Za-z]{1,13}-[0-9A-Za-z]{1,64}|konfirmasi|sandi-baru)"
 urlpatterns = [
     path("lapor/", views.submit, name="submit"),
     path("lapor/terkirim/", views.receipt, name="receipt"),
+    path("lapor/terkirim/email/", views.receipt_email, name="receipt-email"),
     path("lacak/", views.track, name="track"),
+    # Before the report's page, whose pattern the word would fit (it is no tracking number).
+    path("lacak/tautan-baru/", views.resend_link, name="resend-link"),
     path("laporan/", views.public_list, name="public-list"),
     re_path(rf"^laporan/{_TN}/dukung/$", views.support, name="support"),
     re_path(r"^instansi/(?P<code>[a-z0-9-]{1,80})/$", views.agency_page, name="agency"),

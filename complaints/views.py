@@ -12,21 +12,25 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from complaints import selectors, services
+from complaints import held_uploads, selectors, services
 from complaints.citizen_actions import URL_WORDS, perform_citizen_action
 from complaints.emails import private_link_path
-from complaints.filters import PublicComplaintFilter
+from complaints.filters import PublicComplaintFilter, summarize
 from complaints.forms import CITIZEN_FORMS, ComplaintForm, TrackForm
+from complaints.link_forms import ReceiptEmailForm, ResendLinkForm
 from complaints.models import Attachment, Complaint
 from lapor.client import (
     address_digest,
     client_ip,
     lookup_wait_seconds,
+    private_link_wait_seconds,
     submission_wait_seconds,
     support_wait_seconds,
 )
@@ -53,25 +57,63 @@ def rate_limited_response(
     return response
 
 
-@sensitive_variables("form")
+@sensitive_variables("form", "gathered", "held")
 @sensitive_post_parameters("reporter_name", "reporter_email", "reporter_phone")
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
+    """The report form. Every round checks every field and every file; files that passed are
+    held for the next round when the form goes back with errors (``complaints.held_uploads``),
+    and the page lists them instead of asking for them again."""
     max_attachments = settings.LAPOR_MAX_ATTACHMENTS
     if request.method == "GET":
         form = ComplaintForm(max_attachments=max_attachments)
         return render(request, "complaints/submit.html", {"form": form})
 
-    if "_refresh" in request.POST:
-        # Without JavaScript the location selects fill in by sending the form back unvalidated.
-        form = ComplaintForm(initial=request.POST.dict(), max_attachments=max_attachments)
-        return render(request, "complaints/submit.html", {"form": form, "refreshed": True})
+    now = timezone.now()
+    owner = held_uploads.owner_of(request)
+    tokens = request.POST.getlist(held_uploads.TOKEN_FIELD)
+    # Django's uploaded files (services.UploadedFileLike; its stubs type ``file`` loosely).
+    files: list[Any] = request.FILES.getlist("attachments")
+
+    if "_refresh" in request.POST or "_remove" in request.POST:
+        # Without JavaScript the location selects fill in, and a held file is removed, by
+        # sending the form back unvalidated; files chosen meanwhile are checked and held (at
+        # the cost of a submission: the checks are the expensive part of one).
+        if files:
+            wait = submission_wait_seconds(request)
+            if wait is not None:
+                return rate_limited_response(request, wait)
+        removed = request.POST.get("_remove", "")
+        if removed:
+            held_uploads.discard_token(removed, owner=owner)
+        gathered = held_uploads.gather_attachments(
+            files=files, tokens=[t for t in tokens if t != removed], owner=owner, now=now
+        )
+        held = held_uploads.hold_attachments(gathered, owner=owner, now=now)
+        form = ComplaintForm(
+            initial=request.POST.dict(), max_attachments=max_attachments, held=len(held)
+        )
+        context = {
+            "form": form,
+            "refreshed": True,
+            "held": held,
+            "attachment_problems": gathered.errors,
+        }
+        response = render(request, "complaints/submit.html", context)
+        if held:
+            held_uploads.remember_owner(response, owner, path=request.path)
+        return response
 
     wait = submission_wait_seconds(request)
     if wait is not None:
         return rate_limited_response(request, wait)
 
-    form = ComplaintForm(request.POST, request.FILES, max_attachments=max_attachments)
+    gathered = held_uploads.gather_attachments(files=files, tokens=tokens, owner=owner, now=now)
+    form = ComplaintForm(
+        request.POST, request.FILES, max_attachments=max_attachments, held=gathered.count
+    )
+    for problem in gathered.errors:
+        form.add_error("attachments", problem)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -87,11 +129,11 @@ def submit(request: HttpRequest) -> HttpResponse:
                 reporter_name=data["reporter_name"],
                 reporter_email=data["reporter_email"],
                 reporter_phone=data["reporter_phone"],
-                attachments=data["attachments"],
+                checked_attachments=gathered.checked(),
                 ip_address=client_ip(request),
                 language=translation.get_language() or settings.LANGUAGE_CODE,
                 owner=request.user if request.user.is_authenticated else None,
-                now=timezone.now(),
+                now=now,
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
@@ -99,6 +141,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 for message in messages:
                     form.add_error(target if target in form.fields else None, message)
         else:
+            held_uploads.release_held(gathered.held)
             response = redirect("complaints:receipt")
             response.set_signed_cookie(
                 RECEIPT_COOKIE,
@@ -110,9 +153,14 @@ def submit(request: HttpRequest) -> HttpResponse:
                 samesite="Lax",
             )
             return response
-    return render(request, "complaints/submit.html", {"form": form}, status=400)
+    held = held_uploads.hold_attachments(gathered, owner=owner, now=now)
+    response = render(request, "complaints/submit.html", {"form": form, "held": held}, status=400)
+    if held:
+        held_uploads.remember_owner(response, owner, path=request.path)
+    return response
 
 
+@sensitive_variables("value", "access_key")
 @require_GET
 def receipt(request: HttpRequest) -> HttpResponse:
     """Show the tracking number and private link once, right after submission."""
@@ -125,18 +173,104 @@ def receipt(request: HttpRequest) -> HttpResponse:
         complaint = selectors.access_complaint_by_private_link(tracking_number, access_key)
     except (KeyError, signing.BadSignature, ValueError, Complaint.DoesNotExist):
         return render(request, "complaints/receipt_gone.html", status=410)
+    response = _receipt_page(request, complaint, access_key)
+    response.delete_cookie(RECEIPT_COOKIE, samesite="Lax")
+    return response
+
+
+def _receipt_page(
+    request: HttpRequest,
+    complaint: Complaint,
+    access_key: str,
+    *,
+    email_form: ReceiptEmailForm | None = None,
+    sent_to: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The receipt: the number, the private link, a file to download it as, and (when the
+    reporter gave no e-mail address) the form that e-mails it."""
+    private_url = request.build_absolute_uri(private_link_path(complaint, access_key))
+    has_email = bool(complaint.reporter.email)
+    if email_form is None and not has_email:
+        email_form = ReceiptEmailForm(
+            initial={"tracking_number": complaint.tracking_number, "access_key": access_key}
+        )
     response = render(
         request,
         "complaints/receipt.html",
         {
             "complaint": complaint,
-            "private_url": request.build_absolute_uri(private_link_path(complaint, access_key)),
-            "has_email": bool(complaint.reporter.email),
+            "private_url": private_url,
+            "has_email": has_email and not sent_to,
+            # A lost link can be sent again to the reporter's kept address.
+            "can_resend": has_email,
+            "email_form": None if has_email else email_form,
+            "sent_to": sent_to,
+            "download_name": f"lapor-{complaint.tracking_number}.txt",
         },
+        status=status,
     )
-    response.delete_cookie(RECEIPT_COOKIE, samesite="Lax")
     response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@sensitive_variables("access_key", "form")
+@sensitive_post_parameters("access_key", "email")
+@require_POST
+def receipt_email(request: HttpRequest) -> HttpResponse:
+    """From the receipt, e-mail the private link to an address given after filing. The report's
+    number and key come in the POST body, as the receipt page holds them (never in a URL, so
+    never in a log); a key that does not open the report is answered like a receipt already
+    shown. Limited per address and per report (``LAPOR_PRIVATE_LINK_RATE``)."""
+    access_key = request.POST.get("access_key", "")
+    try:
+        complaint = selectors.access_complaint_by_private_link(
+            request.POST.get("tracking_number", ""), access_key
+        )
+    except Complaint.DoesNotExist:
+        return render(request, "complaints/receipt_gone.html", status=410)
+    form = ReceiptEmailForm(request.POST)
+    if not form.is_valid():
+        return _receipt_page(request, complaint, access_key, email_form=form, status=400)
+    wait = private_link_wait_seconds(request, complaint.tracking_number)
+    if wait is not None:
+        form.add_error(None, _too_many(wait))
+        response = _receipt_page(request, complaint, access_key, email_form=form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        services.email_private_link(
+            complaint_id=complaint.pk,
+            access_key=access_key,
+            email=form.cleaned_data["email"],
+            keep=form.cleaned_data["keep"],
+            now=timezone.now(),
+        )
+    except Complaint.DoesNotExist:  # the link was replaced meanwhile
+        return render(request, "complaints/receipt_gone.html", status=410)
+    except ValidationError as exc:
+        for error in exc.message_dict.get("email", []):
+            form.add_error("email", error)
+        return _receipt_page(request, complaint, access_key, email_form=form, status=400)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        complaint.refresh_from_db()
+        return _receipt_page(request, complaint, access_key, status=409)
+    complaint.reporter.refresh_from_db()
+    # Not a redirect: the page that shows the link again is the one that holds it.
+    return _receipt_page(request, complaint, access_key, sent_to=form.cleaned_data["email"])
+
+
+def _too_many(wait_seconds: int) -> str:
+    minutes = max(1, (wait_seconds + 59) // 60)
+    return ngettext(
+        "Too many links have been asked for from your connection or for this report. Please "
+        "try again in %(minutes)d minute.",
+        "Too many links have been asked for from your connection or for this report. Please "
+        "try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @require_GET
@@ -157,7 +291,65 @@ def track(request: HttpRequest) -> HttpResponse:
             )
         else:
             return redirect("complaints:public", tracking_number=complaint.tracking_number)
-    return render(request, "complaints/track.html", {"form": form})
+    return _track_page(request, form, ResendLinkForm())
+
+
+def _track_page(
+    request: HttpRequest, form: TrackForm, link_form: ResendLinkForm, *, status: int = 200
+) -> HttpResponse:
+    return render(
+        request, "complaints/track.html", {"form": form, "link_form": link_form}, status=status
+    )
+
+
+@sensitive_post_parameters("contact")
+@require_http_methods(["GET", "POST"])
+def resend_link(request: HttpRequest) -> HttpResponse:
+    """A citizen who lost the private link asks for a new one with the tracking number and the
+    e-mail address or phone number given with the report. The answer is the same whether or
+    not they match (``services.resend_private_link``): the page tells no one whose report it
+    is. Limited per address and per report (``LAPOR_PRIVATE_LINK_RATE``)."""
+    if request.method == "GET":  # the form lives on the tracking page
+        return redirect(reverse("complaints:track") + "#tautan-baru")
+    form = ResendLinkForm(request.POST)
+    if not form.is_valid():
+        return _track_page(request, TrackForm(), form, status=400)
+    data = form.cleaned_data
+    wait = private_link_wait_seconds(request, data["tracking_number"])
+    if wait is not None:
+        form.add_error(None, _too_many(wait))
+        response = _track_page(request, TrackForm(), form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        complaint = selectors.get_complaint_by_tracking_number(data["tracking_number"])
+    except Complaint.DoesNotExist:
+        pass
+    else:
+        services.resend_private_link(
+            complaint_id=complaint.pk, email=data["email"], phone=data["phone"], now=timezone.now()
+        )
+    if data["phone"]:
+        messages.info(
+            request,
+            _(
+                "We cannot send text messages yet, so a new private link can only go by e-mail. "
+                "If this is the number you gave with this report and you also gave an e-mail "
+                "address, a new link is on its way to that address and the old one no longer "
+                "works. If you gave only a phone number, follow your report with its tracking "
+                "number for now."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "If this is the address you gave with this report, a new private link is on its "
+                "way; the old one no longer works. It can take a few minutes: look in your spam "
+                "folder too."
+            ),
+        )
+    return redirect("complaints:track")
 
 
 @require_GET
@@ -183,6 +375,7 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
                 "status_only": True,
                 "private": False,
                 "last_change": selectors.last_change(complaint),
+                "link_form": _link_form_for(complaint),
             },
         )
     return render(
@@ -196,8 +389,14 @@ def public_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
             # A public report shows the agency's answers and can be supported.
             "public_answers": selectors.response_list(complaint),
             "can_support": complaint.is_public,
+            "link_form": _link_form_for(complaint),
         },
     )
+
+
+def _link_form_for(complaint: Complaint) -> ResendLinkForm:
+    """The "lost your private link?" form of a report's public page, its number filled in."""
+    return ResendLinkForm(initial={"tracking_number": complaint.tracking_number})
 
 
 def _private_page(
@@ -208,12 +407,16 @@ def _private_page(
     bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The reporter's page. A form sent back with errors (``bound``, by its URL word) is drawn
+    again as it was typed, and its error summary stands at the top of the page, above the
+    report, linking to the fields further down."""
     allowed = selectors.citizen_actions(complaint)
     offered = [word for word, action in URL_WORDS.items() if action in allowed]
     citizen_forms = {
         name: (bound or {}).get(name) or CITIZEN_FORMS[name](auto_id=f"id_{name}_%s")
         for name in offered
     }
+    failed = next(((name, form) for name, form in (bound or {}).items() if form.errors), None)
     response = render(
         request,
         "complaints/detail.html",
@@ -221,18 +424,29 @@ def _private_page(
             "complaint": complaint,
             "reporter": complaint.reporter,
             "attachments": complaint.attachments.filter(response__isnull=True).order_by("position"),
-            "responses": selectors.response_list(complaint),
+            "responses": selectors.private_response_list(complaint),
             "events": selectors.public_event_list(complaint),
             "transfer_count": complaint.transfer_requests.count(),
             "private": True,
             "access_key": access_key,
             "citizen_forms": citizen_forms,
+            "error_form": failed[1] if failed else None,
+            "error_intro": NOT_SENT[failed[0]] if failed else "",
         },
         status=status,
     )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# The first line of the error summary of a citizen's form that came back, by its URL word.
+NOT_SENT = {
+    "balas": gettext_lazy("Your reply was not sent. Please correct this:"),
+    "terima": gettext_lazy("The answer was not accepted:"),
+    "sanggah": gettext_lazy("Your objection was not sent. Please correct this:"),
+    "nilai": gettext_lazy("Your rating was not sent. Please correct this:"),
+}
 
 
 @sensitive_variables("access_key")
@@ -269,9 +483,15 @@ def private_action(
             now=timezone.now(),
         )
     except ActionError as exc:
+        if not exc.conflict:
+            # Input the service refused (a reason with control characters): the form comes
+            # back as typed, the message in its summary at the top.
+            form.add_error(None, exc.message)
+            return _private_page(request, complaint, access_key, bound={action: form}, status=400)
+        # The report moved on: its state now, the message at the top (messages).
         messages.error(request, exc.message)
         complaint.refresh_from_db()
-        return _private_page(request, complaint, access_key, status=409 if exc.conflict else 400)
+        return _private_page(request, complaint, access_key, status=409)
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             for error in errors:
@@ -307,10 +527,28 @@ def attachment_response(attachment: Attachment) -> FileResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"track_form": TrackForm()})
+    """The landing page: how a report goes (four steps with the deadlines in force), what
+    anonymous and confidential mean, this month's figures (cached for a few minutes, see
+    ``selectors.month_figures``), the newest public reports, and the box to follow a report."""
+    return render(
+        request,
+        "home.html",
+        {
+            "track_form": TrackForm(),
+            "deadlines": selectors.process_deadlines(),
+            "figures": selectors.month_figures(now=timezone.now()),
+            "recent": selectors.recent_public_complaints(),
+        },
+    )
 
 
 SUPPORTER_COOKIE = "lapor_supporter"
+
+# The public list counts at most this many reports ("more than 10,000"): an exact COUNT reads
+# every matching row, which for an unfiltered list on every anonymous page view would grow with
+# the archive; reading at most one row more than this costs the same whatever the archive holds,
+# and past it nobody reads the number as more than "a lot".
+PUBLIC_COUNT_LIMIT = 10_000
 
 
 @require_GET
@@ -330,16 +568,30 @@ def public_list(request: HttpRequest) -> HttpResponse:
             order=order,
             after=request.GET.get("after", ""),
         )
+    summary = summarize(filters, request.GET, count_limit=PUBLIC_COUNT_LIMIT)
     params = request.GET.copy()
     params.pop("after", None)
     next_url = ""
     if following:
         params["after"] = following
         next_url = "?" + params.urlencode()
+    # The order tabs keep the filters, and start again at the first page.
+    params.pop("after", None)
+    order_urls = {}
+    for each in selectors.PublicOrder:
+        params["order"] = each.value
+        order_urls[each.value] = "?" + params.urlencode()
     return render(
         request,
         "complaints/public_list.html",
-        {"filters": filters, "items": items, "order": order, "next_url": next_url},
+        {
+            "filters": filters,
+            "items": items,
+            "order": order,
+            "next_url": next_url,
+            "summary": summary,
+            "order_urls": order_urls,
+        },
     )
 
 
@@ -389,13 +641,18 @@ def support(request: HttpRequest, tracking_number: str) -> HttpResponse:
 
 @require_GET
 def agency_page(request: HttpRequest, code: str) -> HttpResponse:
-    """How an agency responds: reports handed to it, share answered, median days to the first
-    answer, over the last 12 months."""
+    """An agency in public: how to reach it, how it responds (reports handed to it, share
+    answered, median days to the first answer, over the last 12 months) and its newest public
+    reports."""
     agency = selectors.get_public_agency(code)
     if agency is None:
         raise Http404
     return render(
         request,
         "complaints/agency.html",
-        {"agency": agency, "figures": selectors.agency_figures(agency, now=timezone.now())},
+        {
+            "agency": agency,
+            "figures": selectors.agency_figures(agency, now=timezone.now()),
+            "reports": selectors.agency_recent_reports(agency),
+        },
     )

@@ -39,10 +39,17 @@ FORMS: dict[Action, type[django_forms.Form]] = {
 
 def agency_choices(action: Action, agency: Agency) -> QuerySet[Agency]:
     """Dispose: the agencies below the coordinator. Transfer: the OPDs and coordinators an
-    officer may suggest (any active agency; the coordinator decides)."""
+    officer may name (any active agency; the coordinator decides). The transfer form lists
+    only those near the report (``TransferForm.offer_nearby``), but accepts any of these, as
+    the API does."""
     if action == Action.DISPOSE:
         return selectors.dispose_targets(agency)
-    return Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("level", "name")
+    return (
+        Agency.objects.filter(is_active=True)
+        .exclude(pk=agency.pk)
+        .select_related(*selectors.AGENCY_PLACE_FIELDS)
+        .order_by("level", "name")
+    )
 
 
 def action_form(

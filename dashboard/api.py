@@ -136,9 +136,13 @@ class StaffInboxApi(StaffApi):
         summary="Staff inbox",
         operation_id="staff_inbox",
         description=(
-            "Reports by deadline (then id), 50 a page, open ones unless `status` says otherwise; "
-            "`counts` has the open reports per status and the overdue ones in the scope. "
-            "Follow `next`/`previous` (keyset cursors)."
+            "Reports, 50 a page, open ones unless `status` says otherwise: first those the "
+            "holder must act on, by their deadline (then id); then those waiting for someone "
+            "else, by when that wait ends: the reporter's reply window (`awaiting_reporter`) "
+            "or a routing step; completed and archived ones last. `counts` has the open "
+            "reports per status, the overdue ones and the disputed ones (`is_disputed`, also "
+            "counted in IN_PROGRESS) in the scope. Follow `next`/`previous` (keyset cursors: "
+            "they carry the group as well as the deadline)."
         ),
     )
     def get(self, request: OfficerRequest) -> Response:

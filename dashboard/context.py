@@ -15,6 +15,7 @@ from complaints import selectors
 from complaints.models import AnswerTemplate, Complaint, Disposition, Reporter, TransferRequest
 from complaints.selectors import Action
 from dashboard.actions import action_form
+from dashboard.forms import TransferForm
 from routing.models import Agency
 
 
@@ -60,6 +61,8 @@ def report_data(
         ),
         "transfer_count": complaint.transfer_requests.count(),
         "allowed_actions": selectors.staff_actions(user, agency, complaint),
+        # The reporter's dispute the report is with this coordinator for; None otherwise.
+        "dispute": selectors.current_dispute(complaint),
     }
 
 
@@ -78,6 +81,10 @@ def complaint_context(
             action_forms[key] = bound[action]
             continue
         action_forms[key] = action_form(action, agency, initial={"version": complaint.version})
+    transfer = action_forms.get(Action.TRANSFER)
+    if isinstance(transfer, TransferForm):
+        # Bound or not, the officer picks from the agencies near the report.
+        transfer.offer_nearby(selectors.nearby_agencies(agency, complaint.region))
     data["forms"] = action_forms
     data["answer_templates"] = (
         AnswerTemplate.objects.filter(is_active=True)

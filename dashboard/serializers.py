@@ -10,6 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from complaints import selectors
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -50,6 +51,18 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
             "cuti bersama): it may move once the decree is entered."
         )
     )
+    awaiting_reporter = serializers.BooleanField(
+        source="awaits_citizen",
+        read_only=True,
+        help_text="Answered and waiting for the reporter: `due_at` is the end of their reply "
+        "window, not a deadline of the holder. The inbox lists these after the reports the "
+        "holder must act on.",
+    )
+    is_disputed = serializers.SerializerMethodField(
+        help_text="The reporter disputed an answer and the report is with the coordinator it "
+        "was disputed to (status IN_PROGRESS), which has not handed it on. A coordinator's "
+        "answer ends it; a hand-over down or up ends it too."
+    )
 
     class Meta:
         model = Complaint
@@ -58,11 +71,13 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
             "title",
             "kind",
             "status",
+            "is_disputed",
             "category",
             "region",
             "current_agency",
             "due_at",
             "due_at_provisional",
+            "awaiting_reporter",
             "overdue",
             "submitted_at",
             "is_anonymous",
@@ -75,6 +90,13 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
 
     def get_due_at_provisional(self, obj: Complaint) -> bool:
         return is_provisional(obj.pending_due_at, today=timezone.localdate(self.context["now"]))
+
+    def get_is_disputed(self, obj: Complaint) -> bool:
+        # The inbox's pages carry the flag (``keyset_page``); a report read otherwise is asked.
+        flag = getattr(obj, "is_disputed", None)
+        if flag is None:
+            return selectors.current_dispute(obj) is not None
+        return bool(flag)
 
 
 class StaffReporterSerializer(serializers.Serializer):
@@ -153,10 +175,19 @@ class StaffTransferSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class StaffDisputeSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="The reporter's reason, in their words.")
+    agency = AgencySerializer(help_text="The agency whose answer was disputed.")
+    created_at = serializers.DateTimeField()
+
+
 class StaffComplaintDetailSerializer(StaffComplaintSerializer):
     """A report as its staff page shows it; ``reporter`` is null for an anonymous report."""
 
     reporter = serializers.SerializerMethodField()
+    dispute = serializers.SerializerMethodField(
+        help_text="While `is_disputed`: the reporter's dispute (the newest); null otherwise."
+    )
     attachments = serializers.SerializerMethodField()
     responses = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
@@ -170,6 +201,7 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
             "description",
             "incident_date",
             "needs_inspection",
+            "dispute",
             "reporter",
             "attachments",
             "responses",
@@ -181,6 +213,14 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
 
     def _ctx(self) -> dict[str, Any]:
         return self.context["page"]
+
+    def get_is_disputed(self, obj: Complaint) -> bool:
+        return self._ctx()["dispute"] is not None
+
+    @extend_schema_field(StaffDisputeSerializer(allow_null=True))
+    def get_dispute(self, obj: Complaint) -> dict[str, Any] | None:
+        dispute = self._ctx()["dispute"]
+        return StaffDisputeSerializer(dispute).data if dispute else None
 
     @extend_schema_field(StaffReporterSerializer(allow_null=True))
     def get_reporter(self, obj: Complaint) -> dict[str, Any] | None:

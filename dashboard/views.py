@@ -25,7 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import outbox, selectors, workflow
-from complaints.filters import StaffComplaintFilter
+from complaints.filters import StaffComplaintFilter, summarize
+from complaints.forms import CitizenLoginForm, StaffLoginForm
 from complaints.models import Attachment, Complaint, Message
 from complaints.selectors import Action, Scope
 from complaints.views import attachment_response
@@ -65,6 +66,10 @@ def staff_view(view: ViewFunc) -> ViewFunc:
 
 
 class LoginView(auth_views.LoginView):
+    """Staff log in with their username, or their e-mail address where it names one account
+    (``StaffLoginForm``)."""
+
+    form_class = StaffLoginForm
     template_name = "dashboard/login.html"
     redirect_authenticated_user = True
 
@@ -73,14 +78,15 @@ def locked_out(
     request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
     """django-axes answers with this while an account is locked out from an address (the
-    staff login, the citizens' login and the admin's alike; each its own page)."""
-    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    staff login, the citizens' login and the admin's alike; each its own page, with the name
+    or address typed kept and the password not)."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
-    template = (
-        "complaints/account/login.html"
-        if request.path == reverse("complaints:login")
-        else "dashboard/login.html"
-    )
+    form_class: type[AuthenticationForm]
+    if request.path == reverse("complaints:login"):
+        form_class, template = CitizenLoginForm, "complaints/account/login.html"
+    else:
+        form_class, template = StaffLoginForm, "dashboard/login.html"
+    form = form_class(request, initial={"username": request.POST.get("username", "")})
     return render(request, template, {"form": form, "locked_minutes": minutes}, status=429)
 
 
@@ -128,6 +134,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
             "scope": scope,
             "scopes": [(s, _scope_label(agency, s), _query({"scope": s})) for s in scopes],
             "filters": filters,
+            "summary": summarize(filters, request.GET),
             "counts": selectors.inbox_counts(reports, now),
             "count_links": _count_links(scope),
             "page": page,

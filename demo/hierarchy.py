@@ -158,6 +158,22 @@ def demo_rule_rows() -> list[dict[str, str]]:
     return [row for row in rows if row["category"] in known]
 
 
+def _fill_demo_contacts() -> None:
+    """How to reach the demo's agencies in Kalimantan Timur, for their public pages: a made-up
+    street ("Jalan Contoh") and a page on example.org (RFC 2606), never a real address or
+    number."""
+    agencies = list(
+        Agency.objects.filter(region__code__startswith=DEMO_PROVINCE)
+        .select_related("region")
+        .order_by("code")
+    )
+    for number, agency in enumerate(agencies, start=1):
+        assert agency.region is not None  # the filter above
+        agency.address = f"Jalan Contoh No. {number}, {agency.region.name}"
+        agency.website = f"https://example.org/lapor-demo/{agency.code}"
+    Agency.objects.bulk_update(agencies, ["address", "website"])
+
+
 @transaction.atomic
 def seed_demo_hierarchy() -> None:
     """The demo hierarchy of ``make run`` over the regions that are loaded: agencies, rules, the
@@ -175,6 +191,7 @@ def seed_demo_hierarchy() -> None:
         )
     load_agencies(demo_agency_rows())
     load_rules(demo_rule_rows())
+    _fill_demo_contacts()
 
     agencies = {a.code: a for a in Agency.objects.filter(code__in=[c for _u, c in DEMO_OFFICERS])}
     for username, agency_code in DEMO_OFFICERS:

@@ -97,6 +97,12 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.build_previous_month_recap_task",
         "schedule": crontab(minute=30, hour=0, day_of_month=1),
     },
+    # Files held for report forms that came back with errors and were never sent again
+    # (complaints.held_uploads): deleted once their tokens have expired.
+    "delete-stale-held-uploads": {
+        "task": "complaints.tasks.delete_stale_held_uploads_task",
+        "schedule": _every("LAPOR_HELD_SWEEP_EVERY_SECONDS", 900),
+    },
     # Answered reports the citizen left without a word for the reply window: completed.
     "complete-unanswered": {
         "task": "complaints.tasks.complete_unanswered_reports_task",

@@ -43,6 +43,19 @@ def support_wait_seconds(request: HttpRequest) -> int | None:
     return hit("support", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL)
 
 
+def private_link_wait_seconds(request: HttpRequest, tracking_number: str) -> int | None:
+    """Count a request to e-mail the private link of report ``tracking_number`` (a new link, or
+    the receipt's) from this client: per client address and, apart, per report, so that
+    neither one connection nor many can flood a reporter's inbox or keep replacing their link.
+    Seconds to wait if either is over ``LAPOR_PRIVATE_LINK_RATE``, else None."""
+    rate = parse_rate(settings.LAPOR_PRIVATE_LINK_RATE)
+    waits = [
+        hit("private_link", client_ip(request) or "unknown", rate, redis_url=settings.REDIS_URL),
+        hit("private_link_report", tracking_number, rate, redis_url=settings.REDIS_URL),
+    ]
+    return max((wait for wait in waits if wait is not None), default=None)
+
+
 def lookup_wait_seconds(request: HttpRequest, count: int = 1) -> int | None:
     """Count ``count`` lookups of reports by tracking number from this client (the tracking
     page, the public report page, supports, the API and Open311 together); seconds to wait if

@@ -378,6 +378,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Without deep links: with them each operation's summary (a button) holds a link, a control
+    # inside a control that a keyboard or a screen reader cannot use (axe-core: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -439,12 +442,19 @@ LAPOR_UPLOAD_CPU_SECONDS = env.int("LAPOR_UPLOAD_CPU_SECONDS", default=10)
 LAPOR_UPLOAD_MEMORY_MB = env.int("LAPOR_UPLOAD_MEMORY_MB", default=1024)
 # Larger request bodies are refused before they are read (all attachments plus 1 MB of form).
 LAPOR_MAX_REQUEST_BYTES = LAPOR_MAX_ATTACHMENTS * LAPOR_MAX_ATTACHMENT_BYTES + 1024 * 1024
+# Files that passed their checks on a report form that came back with errors are held (cleaned,
+# in MEDIA_ROOT/held/, never served) for this long, so that the citizen need not choose them
+# again (complaints.held_uploads); beat deletes what is left after that.
+LAPOR_HELD_UPLOAD_MINUTES = env.int("LAPOR_HELD_UPLOAD_MINUTES", default=60)
 # Submissions per client address, "<count>/<s|m|h|d>"; form and API share the budget.
 LAPOR_SUBMIT_RATE = env.str("LAPOR_SUBMIT_RATE", default="20/h")
 # Reports looked up by tracking number per client address (web, API and Open311 together).
 LAPOR_LOOKUP_RATE = env.str("LAPOR_LOOKUP_RATE", default="60/h")
 # Supports (dukungan) per client address, over all reports.
 LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
+# Requests to e-mail a private link (a new one from the tracking page, or the receipt's), per
+# client address and, separately, per report: each may send an e-mail and replace a link.
+LAPOR_PRIVATE_LINK_RATE = env.str("LAPOR_PRIVATE_LINK_RATE", default="5/h")
 # Requests to /api/v1/ per signed-in user and, without one, per address (lapor.throttling).
 LAPOR_API_USER_RATE = env.str("LAPOR_API_USER_RATE", default="600/m")
 LAPOR_API_ADDRESS_RATE = env.str("LAPOR_API_ADDRESS_RATE", default="120/m")

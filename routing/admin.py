@@ -46,6 +46,19 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "region__code"]
     raw_id_fields = ["region", "parent"]
     ordering = ["level", "name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "level", "region", "parent", "is_active"]}),
+        (
+            _("How to reach it"),
+            {
+                "fields": ["email", "address", "phone", "website"],
+                "description": _(
+                    "Shown on the agency's public page, each only when filled. The e-mail also "
+                    "receives the notices of new reports."
+                ),
+            },
+        ),
+    ]
 
 
 @admin.register(Officer)

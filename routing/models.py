@@ -95,6 +95,10 @@ class Agency(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     email = models.EmailField(_("e-mail"), blank=True)
+    # How the public reaches it, on its page; each shown only when filled.
+    address = models.CharField(_("address"), max_length=300, blank=True, default="", db_default="")
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="", db_default="")
+    website = models.URLField(_("website"), blank=True, default="", db_default="")
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = AgencyQuerySet.as_manager()

@@ -5,6 +5,7 @@ on them)."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import re
 import threading
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
+from lapor.lib import region_names
 from lapor.lib.workdays import WorkingDayCounter, add_working_days, holiday_data
 from routing.models import (
     Agency,
@@ -24,6 +26,7 @@ from routing.models import (
     CalendarYear,
     DeadlineSetting,
     Officer,
+    Region,
     RoutingRule,
 )
 
@@ -48,11 +51,13 @@ _cached: tuple[float, _Settings] | None = None
 
 
 def clear_settings_cache() -> None:
-    """Forget the deadline settings, calendar exceptions, agencies and rules read so far."""
-    global _cached, _cached_hierarchy
+    """Forget the deadline settings, calendar exceptions, agencies, rules and regions read so
+    far."""
+    global _cached, _cached_hierarchy, _cached_regions
     with _lock:
         _cached = None
         _cached_hierarchy = None
+        _cached_regions = None
 
 
 def _settings() -> _Settings:
@@ -380,3 +385,259 @@ def _target(
         )
         return (rule.agency, rule) if rule else (None, None)
     return None, None
+
+
+# --- regions by name ----------------------------------------------------------------------------
+
+# Regions change only when ``load_regions`` runs (a new Kepmendagri decree), so their index is
+# read at most this often per process.
+REGIONS_TTL_SECONDS = 600.0
+# Suggestions as one types, and hints for a name that matches nothing, at most this many.
+SUGGESTION_LIMIT = 20
+# Close spellings are looked for only in text this short (comparing costs its length squared).
+_SIMILAR_MAX_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class RegionEntry:
+    """A region as the index holds it; ``label`` is the shortest text that names it alone
+    ("Kota Balikpapan", "Provinsi Jambi", "Batu Ampar, Kota Batam")."""
+
+    code: str
+    name: str
+    level: int
+    parent_code: str | None
+    label: str = ""
+
+    @property
+    def level_display(self) -> str:
+        return str(Region.Level(self.level).label)
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    """What a region filter's text names: ``codes`` to filter by (each region with everything
+    in it) and the ``regions`` they are (none for a well-formed code no region has)."""
+
+    text: str
+    codes: tuple[str, ...]
+    regions: tuple[RegionEntry, ...]
+
+    @property
+    def is_ambiguous(self) -> bool:
+        return len(self.regions) > 1
+
+
+class UnknownRegion(Exception):
+    """No region has this name; ``hints`` are regions with names like it."""
+
+    def __init__(self, text: str, hints: list[RegionEntry]) -> None:
+        super().__init__(text)
+        self.hints = hints
+
+
+@dataclass(frozen=True)
+class _RegionIndex:
+    regions: dict[str, RegionEntry]
+    by_key: dict[str, tuple[str, ...]]
+    # (code, the texts suggestions compare with), provinces first, then by name.
+    searchable: tuple[tuple[str, tuple[str, ...]], ...]
+    # A folded name or core name → codes, for close spellings.
+    by_folded: dict[str, tuple[str, ...]]
+
+
+_cached_regions: tuple[float, _RegionIndex] | None = None
+
+
+def _region_index() -> _RegionIndex:
+    """Every region with its keys (``lapor.lib.region_names``): about 8,000 rows, read once in
+    ``REGIONS_TTL_SECONDS``, so that a name is resolved, and suggested, without a query."""
+    global _cached_regions
+    now = time.monotonic()
+    cached = _cached_regions
+    if cached is not None and now - cached[0] < REGIONS_TTL_SECONDS:
+        return cached[1]
+    rows = list(Region.objects.order_by("level", "name", "code").values_list(*_REGION_FIELDS))
+    entries = {code: RegionEntry(code, name, level, parent) for code, name, level, parent in rows}
+    by_key: dict[str, list[str]] = {}
+    by_folded: dict[str, list[str]] = {}
+    searchable = []
+    for entry in entries.values():
+        for found in region_names.name_keys(entry.name, entry.level):
+            by_key.setdefault(found, []).append(entry.code)
+        texts = region_names.search_texts(entry.name, entry.level)
+        for text in texts:
+            by_folded.setdefault(text, []).append(entry.code)
+        searchable.append((entry.code, texts))
+    index = _RegionIndex(
+        regions=entries,
+        by_key={k: tuple(v) for k, v in by_key.items()},
+        searchable=tuple(searchable),
+        by_folded={k: tuple(v) for k, v in by_folded.items()},
+    )
+    labels = {code: _label(index, entry) for code, entry in entries.items()}
+    for code, label in labels.items():
+        entry = entries[code]
+        entries[code] = RegionEntry(entry.code, entry.name, entry.level, entry.parent_code, label)
+    with _lock:
+        _cached_regions = (now, index)
+    return index
+
+
+_REGION_FIELDS = ("code", "name", "level", "parent_id")
+
+
+def _ancestors(index: _RegionIndex, entry: RegionEntry) -> list[RegionEntry]:
+    """The regions ``entry`` lies in, nearest first."""
+    found: list[RegionEntry] = []
+    parent = entry.parent_code
+    while parent is not None and parent in index.regions and len(found) < 4:
+        found.append(index.regions[parent])
+        parent = found[-1].parent_code
+    return found
+
+
+_LEVEL_WORDS = {
+    **{word: Region.Level.PROVINCE for word in region_names.PROVINCE_WORDS},
+    **{word: Region.Level.REGENCY for word in region_names.REGENCY_WORDS},
+    **{word: Region.Level.REGENCY for word in region_names.CITY_WORDS},
+    **{word: Region.Level.DISTRICT for word in region_names.DISTRICT_WORDS},
+}
+
+
+def _named(index: _RegionIndex, text: str) -> list[RegionEntry]:
+    """The regions ``text`` names: a name (any of its keys), or a name qualified by the regions
+    it lies in or by its level ("Batu Ampar, Kota Batam", "Jambi (provinsi)")."""
+    codes = index.by_key.get(region_names.key(text))
+    if codes:
+        return [index.regions[code] for code in codes]
+    parts = [part for part in re.split(r"[,()]", text) if region_names.key(part)]
+    if len(parts) < 2:
+        return []
+    candidates = [index.regions[code] for code in index.by_key.get(region_names.key(parts[0]), ())]
+    for qualifier in parts[1:]:
+        qualifier_key = region_names.key(qualifier)
+        level = _LEVEL_WORDS.get(qualifier_key)
+        if level is not None:
+            candidates = [c for c in candidates if c.level == level]
+            continue
+        around = set(index.by_key.get(qualifier_key, ()))
+        candidates = [c for c in candidates if any(a.code in around for a in _ancestors(index, c))]
+    return candidates
+
+
+def _label(index: _RegionIndex, entry: RegionEntry) -> str:
+    ancestors = _ancestors(index, entry)
+    tries = [entry.name]
+    if entry.level == Region.Level.PROVINCE:
+        tries.append(f"Provinsi {entry.name}")
+    tries += [", ".join([entry.name, *(a.name for a in ancestors[:n])]) for n in (1, 2)]
+    for label in tries:
+        named = _named(index, label)
+        if len(named) == 1 and named[0].code == entry.code:
+            return label
+    return entry.code
+
+
+def get_region_entry(code: str) -> RegionEntry | None:
+    return _region_index().regions.get(code)
+
+
+def region_ancestors(entry: RegionEntry) -> list[RegionEntry]:
+    """The regions ``entry`` lies in, nearest first (Kota Batam, then Kepulauan Riau)."""
+    return _ancestors(_region_index(), entry)
+
+
+def resolve_region(text: str) -> RegionChoice:
+    """The regions ``text`` names: a Kemendagri code (kept as given, whether or not a region
+    has it, as API clients have always sent it), or a name, case, accents and marks aside,
+    "Kota"/"Kabupaten"/"Kab."/"Provinsi"/"Kecamatan" understood; several regions when several
+    have that name.
+
+    :raises UnknownRegion: when no region has that name, with names like it as hints.
+    """
+    text = text.strip()
+    index = _region_index()
+    if region_names.looks_like_code(text):
+        code = text.rstrip(".")
+        entry = index.regions.get(code)
+        return RegionChoice(text=text, codes=(code,), regions=(entry,) if entry else ())
+    named = sorted(_named(index, text), key=lambda e: (e.level, e.code))
+    if not named:
+        raise UnknownRegion(text, similar_regions(text))
+    return RegionChoice(text=text, codes=tuple(e.code for e in named), regions=tuple(named))
+
+
+def region_suggestions(
+    text: str, *, within: str | None = None, limit: int = SUGGESTION_LIMIT
+) -> list[RegionEntry]:
+    """Regions for someone typing ``text``: names that start with it first, then names with
+    a word that does, then names that hold it; provinces before regencies before districts.
+    A code, or the start of one, suggests the regions under it. ``within``: only regions in
+    the region of that code."""
+    index = _region_index()
+    text = text.strip()
+    if region_names.looks_like_code(text):
+        start = text.rstrip(".")
+        found = [
+            e
+            for code, e in index.regions.items()
+            if code.startswith(start) and _inside(code, within)
+        ]
+        found.sort(key=lambda e: (e.level, e.code))
+        return found[:limit]
+    wanted = region_names.fold(text.split(",")[0])
+    if not wanted:
+        return []
+    # "kab kutai", "kota bal": also without the word, among the regions it says.
+    words = wanted.split(" ")
+    level = _LEVEL_WORDS.get(words[0]) if len(words) > 1 else None
+    bare = " ".join(words[1:]) if level is not None else ""
+    kind = (
+        "kota "
+        if words[0] in region_names.CITY_WORDS
+        else "kabupaten "
+        if words[0] in region_names.REGENCY_WORDS
+        else ""
+    )
+    ranked: list[tuple[int, int, str, RegionEntry]] = []
+    for code, texts in index.searchable:
+        if not _inside(code, within):
+            continue
+        entry = index.regions[code]
+        rank = _rank(wanted, texts)
+        if bare and entry.level == level and texts[0].startswith(kind):
+            rank = min(rank, _rank(bare, texts))
+        if rank < 3:
+            ranked.append((rank, entry.level, entry.name, entry))
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked[:limit]]
+
+
+def _inside(code: str, within: str | None) -> bool:
+    return within is None or code.startswith(f"{within}.")
+
+
+def _rank(wanted: str, texts: tuple[str, ...]) -> int:
+    best = 3
+    for text in texts:
+        if text.startswith(wanted):
+            return 0
+        if f" {wanted}" in f" {text}":
+            best = min(best, 1)
+        elif len(wanted) >= 3 and wanted in text:
+            best = min(best, 2)
+    return best
+
+
+def similar_regions(text: str, *, limit: int = 5) -> list[RegionEntry]:
+    """Regions whose names start like ``text`` or are spelt nearly like it, for a hint."""
+    found = region_suggestions(text, limit=limit)
+    if found or len(text) > _SIMILAR_MAX_LENGTH:
+        return found
+    index = _region_index()
+    close = difflib.get_close_matches(
+        region_names.fold(text), list(index.by_folded), n=limit, cutoff=0.8
+    )
+    codes = dict.fromkeys(code for name in close for code in index.by_folded[name])
+    return [index.regions[code] for code in list(codes)[:limit]]

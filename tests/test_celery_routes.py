@@ -19,6 +19,7 @@ WORKS_ON_REPORTS = {
     "complaints.tasks.route_message_task",
     "complaints.tasks.relay_messages_task",
     "complaints.tasks.forget_old_secrets_task",
+    "complaints.tasks.delete_stale_held_uploads_task",
     "complaints.tasks.escalate_overdue_task",
     "complaints.tasks.complete_unanswered_reports_task",
     "complaints.tasks.queue_overdue_digests_task",

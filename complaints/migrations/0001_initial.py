@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('tracking_number', models.CharField(max_length=9, unique=True, verbose_name='tracking number')),
                 ('access_key_hash', models.CharField(editable=False, max_length=64)),
-                ('kind', models.CharField(choices=[('COMPLAINT', 'complaint (pengaduan)'), ('ASPIRATION', 'aspiration (aspirasi)'), ('INFORMATION_REQUEST', 'information request')], max_length=24, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('COMPLAINT', 'complaint'), ('ASPIRATION', 'aspiration'), ('INFORMATION_REQUEST', 'information request')], max_length=24, verbose_name='kind')),
                 ('title', models.CharField(max_length=150, verbose_name='title')),
                 ('description', models.TextField(max_length=5000, verbose_name='description')),
                 ('incident_date', models.DateField(verbose_name='date of the event')),

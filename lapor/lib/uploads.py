@@ -132,7 +132,11 @@ def _refusal(name: str, code: str, params: dict[str, int], limits: Limits) -> Up
         return UploadRejected(_("“%(name)s” is not a valid PDF document.") % values)
     if code == "not_image":
         return UploadRejected(
-            _("“%(name)s” is not a valid image of the type its name says.") % values
+            _(
+                "“%(name)s” is not a valid image, or its content does not match the type in its "
+                "name."
+            )
+            % values
         )
     if code == "not_checked":
         return UploadRejected(

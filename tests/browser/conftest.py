@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 CHROMIUM = os.environ.get("LAPOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,8 +28,17 @@ CHROMIUM_ARGS = [
 ]
 # A small phone: the portal's citizens mostly report from one.
 PHONE_VIEWPORT: ViewportSize = {"width": 360, "height": 740}
+# An office screen: officers and coordinators work at one.
+DESKTOP_VIEWPORT: ViewportSize = {"width": 1366, "height": 800}
+# The two screens every page is checked on (``viewport`` fixture), by name.
+VIEWPORTS: dict[str, ViewportSize] = {"phone": PHONE_VIEWPORT, "desktop": DESKTOP_VIEWPORT}
 # Playwright's default wait (30 s) only slows a failing run down; the pages are local.
 TIMEOUT_MS = 10_000
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless, with nothing of its own reaching the network."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture
@@ -44,9 +53,7 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch(playwright)
         try:
             yield browser
         finally:
@@ -56,6 +63,44 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
 
             connections.close_all()
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def module_chromium() -> Iterator[Browser]:
+    """One Chromium for a whole module (a module that walks many pages starts it once); the
+    async check is lifted for as long as it runs, as for ``chromium``."""
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                yield browser
+            finally:
+                from django.db import connections
+
+                connections.close_all()
+                browser.close()
+
+
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    """The name of the screen a module's tests run on: each test runs on every one
+    (``VIEWPORTS``), the tests of one screen together."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="module")
+def viewport_context(module_chromium: Browser, viewport: str) -> Iterator[BrowserContext]:
+    """One context per screen for a module: Indonesian, JavaScript on, at ``viewport``'s size."""
+    context = module_chromium.new_context(viewport=VIEWPORTS[viewport], locale="id-ID")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 def new_phone_context(browser: Browser, *, java_script_enabled: bool = True) -> BrowserContext:

@@ -1,14 +1,18 @@
 """A citizen follows their report through the private link in a real Chromium, on a phone:
-reads the answer, disputes it, accepts the second answer and rates it."""
+reads the answer, disputes it, accepts the second answer and rates it; sees a form's mistake at
+the top of the page; saves the receipt's link as a file; gets a new link after losing it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.test import Client
 from django.utils import timezone, translation
 from pytest_django.live_server_helper import LiveServer
 
@@ -18,7 +22,7 @@ from complaints.models import Complaint, ComplaintEvent, Dispute, Rating
 from complaints.services import SubmissionReceipt
 from routing.models import Agency
 from tests.browser.conftest import PHONE_VIEWPORT
-from tests.helpers import in_indonesian, route_fully
+from tests.helpers import form_data, in_indonesian, route_fully
 
 try:
     from playwright.sync_api import Page, expect
@@ -91,7 +95,9 @@ class TestCitizenFollowsTheAnswer:
         expect(page.locator(".alert.success")).to_have_text(
             in_indonesian("Your objection was sent to the coordinator above the agency.")
         )
-        expect(page.locator(".facts .status")).to_have_class(re.compile(r"\bstatus-in_progress\b"))
+        expect(page.locator(".facts .status").first).to_have_class(
+            re.compile(r"\bstatus-in_progress\b")
+        )
         expect(page.locator(".facts").first).to_contain_text(samarinda.name)
         expect(page.locator(".timeline")).to_contain_text(
             label(ComplaintEvent.Type.DISPUTED, samarinda.name)
@@ -127,13 +133,15 @@ class TestCitizenFollowsTheAnswer:
         page.reload()
         expect(answers).to_have_count(2)
         expect(answers.nth(1).locator(".text")).to_have_text(SECOND_ANSWER)
-        expect(page.locator(".facts .status")).to_have_class(re.compile(r"\bstatus-responded\b"))
+        expect(page.locator(".facts .status").first).to_have_class(
+            re.compile(r"\bstatus-responded\b")
+        )
         page.locator("form[action$='/terima/'] button[type=submit]").click()
         expect(page).to_have_url(link)
         expect(page.locator(".alert.success")).to_have_text(
             in_indonesian("Thank you. Your report is completed.")
         )
-        status = page.locator(".facts .status")
+        status = page.locator(".facts .status").first
         expect(status).to_have_class(re.compile(r"\bstatus-completed\b"))
         with translation.override("id"):
             expect(status).to_have_text(str(Complaint.Status.COMPLETED.label))
@@ -196,3 +204,146 @@ class TestCitizenFollowsTheAnswer:
         expect(page.locator(".timeline")).to_contain_text(
             label(ComplaintEvent.Type.DISPUTED, samarinda.name)
         )
+
+
+def answered_report(tree: dict[str, Agency], submit: Callable[..., Any]) -> tuple[Complaint, str]:
+    """A report answered by Dinkes Samarinda three hours after it was filed, and its key."""
+    dinkes = tree["dinkes"]
+    filed_at = timezone.now() - dt.timedelta(hours=3)
+    receipt: SubmissionReceipt = submit(now=filed_at, incident_date=filed_at.date())
+    complaint = route_fully(receipt.complaint, now=filed_at)
+    services.acknowledge_complaint(
+        complaint_id=complaint.pk, agency=dinkes, actor=None, now=filed_at
+    )
+    services.respond_to_complaint(
+        complaint_id=complaint.pk,
+        agency=dinkes,
+        text=ANSWER,
+        actor=None,
+        now=filed_at + dt.timedelta(hours=1),
+    )
+    return complaint, receipt.access_key
+
+
+class TestMistakesOnAPhone:
+    @pytest.mark.parametrize(
+        ("action", "field", "intro"),
+        [
+            ("sanggah", "id_sanggah_reason", "Your objection was not sent. Please correct this:"),
+            ("nilai", "id_nilai_score_0", "Your rating was not sent. Please correct this:"),
+        ],
+    )
+    def test_an_empty_form_shows_its_error_at_the_top_and_leads_to_the_field(
+        self,
+        live_server: LiveServer,
+        page: Page,
+        tree: dict[str, Agency],
+        submit: Callable[..., Any],
+        action: str,
+        field: str,
+        intro: str,
+    ) -> None:
+        complaint, key = answered_report(tree, submit)
+        link = f"{live_server.url}/lacak/{complaint.tracking_number}/{key}/"
+        page.goto(link)
+        form = page.locator(f"form[action$='/{action}/']")
+        form.locator("button[type=submit]").click()
+
+        # The summary stands above the report, in view, and has the focus: the phone user
+        # reads it first, not 3,000 px further down.
+        summary = page.locator("[data-error-summary]")
+        expect(summary).to_be_focused()
+        expect(summary).to_be_in_viewport()
+        expect(summary.locator("h2")).to_have_text(in_indonesian(intro))
+        above = page.evaluate(
+            "document.querySelector('[data-error-summary]').compareDocumentPosition("
+            "document.querySelector('article.report')) & Node.DOCUMENT_POSITION_FOLLOWING"
+        )
+        assert above, "the summary is not above the report"
+        target = page.locator(f"#{field}")
+        expect(target).not_to_be_in_viewport()
+        fits_the_phone(page)
+
+        # Its link moves the focus to the field, far down the page, and brings it into view.
+        summary.locator(f"a[href='#{field}']").click()
+        expect(target).to_be_focused()
+        expect(target).to_be_in_viewport()
+        assert Dispute.objects.filter(complaint=complaint).count() == 0
+        assert Rating.objects.filter(complaint=complaint).count() == 0
+
+        # Corrected, it goes through.
+        if action == "sanggah":
+            target.fill(REASON)
+        else:
+            form.locator("input[name=score][value='3']").check()
+        form.locator("button[type=submit]").click()
+        expect(page).to_have_url(link)
+        expect(page.locator("[data-error-summary]")).to_have_count(0)
+        expect(page.locator(".alert.success")).to_have_count(1)
+
+
+@pytest.mark.usefixtures("eager_celery")
+class TestTheLinkKept:
+    def test_the_receipt_saves_the_link_as_a_file(
+        self, live_server: LiveServer, page: Page
+    ) -> None:
+        client = Client()
+        assert client.post("/lapor/", form_data()).status_code == 302
+        page.context.add_cookies(
+            [
+                {
+                    "name": "lapor_receipt",
+                    "value": client.cookies["lapor_receipt"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page.goto(f"{live_server.url}/lapor/terkirim/")
+        number = page.locator("#tracking-number").inner_text()
+        link = page.locator("#private-link").input_value()
+        with page.expect_download() as saving:
+            page.get_by_role("button", name=in_indonesian("Download the link")).click()
+        download = saving.value
+        assert download.suggested_filename == f"lapor-{number}.txt"
+        text = Path(download.path()).read_text(encoding="utf-8")
+        assert number in text and link in text
+        assert (
+            in_indonesian(
+                "Keep this file to yourself: whoever has the link can read your whole report and "
+                "answer in your name."
+            )
+            in text
+        )
+        fits_the_phone(page)
+
+    def test_a_lost_link_is_replaced_by_one_sent_by_e_mail(
+        self, live_server: LiveServer, page: Page, submit: Callable[..., Any]
+    ) -> None:
+        filed_at = timezone.now() - dt.timedelta(days=2)
+        receipt: SubmissionReceipt = submit(now=filed_at, incident_date=filed_at.date())
+        complaint = receipt.complaint
+        old = f"{live_server.url}/lacak/{complaint.tracking_number}/{receipt.access_key}/"
+        mail.outbox.clear()
+
+        # The citizen has only the number: the report's public page offers a new link.
+        page.goto(f"{live_server.url}/lacak/{complaint.tracking_number}/")
+        page.get_by_text(in_indonesian("Is this your report? Lost your private link?")).click()
+        page.locator("#id_link_contact").fill("Siti@Example.id")
+        fits_the_phone(page)
+        page.get_by_role("button", name=in_indonesian("Send me a new link")).click()
+        expect(page).to_have_url(f"{live_server.url}/lacak/")
+        expect(page.locator(".alert.success")).to_contain_text(
+            in_indonesian(
+                "If this is the address you gave with this report, a new private link is on its "
+                "way; the old one no longer works. It can take a few minutes: look in your spam "
+                "folder too."
+            )
+        )
+
+        (email,) = [m for m in mail.outbox if complaint.tracking_number in m.subject]
+        assert email.to == ["siti@example.id"]
+        found = re.search(rf"/lacak/{complaint.tracking_number}/[A-Za-z0-9_-]+/", str(email.body))
+        assert found is not None
+        page.goto(live_server.url + found[0])
+        expect(page.locator("h1")).to_have_text(complaint.title)
+        assert page.goto(old).status == 404  # type: ignore[union-attr]  # a navigation has a response

@@ -174,7 +174,7 @@ class TestOfficerAnswersInBrowser:
         assert complaint.version == 5  # three routing steps, taken up, answered
 
         # 7. The citizen was told, in Indonesian.
-        told = [m for m in mailoutbox if m.to == ["siti@example.id"] and "ditanggapi" in m.subject]
+        told = [m for m in mailoutbox if m.to == ["siti@example.id"] and "dijawab" in m.subject]
         assert len(told) == 1
         assert tracking_number in told[0].subject
         assert TEMPLATE_TEXT + ADDED in told[0].body

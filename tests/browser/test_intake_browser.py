@@ -17,10 +17,12 @@ from pytest_django.live_server_helper import LiveServer
 from complaints.models import Attachment, Complaint, Reporter
 from lapor.lib.tracking import TRACKING_NUMBER_RE
 from routing.models import Region
-from tests.helpers import has_gps
+from tests.browser.axe import axe_violations, format_violations, measure_overflow
+from tests.files import files_in, phone_jpeg, sentinels_in
+from tests.helpers import has_gps, in_indonesian
 
 try:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import Page, Route, expect
 except ImportError:  # pragma: no cover - the browser marker skips (or fails) these tests
     pass
 
@@ -173,24 +175,157 @@ class TestFileReportInBrowser:
         with attachment.file.open("rb") as stored:
             assert not has_gps(stored.read())
 
+    def test_a_mistake_is_fixed_without_choosing_the_photo_again(
+        self, live_server: LiveServer, page: Page, tmp_path: Path, settings: object
+    ) -> None:
+        settings.LAPOR_MAX_ATTACHMENTS = 1  # type: ignore[attr-defined]  # pytest-django's settings fixture
+        base = live_server.url
+        photo = tmp_path / "foto-jalan.jpg"
+        photo.write_bytes(phone_jpeg())
+        second_photo = jpeg_with_gps(tmp_path / "foto-lain.jpg")
+        media = Path(settings.MEDIA_ROOT)  # type: ignore[attr-defined]  # pytest-django's settings fixture
+        incident_date = timezone.localdate() - dt.timedelta(days=2)
+
+        page.goto(f"{base}/lapor/")
+        form = page.locator("#report-form")
+        title = page.locator("#id_title")
+        send = form.locator("button[type=submit]:not([name])")
+        page.locator("input[name=kind][value=COMPLAINT]").check()
+        page.locator("#id_description").fill(DESCRIPTION)
+        page.locator("#id_category").select_option("kesehatan")
+        page.locator("#id_incident_date").fill(incident_date.isoformat())
+        with page.expect_response(lambda r: r.url.endswith(f"?parent={PROVINCE}")):
+            page.locator("#id_province").select_option(PROVINCE)
+        with page.expect_response(lambda r: r.url.endswith(f"?parent={REGENCY}")):
+            page.locator("#id_regency").select_option(REGENCY)
+        page.locator("#id_attachments").set_input_files(photo)
+
+        # 1. An empty title is caught by the browser itself: nothing is sent.
+        send.click()
+        assert title.evaluate("input => input.validity.valueMissing") is True
+        expect(page.locator(".error-summary")).to_have_count(0)
+
+        # 2. A title of spaces passes the browser, not the server: the summary at the top
+        # has the focus, everything typed is kept, and the photo is listed as attached.
+        title.fill("          ")
+        with page.expect_navigation():
+            send.click()
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_focused()
+        expect(summary.locator("a")).to_have_count(1)
+        expect(summary.locator("a[href='#id_title']")).to_have_count(1)
+        held = page.locator("#held-files li")
+        expect(held).to_have_count(1)
+        expect(held).to_contain_text("foto-jalan.jpg")
+        expect(page.locator("#id_attachments")).to_have_value("")
+        expect(page.locator("#id_description")).to_have_value(DESCRIPTION)
+        expect(page.locator("#id_province")).to_have_value(PROVINCE)
+        expect(page.locator("#id_regency")).to_have_value(REGENCY)
+        expect(page.locator("#id_category")).to_have_value("kesehatan")
+        page.screenshot(path=SCREENSHOT_DIR / "lapor-form-held-file.png", full_page=True)
+        violations = axe_violations(page)
+        assert violations == [], format_violations(violations)
+        overflow = measure_overflow(page)
+        assert not overflow.overflows, overflow
+        [held_copy] = [p for p in files_in(media) if p.parent.name == "held"]
+        assert sentinels_in(held_copy.read_bytes()) == set()
+
+        # The page checks the number of files with the held one before sending them.
+        page.locator("#id_attachments").set_input_files(second_photo)
+        too_many = in_indonesian("At most %(max)d files can be attached.", max=1)
+        expect(page.locator("#id_attachments_check")).to_have_text(too_many)
+        assert page.locator("#id_attachments").evaluate("i => i.validity.customError") is True
+        page.locator("#id_attachments").set_input_files([])
+        expect(page.locator("#id_attachments_check")).to_be_hidden()
+
+        # 3. The link of the summary leads to the title; fixed, Enter sends the report (with
+        # the form's first button, not one that fills a select or removes a file).
+        summary.locator("a[href='#id_title']").click()
+        expect(title).to_be_focused()
+        title.fill(TITLE)
+        with page.expect_navigation():
+            title.press("Enter")
+        expect(page).to_have_url(f"{base}/lapor/terkirim/")
+
+        # Filed with the photo, cleaned; its held copy is gone.
+        complaint = Complaint.objects.get()
+        assert complaint.title == TITLE
+        attachment = Attachment.objects.get(complaint=complaint)
+        assert attachment.original_name == "foto-jalan.jpg"
+        with attachment.file.open("rb") as stored:
+            content = stored.read()
+        assert not has_gps(content) and sentinels_in(content) == set()
+        assert [p for p in files_in(media) if p.parent.name == "held"] == []
+
+    def test_a_form_sending_files_says_it_is_busy_until_an_answer(
+        self, live_server: LiveServer, page: Page
+    ) -> None:
+        base = live_server.url
+        page.goto(f"{base}/lapor/")
+        form = page.locator("#report-form")
+        send = form.locator("button[type=submit]:not([name])")
+        expect(send).to_have_text(in_indonesian("Send report"))
+        # The request goes to a frame of its own and waits there, so that the page stays
+        # readable while it runs; it then fails, and the button comes back (after 1 s here).
+        page.evaluate(
+            """() => {
+                const sink = document.createElement("iframe");
+                sink.name = "sink";
+                document.body.appendChild(sink);
+                const form = document.getElementById("report-form");
+                form.target = "sink";
+                form.noValidate = true;
+                form.setAttribute("data-busy-timeout", "1");
+            }"""
+        )
+        pending: list[Route] = []
+        page.route(
+            f"{base}/lapor/",
+            lambda route: (
+                pending.append(route) if route.request.method == "POST" else route.continue_()
+            ),
+        )
+        send.click(no_wait_after=True)
+        expect(send).to_be_disabled()
+        expect(send).to_have_text(in_indonesian("Sending your report…"))
+        expect(form).to_have_attribute("aria-busy", "true")
+        # The other buttons cannot send it a second time either.
+        expect(form.locator("button[name=_default]")).to_be_disabled()
+        assert len(pending) == 1
+        pending[0].fulfill(status=502, body="")
+        expect(send).to_be_enabled()
+        expect(send).to_have_text(in_indonesian("Send report"))
+        expect(form).not_to_have_attribute("aria-busy", "true")
+        page.unroute(f"{base}/lapor/")
+        assert Complaint.objects.count() == 0
+
     def test_location_selects_work_without_javascript(
-        self, live_server: LiveServer, nojs_page: Page
+        self, live_server: LiveServer, nojs_page: Page, tmp_path: Path
     ) -> None:
         page = nojs_page
         page.goto(f"{live_server.url}/lapor/")
         expect(page.locator(f"#id_regency option[value='{REGENCY}']")).to_have_count(0)
 
+        # A photo chosen before the form goes back to fill a select is kept, not dropped.
+        page.locator("#id_attachments").set_input_files(jpeg_with_gps(tmp_path / "a.jpg"))
         page.locator("#id_province").select_option(PROVINCE)
         page.locator("button[name=_refresh][value=province]").click()
         expect(page.locator("#id_province")).to_have_value(PROVINCE)
         expect(page.locator(f"#id_regency option[value='{REGENCY}']")).to_have_text(
             "Kota Samarinda"
         )
+        expect(page.locator("#held-files li")).to_have_text(re.compile(r"^\s*a\.jpg"))
         # Sending the form back to fill a select is not a failed submission.
-        expect(page.locator(".alert.error")).to_have_count(0)
+        expect(page.locator(".error-summary, .error")).to_have_count(0)
 
         page.locator("#id_regency").select_option(REGENCY)
         page.locator("button[name=_refresh][value=regency]").click()
         expect(page.locator("#id_regency")).to_have_value(REGENCY)
         expect(page.locator(f"#id_district option[value='{DISTRICT}']")).to_have_count(1)
+        expect(page.locator("#held-files li")).to_have_count(1)
+
+        # Removed without JavaScript: the form comes back without it.
+        page.locator("#held-files button[name=_remove]").click()
+        expect(page.locator("#held-files")).to_have_count(0)
+        expect(page.locator("#id_regency")).to_have_value(REGENCY)
         assert Complaint.objects.count() == 0

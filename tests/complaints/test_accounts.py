@@ -88,7 +88,7 @@ class TestRegister:
     ) -> None:
         response = register(client, capture, published, "Warga@Example.id")
         assert response.status_code == 200
-        assert "Periksa e-mail Anda" in response.content.decode()
+        assert "Periksa email Anda" in response.content.decode()
         user = User.objects.get(username="warga@example.id")
         assert not user.is_active and not user.has_usable_password()
         (message,) = mail.outbox
@@ -102,7 +102,7 @@ class TestRegister:
         assert client.get("/akun/laporan/").status_code == 200
         # The link worked once.
         again = Client().get(link, follow=True)
-        assert "Tautan ini tidak sah" in again.content.decode()
+        assert "Tautan ini tidak berlaku" in again.content.decode()
         assert b"new_password1" not in again.content
 
     def test_the_form_does_not_say_which_addresses_have_accounts(
@@ -155,7 +155,7 @@ class TestRegister:
         assert Client().get("/akun/aktifkan/MQ/<script>/").status_code == 404
         bad = Client().get("/akun/aktifkan/MQ/bukan-token/", follow=True)
         assert bad.status_code == 200 and b"new_password1" not in bad.content
-        assert "Tautan ini tidak sah" in bad.content.decode()
+        assert "Tautan ini tidak berlaku" in bad.content.decode()
 
     def test_a_link_never_activates_a_deactivated_or_staff_account(
         self, client: Client, capture: Any, published: Published, tree: dict[str, Agency]

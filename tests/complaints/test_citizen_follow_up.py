@@ -5,6 +5,7 @@ through the private link over HTTP, and the coordinator's side of a dispute in t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -591,6 +592,22 @@ def private_url(complaint: Complaint, key: str, action: str = "") -> str:
     return f"{base}{action}/" if action else base
 
 
+# The input each form's first error summary link leads to (a group of radio buttons: its first).
+FIELD_OF = {"balas": "id_balas_text", "sanggah": "id_sanggah_reason", "nilai": "id_nilai_score"}
+ANCHOR_OF = {**FIELD_OF, "nilai": "id_nilai_score_0"}
+
+
+def error_summary(html: str) -> str:
+    """The error summary of a page that came back (it holds no other ``div``); fails when the
+    page has none, or has it anywhere but above the report."""
+    found = re.search(
+        r'<div class="error-summary"[^>]*data-error-summary[^>]*>(.*?)</div>', html, re.S
+    )
+    assert found is not None, "no error summary"
+    assert found.start() < html.index("<article"), "the summary is not at the top"
+    return found.group(1)
+
+
 def offered_forms(html: str, complaint: Complaint, key: str) -> set[str]:
     return {
         action
@@ -636,6 +653,100 @@ class TestPrivatePage:
         html = client.get(private_url(complaint, key)).content.decode()
         assert offered_forms(html, complaint, key) == {"nilai"}
         assert "Diskominfo Samarinda" in html  # where it is now
+
+
+def answer_blocks(html: str) -> list[str]:
+    """The private page's answers, each with what is drawn beside it (up to the next answer, or
+    the next heading after the last one)."""
+    parts = html.split('<div class="answer')[1:]
+    if parts:
+        parts[-1] = parts[-1].split("<h2", 1)[0]
+    return parts
+
+
+class TestPrivatePageShowsWhatTheCitizenWrote:
+    def test_replies_objection_and_rating_beside_the_answers_they_concern(
+        self, client: Client, answered_link: tuple[Complaint, str], tree: dict[str, Agency]
+    ) -> None:
+        complaint, key = answered_link
+        assert client.post(private_url(complaint, key, "balas"), {"text": REPLY}).status_code == 302
+        officer = User.objects.create_user(
+            "petugas",
+            "petugas@example.go.id",
+            "sandi-uji-2026",
+            first_name="Rahmat",
+            last_name="Hidayatullah",
+        )
+        services.add_internal_note(
+            complaint_id=complaint.pk,
+            agency=tree["dinkes"],
+            text="Catatan internal: pelapor sering mengeluh.",
+            actor=officer,
+            now=REACTED_AT,
+        )
+        second_at = REACTED_AT + dt.timedelta(days=1)
+        services.respond_to_complaint(
+            complaint_id=complaint.pk,
+            agency=tree["dinkes"],
+            text=SECOND_ANSWER,
+            actor=officer,
+            now=second_at,
+        )
+        assert (
+            client.post(
+                private_url(complaint, key, "nilai"), {"score": "2", "comment": COMMENT}
+            ).status_code
+            == 302
+        )
+        assert (
+            client.post(private_url(complaint, key, "sanggah"), {"reason": REASON}).status_code
+            == 302
+        )
+
+        html = client.get(private_url(complaint, key)).content.decode()
+        first, second = answer_blocks(html)
+        with translation.override("id"):
+            assert escape(ANSWER) in first
+            assert escape(translation.gettext("Your reply")) in first and escape(REPLY) in first
+            for later in (COMMENT, REASON):
+                assert escape(later) not in first
+            assert escape(SECOND_ANSWER) in second
+            assert escape(translation.gettext("Your rating")) in second
+            assert escape(translation.gettext("%(score)s of 5") % {"score": 2}) in second
+            assert escape(COMMENT) in second
+            assert (
+                escape(translation.gettext("Your objection")) in second and escape(REASON) in second
+            )
+            # The coordinator the objection went to.
+            assert (
+                escape(
+                    translation.gettext("sent to %(agency)s") % {"agency": "Diskominfo Samarinda"}
+                )
+                in second
+            )
+            assert escape(REPLY) not in second
+        # Never a note, never an officer's name.
+        for internal in ("Catatan internal", "Rahmat", "Hidayatullah", "petugas"):
+            assert internal not in html
+
+    def test_the_acceptance_beside_the_answer(
+        self, client: Client, answered_link: tuple[Complaint, str]
+    ) -> None:
+        complaint, key = answered_link
+        assert client.post(private_url(complaint, key, "terima")).status_code == 302
+        (block,) = answer_blocks(client.get(private_url(complaint, key)).content.decode())
+        assert escape(in_indonesian("You accepted this answer")) in block
+        assert 'class="reaction reaction-accept"' in block
+
+    def test_nothing_is_shown_before_the_citizen_reacts_nor_on_the_public_page(
+        self, client: Client, answered_link: tuple[Complaint, str]
+    ) -> None:
+        complaint, key = answered_link
+        (block,) = answer_blocks(client.get(private_url(complaint, key)).content.decode())
+        assert "your-reactions" not in block
+        services.rate_answer(complaint_id=complaint.pk, score=5, comment=COMMENT, now=REACTED_AT)
+        public = client.get(f"/lacak/{complaint.tracking_number}/").content.decode()
+        assert "your-reactions" not in public and escape(COMMENT) not in public
 
 
 class TestPrivateActions:
@@ -824,8 +935,16 @@ class TestPrivateActions:
         values = {"value": data.get("score", "")}
         expected = in_indonesian(message) % values
         assert expected != message % values  # Indonesian, not English
-        assert escape(expected) in html
-        assert 'class="error" role="alert"' in html
+        # At the top, above the report: what went wrong, a link to the field further down.
+        summary = error_summary(html)
+        assert f'href="#{ANCHOR_OF[action]}"' in summary
+        assert escape(expected) in summary
+        # … and beside the field, which says it is wrong and why.
+        field_error = re.search(
+            rf'<div class="error" id="{FIELD_OF[action]}_error">(.*?)</div>', html, re.S
+        )
+        assert field_error is not None and escape(expected) in field_error.group(1)
+        assert html.index(f'id="{ANCHOR_OF[action]}"') > html.index("<article")
         # The form comes back with the other actions still offered.
         assert offered_forms(html, complaint, key) == {"balas", "terima", "sanggah", "nilai"}
         assert snapshot(complaint) == before
@@ -837,8 +956,46 @@ class TestPrivateActions:
         before = snapshot(complaint)
         response = client.post(private_url(complaint, key, "sanggah"), {"reason": "x" * 2001})
         assert response.status_code == 400
-        assert 'class="error" role="alert"' in response.content.decode()
+        html = response.content.decode()
+        assert 'href="#id_sanggah_reason"' in error_summary(html)
+        assert 'id="id_sanggah_reason_error"' in html
+        assert "x" * 2001 in html  # what was typed comes back
         assert snapshot(complaint) == before
+
+    def test_a_reason_the_service_refuses_comes_back_typed_with_the_message_at_the_top(
+        self, client: Client, answered_link: tuple[Complaint, str]
+    ) -> None:
+        complaint, key = answered_link
+        before = snapshot(complaint)
+        typed = f"{REASON}\x07"  # a control character: the form lets it through, the service not
+        response = client.post(private_url(complaint, key, "sanggah"), {"reason": typed})
+        assert response.status_code == 400
+        html = response.content.decode()
+        summary = error_summary(html)
+        assert escape(in_indonesian("Your objection was not sent. Please correct this:")) in summary
+        message = in_indonesian(
+            "Please write at most %(max)d characters, without control characters.",
+            max=complaint_services.REASON_MAX_LENGTH,
+        )
+        assert escape(message) in summary
+        textarea = re.search(r'<textarea name="reason"[^>]*>(.*?)</textarea>', html, re.S)
+        assert textarea is not None and escape(REASON) in textarea.group(1)
+        assert snapshot(complaint) == before
+
+    def test_a_rating_without_a_score_keeps_its_comment(
+        self, client: Client, answered_link: tuple[Complaint, str]
+    ) -> None:
+        complaint, key = answered_link
+        response = client.post(private_url(complaint, key, "nilai"), {"comment": COMMENT})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert 'href="#id_nilai_score_0"' in error_summary(html)
+        assert escape(in_indonesian("Your rating was not sent. Please correct this:")) in html
+        # The group of scores is described by its help and its error.
+        assert 'aria-describedby="id_nilai_score_helptext id_nilai_score_error"' in html
+        comment = re.search(r'<textarea name="comment"[^>]*>(.*?)</textarea>', html, re.S)
+        assert comment is not None and escape(COMMENT) in comment.group(1)
+        assert not Rating.objects.filter(complaint=complaint).exists()
 
     @pytest.mark.parametrize("action", ["balas", "terima", "sanggah", "nilai"])
     def test_csrf_is_enforced(self, answered_link: tuple[Complaint, str], action: str) -> None:

@@ -95,7 +95,7 @@ class TestLookupLimit:
         # the fifth, on any surface, waits
         page = client.get(f"/lacak/{number}/")
         assert page.status_code == 429 and 1 <= int(page["Retry-After"]) <= 3600
-        assert "dicari dari sambungan Anda" in page.content.decode()
+        assert "pencarian laporan dari koneksi Anda" in page.content.decode()
         api = client.get(f"/api/v1/complaints/{number}/")
         assert api.status_code == 429
         message = "Too many reports looked up from your address. Please try again later."

@@ -66,7 +66,7 @@ class TestReporterNotifications:
         subjects = [m.subject for m in mail.outbox]
         assert all(complaint.tracking_number in s for s in subjects)
         assert all(m.to == ["siti@example.id"] for m in mail.outbox)
-        assert "Selesai: pelapor menerima tanggapan" in mail.outbox[2].body
+        assert "Selesai: pelapor menerima jawaban" in mail.outbox[2].body
         assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [
             outbox.message_id_header(row) for row in rows
         ]

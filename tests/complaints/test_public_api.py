@@ -209,7 +209,7 @@ class TestPublicListApi:
         (in_en,) = api_list(client, "?status=RESPONDED", accept_language="en")["results"]
         assert (in_id["kind_display"], in_en["kind_display"]) == (
             "Pengaduan",
-            "complaint (pengaduan)",
+            "complaint",
         )
         assert in_id["status_display"] != in_en["status_display"]
 
@@ -505,7 +505,7 @@ class TestAgencyApi:
         english = client.get(url, headers={"accept-language": "en"}).json()["definition"]
         assert english.startswith("Reports received: reports handed to this agency since ")
         assert "Confidential reports are not counted here." in english
-        assert indonesian.startswith("Laporan diterima:")
+        assert indonesian.startswith("Laporan masuk:")
         since = timezone.localtime(LATER - dt.timedelta(days=365))
         assert f"since {since.day} {since:%B} {since.year}." in english
 

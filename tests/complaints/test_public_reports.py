@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from complaints import selectors
@@ -15,7 +18,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, Support
 from complaints.services import respond_to_complaint
 from routing.models import Agency, Category
-from tests.helpers import NOW, route_fully
+from tests.helpers import NOW, in_indonesian, route_fully
 
 # Reports are filed at fixed moments: the clock starts after them (tests/helpers.py).
 pytestmark = pytest.mark.usefixtures("clock")
@@ -214,3 +217,81 @@ class TestAgencyPage:
         assert response.status_code == 200
         assert "Dinkes Samarinda" in response.content.decode()
         assert client.get("/instansi/tidak-ada/").status_code == 404
+
+    def test_lists_its_recent_public_reports_and_never_a_confidential_one(
+        self, client: Client, reports: dict[str, Complaint], tree: dict[str, Agency]
+    ) -> None:
+        # Answered by Dinkes, then disputed: held by Samarinda's coordinator, still on the
+        # page of the agency that answered it.
+        complaint_services.dispute_answer(
+            complaint_id=reports["answered"].pk,
+            reason="Puskesmas tetap tutup pukul sepuluh pagi.",
+            now=NOW + dt.timedelta(days=3),
+        )
+        dinkes = client.get(f"/instansi/{tree['dinkes'].code}/").content.decode()
+        section = dinkes.split('class="card agency-reports"', 1)[1].split("</section>", 1)[0]
+        for name in ("public", "answered"):
+            number = reports[name].tracking_number
+            assert f'href="/lacak/{number}/"' in section
+            assert escape(reports[name].title) in section
+        samarinda = client.get(f"/instansi/{tree['samarinda'].code}/").content.decode()
+        assert f'href="/lacak/{reports["answered"].tracking_number}/"' in samarinda
+        assert f'href="/lacak/{reports["public"].tracking_number}/"' not in samarinda
+        for code in ("dinkes", "samarinda", "kaltim", "national", "rsud"):
+            html = client.get(f"/instansi/{tree[code].code}/").content.decode()
+            for name in ("confidential", "archived"):
+                assert reports[name].tracking_number not in html
+            assert SECRET_TITLE not in html
+        assert [c.tracking_number for c in selectors.agency_recent_reports(tree["dinkes"])] == [
+            reports["answered"].tracking_number,
+            reports["public"].tracking_number,
+        ]
+
+    def test_lists_the_newest_ten_in_few_queries(
+        self, client: Client, tree: dict[str, Agency], django_assert_max_num_queries: Any
+    ) -> None:
+        from tests.dashboard.test_inbox import ComplaintFactory
+
+        def held(day: int) -> Complaint:
+            return ComplaintFactory(
+                current_agency=tree["rsud"],
+                submitted_at=NOW - dt.timedelta(days=day),
+                title=f"Antrean panjang di RSUD hari ke-{day:02d}",
+            )
+
+        held(1)
+        url = f"/instansi/{tree['rsud'].code}/"
+        client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            client.get(url)
+        newest_first = [held(day) for day in range(2, 14)]
+        with django_assert_max_num_queries(len(one)):
+            html = client.get(url).content.decode()
+        shown = re.findall(r'href="/lacak/([A-Z0-9-]+)/"', html)
+        assert (
+            shown
+            == [
+                c.tracking_number
+                for c in [Complaint.objects.get(title__endswith="ke-01"), *newest_first]
+            ][:10]
+        )
+
+    def test_shows_how_to_reach_it(self, client: Client, tree: dict[str, Agency]) -> None:
+        dinkes = tree["dinkes"]
+        bare = client.get(f"/instansi/{dinkes.code}/").content.decode()
+        assert f"<dt>{in_indonesian('Address')}</dt>" not in bare
+        assert f"<dt>{in_indonesian('Website')}</dt>" not in bare
+        assert "mailto:" not in bare
+        dinkes.email = "dinkes@samarindakota.go.id"
+        dinkes.address = "Jl. Milono No. 1, Samarinda"
+        dinkes.phone = "(0541) 123 456"
+        dinkes.website = "https://dinkes.samarindakota.go.id/"
+        dinkes.save(update_fields=["email", "address", "phone", "website"])
+        html = client.get(f"/instansi/{dinkes.code}/").content.decode()
+        contact = html.split('class="card agency-contact"', 1)[1].split("</section>", 1)[0]
+        assert 'href="mailto:dinkes@samarindakota.go.id"' in contact
+        assert "Jl. Milono No. 1, Samarinda" in contact
+        assert 'href="tel:(0541)123456"' in contact
+        assert 'href="https://dinkes.samarindakota.go.id/"' in contact
+        assert "Kota Samarinda" in contact
+        assert f'href="/instansi/{tree["samarinda"].code}/"' in contact

@@ -460,7 +460,7 @@ class TestAnswerEmail:
         assert message.to == ["siti@example.id"]
         assert in_progress.tracking_number in message.subject
         assert ANSWER in message.body
-        assert "Dinkes Samarinda telah menanggapi laporan Anda." in message.body
+        assert "Dinkes Samarinda telah menjawab laporan Anda." in message.body
         # The subject too is in the citizen's language, not the English source text.
         with translation.override("id"):
             expected = translation.gettext(

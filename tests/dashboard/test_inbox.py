@@ -250,6 +250,7 @@ class TestCounts:
             "IN_PROGRESS": 1,
             "RESPONDED": 1,
             "overdue": 3,
+            "disputed": 0,
         }
         held_counts = selectors.inbox_counts(
             selectors.inbox_queryset(tree["samarinda"], Scope.HELD), now
@@ -423,9 +424,12 @@ class TestFilters:
         assert listed(html) == []
         with translation.override("id"):
             assert translation.gettext("Correct the filters above.") in html
-        assert re.search(rf'<div class="field has-error">\s*<label for="id_{field}"', html), (
-            f"no error shown at {field}"
-        )
+        # A field, or a group of check boxes (the statuses) with its legend.
+        assert re.search(rf'<div class="field has-error">\s*<label for="id_{field}"', html) or (
+            re.search(
+                rf'<fieldset class="field check-group has-error"[^>]*\bid_{field}_error', html
+            )
+        ), f"no error shown at {field}"
         assert 'role="alert"' in html
         # The counts of the scope are still shown.
         assert "<strong>1</strong>" in html
