@@ -36,7 +36,7 @@ def perform_citizen_action(
         return _("Thank you. Your report is completed.")
     if action == CitizenAction.DISPUTE:
         services.dispute_answer(complaint_id=complaint_id, reason=data["reason"], now=now)
-        return _("Your objection was sent to the coordinator above the agency.")
+        return _("Your dispute was sent to the coordinator above the agency.")
     services.rate_answer(
         complaint_id=complaint_id, score=data["score"], comment=data.get("comment", ""), now=now
     )

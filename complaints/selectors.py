@@ -561,7 +561,7 @@ def agency_recent_reports(agency: Agency, *, limit: int = AGENCY_RECENT_REPORTS)
 @dataclass(frozen=True)
 class CitizenReaction:
     """One thing the reporter did with an answer, as their private page shows it back: a reply,
-    an objection (``agency``: the coordinator it went to), the acceptance, or a rating."""
+    a dispute (``agency``: the coordinator it went to), the acceptance, or a rating."""
 
     action: CitizenAction
     created_at: dt.datetime
@@ -579,7 +579,7 @@ _REACTION_EVENTS = (
 
 def private_response_list(complaint: Complaint) -> list[Response]:
     """A report's answers for its reporter's private page (``response_list``), each with what
-    the reporter did with it, oldest first, in ``reactions``: their replies and objection in
+    the reporter did with it, oldest first, in ``reactions``: their replies and dispute in
     their own words, their acceptance, their rating and comment. Read from the public events
     of the reporter's own transitions, the disputes and the ratings; never a note, never a
     staff member's name. Five queries, whatever the number of answers."""

@@ -444,7 +444,7 @@ def _private_page(
 NOT_SENT = {
     "balas": gettext_lazy("Your reply was not sent. Please correct this:"),
     "terima": gettext_lazy("The answer was not accepted:"),
-    "sanggah": gettext_lazy("Your objection was not sent. Please correct this:"),
+    "sanggah": gettext_lazy("Your dispute was not sent. Please correct this:"),
     "nilai": gettext_lazy("Your rating was not sent. Please correct this:"),
 }
 

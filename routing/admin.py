@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -46,6 +47,8 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "region__code"]
     raw_id_fields = ["region", "parent"]
     ordering = ["level", "name"]
+    # A website typed without a scheme is taken as https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["code", "name", "level", "region", "parent", "is_active"]}),
         (

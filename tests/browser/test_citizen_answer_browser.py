@@ -93,7 +93,7 @@ class TestCitizenFollowsTheAnswer:
         dispute.locator("button[type=submit]").click()
         expect(page).to_have_url(link)
         expect(page.locator(".alert.success")).to_have_text(
-            in_indonesian("Your objection was sent to the coordinator above the agency.")
+            in_indonesian("Your dispute was sent to the coordinator above the agency.")
         )
         expect(page.locator(".facts .status").first).to_have_class(
             re.compile(r"\bstatus-in_progress\b")
@@ -229,7 +229,7 @@ class TestMistakesOnAPhone:
     @pytest.mark.parametrize(
         ("action", "field", "intro"),
         [
-            ("sanggah", "id_sanggah_reason", "Your objection was not sent. Please correct this:"),
+            ("sanggah", "id_sanggah_reason", "Your dispute was not sent. Please correct this:"),
             ("nilai", "id_nilai_score_0", "Your rating was not sent. Please correct this:"),
         ],
     )

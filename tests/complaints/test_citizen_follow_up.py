@@ -715,7 +715,7 @@ class TestPrivatePageShowsWhatTheCitizenWrote:
             assert escape(translation.gettext("%(score)s of 5") % {"score": 2}) in second
             assert escape(COMMENT) in second
             assert (
-                escape(translation.gettext("Your objection")) in second and escape(REASON) in second
+                escape(translation.gettext("Your dispute")) in second and escape(REASON) in second
             )
             # The coordinator the objection went to.
             assert (
@@ -803,7 +803,7 @@ class TestPrivateActions:
             key,
             "sanggah",
             {"reason": REASON},
-            "Your objection was sent to the coordinator above the agency.",
+            "Your dispute was sent to the coordinator above the agency.",
         )
         assert (complaint.status, complaint.current_agency) == (
             Status.IN_PROGRESS,
@@ -972,7 +972,7 @@ class TestPrivateActions:
         assert response.status_code == 400
         html = response.content.decode()
         summary = error_summary(html)
-        assert escape(in_indonesian("Your objection was not sent. Please correct this:")) in summary
+        assert escape(in_indonesian("Your dispute was not sent. Please correct this:")) in summary
         message = in_indonesian(
             "Please write at most %(max)d characters, without control characters.",
             max=complaint_services.REASON_MAX_LENGTH,
@@ -1012,13 +1012,13 @@ class TestPrivateActions:
         english = [
             "Your reply was sent to the agency.",
             "Thank you. Your report is completed.",
-            "Your objection was sent to the coordinator above the agency.",
+            "Your dispute was sent to the coordinator above the agency.",
             "Thank you for your rating.",
             "This report is not waiting for your reaction to an answer.",
             "You have already rated this answer.",
             "Accept the answer",
             "Send the reply",
-            "Send the objection",
+            "Send the dispute",
             "Send the rating",
             "The reporter replied; back to %(agency)s",
             "The reporter disputed the answer; passed to %(agency)s",

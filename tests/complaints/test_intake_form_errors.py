@@ -208,6 +208,18 @@ class TestEveryErrorInOneRound:
             assert "id_kind_0" in parsed.links
 
 
+    def test_the_summary_names_each_field_in_words_without_doubled_punctuation(
+        self, client: Client
+    ) -> None:
+        response = client.post("/lapor/", form_data(title="", description=""))
+        html = response.content.decode()
+        required = in_indonesian("This field is required.")
+        title = in_indonesian("Title")
+        question = in_indonesian("What happened?")
+        assert f'<a href="#id_title">{title}: {required}</a>' in html
+        assert f'<a href="#id_description">{question} {required}</a>' in html
+
+
 class TestHeldFiles:
     def test_a_good_photo_is_held_when_the_title_is_missing(
         self, client: Client, media_root: Path
