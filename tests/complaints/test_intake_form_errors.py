@@ -207,7 +207,6 @@ class TestEveryErrorInOneRound:
             assert 'aria-describedby="id_kind_error"' in html
             assert "id_kind_0" in parsed.links
 
-
     def test_the_summary_names_each_field_in_words_without_doubled_punctuation(
         self, client: Client
     ) -> None:
