@@ -192,6 +192,15 @@ class StaffComplaintFilter(_ListFilter):
     overdue = django_filters.BooleanFilter(
         label=gettext_lazy("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    disputed = django_filters.BooleanFilter(
+        label=gettext_lazy("Disputed by the reporter only"),
+        method="filter_disputed",
+        widget=forms.CheckboxInput,
+        help_text=gettext_lazy(
+            "The reporter did not accept the answer, and the report is with the coordinator "
+            "it was disputed to."
+        ),
+    )
 
     def __init__(self, *args: Any, now: dt.datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -231,6 +240,11 @@ class StaffComplaintFilter(_ListFilter):
         if not value:
             return queryset
         return queryset.overdue(self.now)
+
+    def filter_disputed(
+        self, queryset: ComplaintQuerySet, name: str, value: bool
+    ) -> QuerySet[Complaint]:
+        return queryset.disputed() if value else queryset
 
 
 PUBLIC_STATUSES = [
@@ -371,6 +385,8 @@ def _words(name: str, value: Any, form: forms.Form) -> str:
         return _("received until %(day)s") % {"day": date_format(value, "j F Y")}
     if name == "overdue":
         return _("past their deadline")
+    if name == "disputed":
+        return _("disputed by the reporter")
     return str(value)
 
 
@@ -387,6 +403,8 @@ def _remove_text(name: str, value: Any, words: str) -> str:
         return _("Any status")
     if name == "overdue":
         return _("Overdue or not")
+    if name == "disputed":
+        return _("Disputed or not")
     return _("Without “%(filter)s”") % {"filter": words}
 
 

@@ -356,6 +356,21 @@ class ComplaintSupportedSerializer(serializers.Serializer):
     support_count = serializers.IntegerField()
 
 
+class AgencyContactSerializer(serializers.ModelSerializer):
+    """How the public reaches an agency, as its page shows it; each empty when not known. The
+    agency's own office, never anything of a reporter."""
+
+    class Meta:
+        model = Agency
+        fields = ["email", "address", "phone", "website"]
+        extra_kwargs = {
+            "email": {"help_text": "The agency's shared address."},
+            "address": {"help_text": "Its office's address."},
+            "phone": {"help_text": "Its public phone number."},
+            "website": {"help_text": "Its website."},
+        }
+
+
 class AgencyFiguresSerializer(serializers.Serializer):
     """``complaints.selectors.AgencyFigures``: the figures of the agency's public page."""
 
@@ -379,6 +394,7 @@ class AgencyPublicSerializer(serializers.ModelSerializer):
     level_display = serializers.CharField(source="get_level_display")
     parent = PublicAgencyRefSerializer(allow_null=True, help_text="The coordinator above it.")
     region = RegionRefSerializer(allow_null=True)
+    contact = AgencyContactSerializer(source="*", read_only=True)
     figures = serializers.SerializerMethodField()
     definition = serializers.SerializerMethodField(
         help_text="The figures defined, as the page says it, in the caller's language."
@@ -393,6 +409,7 @@ class AgencyPublicSerializer(serializers.ModelSerializer):
             "level_display",
             "parent",
             "region",
+            "contact",
             "figures",
             "definition",
         ]

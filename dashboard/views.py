@@ -219,6 +219,7 @@ def _count_links(scope: Scope) -> dict[str, str]:
         for status in workflow.in_order(workflow.OPEN)
     }
     links["overdue"] = _query({"scope": scope, "overdue": "on"})
+    links["disputed"] = _query({"scope": scope, "disputed": "on"})
     return links
 
 

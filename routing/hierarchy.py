@@ -17,6 +17,8 @@ Agencies (``manage.py load_agencies FILE.csv``), one agency per row, header firs
 - ``email``: the agency's shared address for notifications, or empty.
 - ``active``: ``yes``/``no`` (also ``ya``/``tidak``, ``true``/``false``, ``1``/``0``); optional,
   default ``yes``.
+- ``address``, ``phone``, ``website``: optional columns, how the public reaches the agency (its
+  public page shows them). A file without one of these columns leaves that field as it is.
 
 Routing rules (``--rules RULES.csv``), one rule per row:
 
@@ -45,12 +47,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 
 from routing.models import Agency, Category, Region, RoutingRule
 
 AGENCY_COLUMNS = ("code", "name", "level", "region", "parent", "email", "active")
+# Optional columns: only those in the file's header are written.
+AGENCY_CONTACT_COLUMNS = ("address", "phone", "website")
+_CONTACT_LENGTH = {"address": 300, "phone": 30, "website": 200}
 RULE_COLUMNS = ("category", "level", "region", "target", "agency")
 
 # Parents before children: the level alone orders the tree, since each level's parent is the
@@ -110,6 +115,8 @@ class _AgencyRow:
     parent: str | None
     email: str
     is_active: bool
+    # The contact columns the file has, with their values.
+    contacts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,11 +131,20 @@ class _Node:
 def _parse_agency(
     line: int, raw: dict[str, str], errors: list[tuple[int, str]]
 ) -> _AgencyRow | None:
-    row, error = _clean(raw, AGENCY_COLUMNS)
+    row, error = _clean(raw, (*AGENCY_COLUMNS, *AGENCY_CONTACT_COLUMNS))
     if error:
         errors.append((line, error))
         return None
+    contacts = tuple((column, row[column]) for column in AGENCY_CONTACT_COLUMNS if column in raw)
     before = len(errors)
+    for column, value in contacts:
+        if len(value) > _CONTACT_LENGTH[column]:
+            errors.append((line, f"{column} is longer than {_CONTACT_LENGTH[column]} characters"))
+        elif column == "website" and value:
+            try:
+                URLValidator(schemes=["http", "https"])(value)
+            except ValidationError:
+                errors.append((line, f"website {value!r} is not an http(s) address"))
     code, name, level = row["code"], row["name"], row["level"].upper()
     if not code:
         errors.append((line, "code is empty"))
@@ -161,6 +177,7 @@ def _parse_agency(
         parent=row["parent"] or None,
         email=row["email"],
         is_active=active in _TRUE,
+        contacts=contacts,
     )
 
 
@@ -327,6 +344,7 @@ def _write_agencies(parsed: dict[str, _AgencyRow]) -> dict[str, int]:
             "parent_id": ids[row.parent] if row.parent else None,
             "email": row.email,
             "is_active": row.is_active,
+            **dict(row.contacts),
         }
         agency = existing.get(row.code)
         if agency is None:

@@ -493,6 +493,16 @@ class TestAgencyApi:
         assert body["parent"]["code"] == "smd"
         assert body["parent"]["name"] == "Diskominfo Samarinda"
         assert body["region"]["code"] == "64.72"
+        # How to reach it: what the page shows, empty where not known.
+        assert body["contact"] == {
+            "email": dinkes.email,
+            "address": "",
+            "phone": "",
+            "website": "",
+        }
+        Agency.objects.filter(pk=dinkes.pk).update(phone="0541 000000")
+        contact = client.get(f"/api/v1/agencies/{dinkes.code}/").json()["contact"]
+        assert contact["phone"] == "0541 000000"
         # The same numbers the web page shows.
         page = client.get(f"/instansi/{dinkes.code}/")
         assert page.context["figures"] == figures
@@ -542,5 +552,10 @@ class TestAgencyApi:
         for agency in tree.values():
             response = client.get(f"/api/v1/agencies/{agency.code}/")
             assert response.status_code == 200
-            assert_no_reporter(response.content.decode())
+            body = response.json()
+            # The agency's own office (its e-mail and phone), checked by value; the rest by key.
+            contact = body.pop("contact")
+            assert contact["email"] == agency.email and contact["phone"] == agency.phone
+            assert not set(contact.values()) & set(REPORTER_VALUES)
+            assert_no_reporter(json.dumps(body))
             assert SECRET_TITLE not in response.content.decode()

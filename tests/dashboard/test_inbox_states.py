@@ -275,6 +275,21 @@ class TestDisputed:
         assert label not in counts_on(history)
         assert label in row_of(history, disputed)
 
+    def test_the_count_links_to_a_list_of_the_disputed_ones(
+        self, disputed: Complaint, submit: Submit, tree: dict[str, Agency]
+    ) -> None:
+        other = route_fully(submit().complaint)  # in the same coordinator's subtree, not disputed
+        officer = make_officer("kaltim", tree["kaltim"])
+        kaltim = page_client(officer)
+        html = kaltim.get(INBOX, {"scope": "subtree"}).content.decode()
+        assert 'href="?scope=subtree&amp;disputed=on"' in html
+        listed = kaltim.get(INBOX, {"scope": "subtree", "disputed": "on"}).content.decode()
+        assert disputed.tracking_number in listed
+        assert other.tracking_number not in listed
+        assert in_indonesian("disputed by the reporter") in listed.split("<table", 1)[0]
+        body = api_client(officer).get(API, {"scope": "subtree", "disputed": "true"})
+        assert [r["tracking_number"] for r in body.json()["results"]] == [disputed.tracking_number]
+
     def test_on_the_report_page_with_the_reason(
         self, disputed: Complaint, tree: dict[str, Agency]
     ) -> None:

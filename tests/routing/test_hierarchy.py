@@ -69,6 +69,46 @@ class TestLoadAgencies:
         assert load_agencies(rows) == {"created": 0, "updated": 1, "unchanged": 5}
         assert Agency.objects.get(code="dinkes-64-72").name == "Dinas Kesehatan Kota Samarinda"
 
+    def test_contact_columns_are_written_only_when_the_file_has_them(self, regions: None) -> None:
+        rows = tree()
+        rows[0].update(
+            address="Jl. Contoh No. 1, Samarinda", phone="0541 000000", website="https://x.example"
+        )
+        load_agencies(rows)
+        opd = Agency.objects.get(code="dinkes-64-72")
+        assert (opd.address, opd.phone, opd.website) == (
+            "Jl. Contoh No. 1, Samarinda",
+            "0541 000000",
+            "https://x.example",
+        )
+        # A later file without the columns leaves what an administrator entered.
+        assert load_agencies(tree())["updated"] == 0
+        opd.refresh_from_db()
+        assert opd.address == "Jl. Contoh No. 1, Samarinda"
+        # With the column empty, it is emptied.
+        rows = tree()
+        rows[0]["phone"] = ""
+        assert load_agencies(rows)["updated"] == 1
+        opd.refresh_from_db()
+        assert (opd.phone, opd.website) == ("", "https://x.example")
+
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            ({"website": "javascript:alert(1)"}, "not an http(s) address"),
+            ({"website": "dinkes.example"}, "not an http(s) address"),
+            ({"phone": "0" * 31}, "phone is longer than 30"),
+            ({"address": "x" * 301}, "address is longer than 300"),
+        ],
+    )
+    def test_bad_contacts_are_refused_with_their_line(
+        self, regions: None, extra: dict[str, str], message: str
+    ) -> None:
+        rows = tree()
+        rows[0].update(extra)
+        assert message in errors_of(rows)
+        assert not Agency.objects.exists()
+
     def test_parent_already_in_the_database(self, regions: None) -> None:
         load_agencies(tree())
         counts = load_agencies([agency("dlh-64-72", "OPD", "64.72", "diskominfo-64-72")])
