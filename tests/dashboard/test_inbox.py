@@ -278,7 +278,7 @@ class TestCounts:
         )
         with translation.override("id"):
             assert counts[translation.gettext("new, not taken up")] == 3
-            assert counts[translation.gettext("in progress")] == 1
+            assert counts[translation.gettext("being handled")] == 1
             assert counts[translation.gettext("overdue")] == 1
         body = api_client(user).get(API).json()
         assert body["counts"]["DISPOSED"] == 3
