@@ -327,6 +327,11 @@ class CitizenLoginForm(AuthenticationForm):
         ),
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Our own word for it ("kata sandi"), not Django's catalogue's ("sandi").
+        self.fields["password"].label = _("Password")
+
     def clean_username(self) -> str:
         return citizen_login_username(str(self.cleaned_data["username"]))
 
@@ -347,6 +352,7 @@ class StaffLoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or e-mail")
+        self.fields["password"].label = _("Password")
 
     def clean_username(self) -> str:
         return staff_login_username(str(self.cleaned_data["username"]))

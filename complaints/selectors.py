@@ -260,6 +260,8 @@ INBOX_GROUPS: tuple[frozenset[str], ...] = (
     workflow.OPEN - workflow.DEADLINE,
     workflow.CLOSED,
 )
+# A cursor's group, as ``_encode_cursor`` writes it.
+_GROUP_TEXTS = frozenset(str(index) for index in range(len(INBOX_GROUPS)))
 
 
 def inbox_group(complaint: Complaint) -> int:
@@ -276,7 +278,9 @@ def _decode_cursor(cursor: str) -> tuple[int, tuple[object, int]] | None:
     """The inbox position: the group, and the deadline (in the form the database stores: it is
     compared in raw SQL, and SQLite compares text) and id."""
     group_text, dot, rest = cursor.partition(".")
-    if not dot or not group_text.isdigit() or int(group_text) >= len(INBOX_GROUPS):
+    # Compared as text: ``str.isdigit`` admits "²" and thousands of digits, which ``int``
+    # refuses with a ValueError.
+    if not dot or group_text not in _GROUP_TEXTS:
         return None
     position = _unpack_cursor(rest, moment=True)
     if position is None:
@@ -766,8 +770,10 @@ def month_figures(*, now: dt.datetime) -> MonthFigures:
     cheap on a quiet day, but the home page is the portal's most opened page and a month may
     hold hundreds of thousands of reports. So they are kept in Django's cache (Redis in
     production, shared by every process) for ``MONTH_FIGURES_SECONDS``: counted at most once
-    in five minutes, and never more than five minutes old. The key names the month, so the
-    first visit of a new month counts afresh instead of showing the last month's figures.
+    in five minutes, and never more than five minutes old (the counting moment is kept with
+    the counts and compared with ``now``, so the age does not rest on the cache's own clock).
+    The key names the month, so the first visit of a new month counts afresh instead of
+    showing the last month's figures.
     Totals over the whole country name no report, so confidential ones count, as in the
     recaps.
     """
@@ -776,15 +782,16 @@ def month_figures(*, now: dt.datetime) -> MonthFigures:
     start = dt.datetime(local.year, local.month, 1, tzinfo=zone)
     following = dt.datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone)
     key = f"complaints:month-figures:{start.date().isoformat()}"
-    counts: tuple[int, int] | None = cache.get(key)
-    if counts is None:
+    cached: tuple[float, int, int] | None = cache.get(key)
+    fresh = cached is not None and 0 <= now.timestamp() - cached[0] < MONTH_FIGURES_SECONDS
+    if cached is None or not fresh:
         month = Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=following)
         answered = month.filter(
             Exists(Response.objects.filter(complaint=OuterRef("pk"), is_final=True))
         )
-        counts = (month.count(), answered.count())
-        cache.set(key, counts, MONTH_FIGURES_SECONDS)
-    received, answered_count = counts
+        cached = (now.timestamp(), month.count(), answered.count())
+        cache.set(key, cached, MONTH_FIGURES_SECONDS)
+    _counted_at, received, answered_count = cached
     return MonthFigures(month=start.date(), received=received, answered=answered_count)
 
 

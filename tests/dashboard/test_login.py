@@ -147,7 +147,7 @@ class TestLogin:
         response = log_in(client, "dinkes", "salah-sandi")
         assert response.status_code == 200
         body = response.content.decode()
-        assert "dan sandi yang benar" in body
+        assert "dan kata sandi yang benar" in body
         assert "Please enter a correct" not in body
         assert logged_in_as(client) is None
         # The username typed is kept, the password is not.
