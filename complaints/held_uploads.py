@@ -252,19 +252,25 @@ def hold_attachments(
     gathered: GatheredAttachments, *, owner: str, now: dt.datetime
 ) -> list[HeldFile]:
     """Hold the files just chosen that passed their checks, for the form's next round; with the
-    files held before, every file the page lists as attached (in the order chosen)."""
-    held = list(gathered.held)
-    for name, clean in gathered.new:
-        key = f"{int(now.timestamp())}-{secrets.token_hex(16)}"
-        stored = default_storage.save(_path(key), ContentFile(clean.content))
-        if stored != _path(key):  # a storage that renamed it (cannot happen with random keys)
-            default_storage.delete(stored)
-            raise RuntimeError(f"held file stored as {stored!r}")
-        held.append(
-            HeldFile(token=_token(key, name, clean, owner), key=key, name=name, clean=clean)
-        )
-    gathered.held, gathered.new = held, []
-    return held
+    files held before, every file the page lists as attached (in the order chosen). When one
+    cannot be stored (a full disk), those stored before it in this call are deleted again:
+    no page will carry their tokens."""
+    fresh: list[HeldFile] = []
+    try:
+        for name, clean in gathered.new:
+            key = f"{int(now.timestamp())}-{secrets.token_hex(16)}"
+            stored = default_storage.save(_path(key), ContentFile(clean.content))
+            if stored != _path(key):  # a storage that renamed it (cannot with random keys)
+                default_storage.delete(stored)
+                raise RuntimeError(f"held file stored as {stored!r}")
+            fresh.append(
+                HeldFile(token=_token(key, name, clean, owner), key=key, name=name, clean=clean)
+            )
+    except BaseException:
+        release_held(fresh)
+        raise
+    gathered.held, gathered.new = [*gathered.held, *fresh], []
+    return gathered.held
 
 
 def release_held(held: Sequence[HeldFile]) -> None:

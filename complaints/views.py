@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -89,20 +90,11 @@ def submit(request: HttpRequest) -> HttpResponse:
         gathered = held_uploads.gather_attachments(
             files=files, tokens=[t for t in tokens if t != removed], owner=owner, now=now
         )
-        held = held_uploads.hold_attachments(gathered, owner=owner, now=now)
         form = ComplaintForm(
-            initial=request.POST.dict(), max_attachments=max_attachments, held=len(held)
+            initial=request.POST.dict(), max_attachments=max_attachments, held=gathered.count
         )
-        context = {
-            "form": form,
-            "refreshed": True,
-            "held": held,
-            "attachment_problems": gathered.errors,
-        }
-        response = render(request, "complaints/submit.html", context)
-        if held:
-            held_uploads.remember_owner(response, owner, path=request.path)
-        return response
+        context = {"form": form, "refreshed": True, "attachment_problems": gathered.errors}
+        return _form_page_holding(request, context, gathered, owner=owner, now=now)
 
     wait = submission_wait_seconds(request)
     if wait is not None:
@@ -153,8 +145,33 @@ def submit(request: HttpRequest) -> HttpResponse:
                 samesite="Lax",
             )
             return response
+    return _form_page_holding(request, {"form": form}, gathered, owner=owner, now=now, status=400)
+
+
+@sensitive_variables("context", "gathered", "held")
+def _form_page_holding(
+    request: HttpRequest,
+    context: dict[str, Any],
+    gathered: held_uploads.GatheredAttachments,
+    *,
+    owner: str,
+    now: dt.datetime,
+    status: int = 200,
+) -> HttpResponse:
+    """The report form drawn again, listing the files it holds: those held in earlier rounds
+    and those just chosen, held now. When the page cannot be drawn (the database went away
+    meanwhile: a 503), the copies just made are deleted again: no page carries their tokens,
+    so nothing could ever attach them. Those held before stay, for the page the browser
+    still has."""
+    earlier = len(gathered.held)
     held = held_uploads.hold_attachments(gathered, owner=owner, now=now)
-    response = render(request, "complaints/submit.html", {"form": form, "held": held}, status=400)
+    try:
+        response = render(
+            request, "complaints/submit.html", {**context, "held": held}, status=status
+        )
+    except BaseException:
+        held_uploads.release_held(held[earlier:])
+        raise
     if held:
         held_uploads.remember_owner(response, owner, path=request.path)
     return response

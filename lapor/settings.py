@@ -221,6 +221,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LAPOR_LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lapor.client.axes_client_ip"
+AXES_USERNAME_CALLABLE = "lapor.client.axes_username"
 AXES_LOCKOUT_CALLABLE = "dashboard.views.locked_out"
 AXES_VERBOSE = False
 # Two-step sign-in (dashboard/twofactor.py): required for the admin, coordinators and whoever

@@ -240,6 +240,23 @@ class TestStaffLogin:
         response = client.post(STAFF_LOGIN, {"username": "warga@example.id", "password": PASSWORD})
         assert response.status_code == 302 and logged_in_as(client) == "warga@example.id"
 
+    @pytest.mark.parametrize("path", [STAFF_LOGIN, "/admin/login/"])
+    @pytest.mark.parametrize("typed", ["d" * 5000, "d" * 300 + "@example.go.id"])
+    def test_a_name_longer_than_any_is_a_wrong_login_not_a_500(
+        self, tree: dict[str, Agency], path: str, typed: str
+    ) -> None:
+        """Django's form takes a name of any length; django-axes keeps the failure under a
+        name cut to its column (whole, PostgreSQL refused the insert: a 500)."""
+        officer("dinkes", "dinkes@example.go.id", tree["dinkes"])
+        column = AccessAttempt._meta.get_field("username").max_length
+        assert column is not None and len(typed) > column
+        client = Client()
+        response = client.post(path, {"username": typed, "password": STAFF_PASSWORD})
+        assert response.status_code == 200 and logged_in_as(client) is None
+        if path == STAFF_LOGIN:
+            assert in_indonesian(STAFF_WRONG) in summary(response.content.decode())
+        assert list(AccessAttempt.objects.values_list("username", flat=True)) == [typed[:column]]
+
     def test_guesses_by_name_and_by_address_count_together(self, tree: dict[str, Agency]) -> None:
         officer("dinkes", "dinkes@example.go.id", tree["dinkes"])
         limit = settings.AXES_FAILURE_LIMIT

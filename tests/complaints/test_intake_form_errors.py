@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import signing
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection
 from django.test import Client
 from PIL import Image
 
@@ -401,6 +403,63 @@ class TestHeldFiles:
         assert filed.status_code == 302
         assert [a.original_name for a in Attachment.objects.all()] == ["a.jpg"]
         assert held_files(media_root) == []
+
+    def test_a_page_that_cannot_be_drawn_leaves_no_held_copy(
+        self, client: Client, media_root: Path
+    ) -> None:
+        """The database goes away while the form is sent back to fill in a select (the page
+        reads the options only when it is drawn): the 503 page carries no token, so the copy
+        just made of the new photo is deleted again; the one held before stays for the page
+        the browser still has."""
+        first = client.post("/lapor/", form_data(title="", attachments=[photo("a.jpg")]))
+        (token,) = tokens_of(first)
+        (earlier,) = held_files(media_root)
+
+        def unreachable(*args: Any) -> Any:
+            raise OperationalError("server closed the connection unexpectedly")
+
+        with connection.execute_wrapper(unreachable):
+            response = client.post(
+                "/lapor/",
+                {
+                    "province": "64",
+                    "_refresh": "province",
+                    "held": [token],
+                    "attachments": [photo("b.jpg")],
+                },
+            )
+
+        assert response.status_code == 503
+        assert held_files(media_root) == [earlier]
+        # Back on the page it has, the browser sends the form again: it is filed with the one.
+        filed = client.post("/lapor/", form_data(held=[token]))
+        assert filed.status_code == 302
+        assert [a.original_name for a in Attachment.objects.all()] == ["a.jpg"]
+        assert held_files(media_root) == []
+
+    def test_a_copy_that_cannot_be_stored_takes_the_others_of_its_round_with_it(
+        self, client: Client, media_root: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The disk fills up while the second of two photos is held: the first one's copy is
+        deleted again, since the failed request gives no page with its token."""
+        save = FileSystemStorage.save
+        saved: list[str] = []
+
+        def save_until_full(storage: FileSystemStorage, name: str, content: Any, **kw: Any) -> str:
+            if saved:
+                raise OSError(28, "No space left on device")
+            saved.append(save(storage, name, content, **kw))
+            return saved[-1]
+
+        monkeypatch.setattr(FileSystemStorage, "save", save_until_full)
+        with pytest.raises(OSError, match="No space left"):
+            client.post(
+                "/lapor/", form_data(title="", attachments=[photo("a.jpg"), photo("b.jpg")])
+            )
+
+        assert len(saved) == 1
+        assert files_in(media_root) == []
+        assert not Complaint.objects.exists()
 
 
 class TestStaleHeldFiles:

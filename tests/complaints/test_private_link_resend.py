@@ -453,6 +453,35 @@ class TestResendLimit:
         assert other.status_code == 302
         assert len(links_queued(reports[2].complaint)) == 1
 
+    @pytest.mark.parametrize(
+        "senders",
+        [
+            ["2001:db8:7:1::1", "2001:db8:7:1:a:b:c:d", "2001:db8:7:1:ffff::2"],
+            ["198.51.100.9", "::ffff:198.51.100.9", "198.51.100.9"],
+        ],
+        ids=["ipv6-subscriber", "ipv4-written-as-ipv6"],
+    )
+    def test_one_subscriber_is_one_address_whichever_of_its_addresses(
+        self, submit: Any, settings: Any, senders: list[str]
+    ) -> None:
+        """A phone or a rented server is given a whole IPv6 /64 and may send each request from
+        another of its addresses; an IPv4 address written as IPv6 is that address."""
+        settings.LAPOR_PRIVATE_LINK_RATE = "2/h"
+        reports = [submit() for _ in range(4)]
+        codes = [
+            Client(REMOTE_ADDR=sender)
+            .post(RESEND_URL, {"tracking_number": r.complaint.tracking_number, "contact": EMAIL})
+            .status_code
+            for sender, r in zip(senders, reports, strict=False)
+        ]
+        assert codes == [302, 302, 429]
+        assert links_queued(reports[2].complaint) == []
+        # Another subscriber is not held up.
+        other = Client(REMOTE_ADDR="2001:db8:7:2::1").post(
+            RESEND_URL, {"tracking_number": reports[3].complaint.tracking_number, "contact": EMAIL}
+        )
+        assert other.status_code == 302
+
 
 # --- the receipt: save the link, or have it e-mailed ------------------------------------------
 

@@ -151,6 +151,26 @@ class TestTheHoldersOwnDeadlinesFirst:
         for garbled in ("9." + acting_page.next_cursor[2:], "x.abc", "0.", "."):
             assert selectors.keyset_page(reports, after=garbled, size=10).items == acting_page.items
 
+    @pytest.mark.parametrize("group", ["²", "١", "٠", "9" * 5000, "01", " 1", "-0", "+1"])
+    def test_a_forged_group_gives_the_first_page_not_a_500(
+        self, dinkes_inbox: list[Complaint], tree: dict[str, Agency], group: str
+    ) -> None:
+        """Digits ``str.isdigit`` admits and ``int`` refuses (a superscript, more than 4,300 of
+        them) or reads (Arabic-Indic), signs and spaces: no group ``_encode_cursor`` writes."""
+        reports = selectors.inbox_queryset(tree["dinkes"], Scope.HELD)
+        first = selectors.keyset_page(reports, size=25)
+        assert first.next_cursor is not None
+        forged = group + first.next_cursor[1:]
+        officer = make_officer("dinkes", tree["dinkes"])
+        for key in ("after", "before"):
+            response = page_client(officer).get(INBOX, {key: forged})
+            assert response.status_code == 200
+            assert listed(response.content.decode()) == [c.tracking_number for c in first.items]
+            body = api_client(officer).get(API, {key: forged}).json()
+            assert [r["tracking_number"] for r in body["results"]][:25] == listed(
+                response.content.decode()
+            )
+
     def test_through_the_page(self, dinkes_inbox: list[Complaint], tree: dict[str, Agency]) -> None:
         client = page_client(make_officer("dinkes", tree["dinkes"]))
         html = client.get(INBOX).content.decode()
