@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from lapor.client import client_ip
+from lapor.client import limited_client
 from lapor.lib.ratelimit import hit, parse_rate
 
 if TYPE_CHECKING:  # DRF imports this module while it loads its views
@@ -29,7 +29,8 @@ class ApiRateThrottle(BaseThrottle):
         if user is not None and user.is_authenticated:
             scope, client, rate = "api-user", str(user.pk), settings.LAPOR_API_USER_RATE
         else:
-            address = client_ip(request._request) or "unknown"
+            # An IPv6 client by its /64, as every per-address limit counts it.
+            address = limited_client(request._request)
             scope, client, rate = "api-address", address, settings.LAPOR_API_ADDRESS_RATE
         self.wait_seconds = hit(scope, client, parse_rate(rate), redis_url=settings.REDIS_URL)
         return self.wait_seconds is None

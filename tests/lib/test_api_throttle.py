@@ -46,6 +46,14 @@ class TestApiRateThrottle:
         # Another address has its own budget.
         assert client.get(URL, REMOTE_ADDR="10.0.0.9").status_code == 200
 
+    def test_an_ipv6_subscriber_is_one_address(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
+        settings.LAPOR_API_ADDRESS_RATE = "3/m"
+        senders = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:abcd::9"]
+        assert [client.get(URL, REMOTE_ADDR=s).status_code for s in senders] == [200] * 3
+        assert client.get(URL, REMOTE_ADDR="2001:db8:7:1::77").status_code == 429
+        # The next /64 is another subscriber.
+        assert client.get(URL, REMOTE_ADDR="2001:db8:7:2::1").status_code == 200
+
     def test_per_user_whatever_the_address(self, settings, tree: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]  # an untyped fixture argument
         settings.LAPOR_API_USER_RATE = "2/m"
         settings.LAPOR_API_ADDRESS_RATE = "1000/m"
