@@ -167,20 +167,9 @@ def regions(db: None) -> None:
 def categories(db: None) -> None:
     """What the data migrations seed: categories and deadline settings. A transactional test's
     flush removes them, so tests that need them ask for this fixture."""
-    from importlib import import_module
+    from tests.helpers import seed_reference_data
 
-    from routing.models import Category, DeadlineSetting
-
-    seed = import_module("routing.migrations.0002_seed_categories")
-    for position, (code, name_id, name_en) in enumerate(seed.CATEGORIES, start=1):
-        Category.objects.get_or_create(
-            code=code, defaults={"name_id": name_id, "name_en": name_en, "position": position}
-        )
-    deadlines = import_module("routing.migrations.0003_seed_deadlines")
-    for step, kind, days, source in deadlines.DEADLINES:
-        DeadlineSetting.objects.get_or_create(
-            step=step, kind=kind, defaults={"working_days": days, "source": source}
-        )
+    seed_reference_data()
 
 
 @pytest.fixture

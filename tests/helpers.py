@@ -221,3 +221,36 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def seed_reference_data() -> None:
+    """What the data migrations seed: the categories and the deadline settings (a transactional
+    test's flush removes them)."""
+    from importlib import import_module
+
+    from routing.models import Category, DeadlineSetting
+
+    seed = import_module("routing.migrations.0002_seed_categories")
+    for position, (code, name_id, name_en) in enumerate(seed.CATEGORIES, start=1):
+        Category.objects.get_or_create(
+            code=code, defaults={"name_id": name_id, "name_en": name_en, "position": position}
+        )
+    deadlines = import_module("routing.migrations.0003_seed_deadlines")
+    for step, kind, days, source in deadlines.DEADLINES:
+        DeadlineSetting.objects.get_or_create(
+            step=step, kind=kind, defaults={"working_days": days, "source": source}
+        )
+
+
+def lockout_text(minutes: int) -> str:
+    """The lockout page's sentence, in Indonesian."""
+    from django.utils import translation
+
+    with translation.override("id"):
+        return translation.ngettext(
+            "Too many wrong passwords for this account from your connection. Try again in "
+            "%(minutes)s minute, or choose a new password.",
+            "Too many wrong passwords for this account from your connection. Try again in "
+            "%(minutes)s minutes, or choose a new password.",
+            minutes,
+        ) % {"minutes": minutes}

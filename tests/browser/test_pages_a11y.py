@@ -22,7 +22,6 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +42,12 @@ from complaints.views import RECEIPT_COOKIE, RECEIPT_SALT
 from demo.hierarchy import seed_demo_hierarchy
 from reports.selectors import Quarter, shift_month
 from reports.services import build_monthly_recap
-from routing.models import Agency, Category, DeadlineSetting, Region
+from routing.models import Agency, Category, Region
 from routing.selectors import clear_settings_cache
 from routing.services import load_regions
 from tests.browser.axe import axe_violations, format_violations, measure_overflow
 from tests.files import phone_jpeg
-from tests.helpers import route_fully
+from tests.helpers import route_fully, seed_reference_data
 
 try:
     from playwright.sync_api import BrowserContext, Page
@@ -82,20 +81,6 @@ class World:
     quarter: str
 
 
-def _seed_categories() -> None:
-    """What the data migrations seed (a flush by an earlier transactional test removes it)."""
-    seed = import_module("routing.migrations.0002_seed_categories")
-    for position, (code, name_id, name_en) in enumerate(seed.CATEGORIES, start=1):
-        Category.objects.get_or_create(
-            code=code, defaults={"name_id": name_id, "name_en": name_en, "position": position}
-        )
-    deadlines = import_module("routing.migrations.0003_seed_deadlines")
-    for step, kind, days, source in deadlines.DEADLINES:
-        DeadlineSetting.objects.get_or_create(
-            step=step, kind=kind, defaults={"working_days": days, "source": source}
-        )
-
-
 def _build_world() -> World:
     """The reports, accounts and recap the pages show (see the module's docstring)."""
     # What earlier tests left in the caches (agencies, deadline settings, regions by name) names
@@ -104,7 +89,7 @@ def _build_world() -> World:
     clear_settings_cache()
     now = timezone.now()
     load_regions(province_codes=["64"])
-    _seed_categories()
+    seed_reference_data()
     seed_demo_hierarchy()
     dinkes = Agency.objects.get(code=OFFICER_AGENCY)
     health = Category.objects.get(code="kesehatan")

@@ -16,14 +16,13 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from complaints import services
 from complaints.tokens import activation_tokens
 from routing.models import Agency, Officer
-from tests.helpers import in_indonesian
+from tests.helpers import in_indonesian, lockout_text
 
 pytestmark = pytest.mark.django_db
 
@@ -86,17 +85,6 @@ def has_password_toggle(body: str) -> bool:
         '<script src="/static/js/password.js" defer></script>' in body
         and f'data-password-show="{show}" data-password-hide="{hide}"' in body
     )
-
-
-def lockout_text(minutes: int) -> str:
-    with translation.override("id"):
-        return translation.ngettext(
-            "Too many wrong passwords for this account from your connection. Try again in "
-            "%(minutes)s minute, or choose a new password.",
-            "Too many wrong passwords for this account from your connection. Try again in "
-            "%(minutes)s minutes, or choose a new password.",
-            minutes,
-        ) % {"minutes": minutes}
 
 
 class TestCitizenLogin:

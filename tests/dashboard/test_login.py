@@ -14,10 +14,9 @@ from django.contrib.auth.models import User
 from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client
-from django.utils import translation
 
 from routing.models import Agency, Officer
-from tests.helpers import in_indonesian
+from tests.helpers import in_indonesian, lockout_text
 
 pytestmark = pytest.mark.django_db
 
@@ -83,17 +82,6 @@ def post_form(client: Client, url: str, data: dict[str, str]) -> HttpResponse:
 def logged_in_as(client: Client) -> str | None:
     user_id = client.session.get(SESSION_KEY)
     return User.objects.get(pk=user_id).username if user_id else None
-
-
-def lockout_text(minutes: int) -> str:
-    with translation.override("id"):
-        return translation.ngettext(
-            "Too many wrong passwords for this account from your connection. Try again in "
-            "%(minutes)s minute, or choose a new password.",
-            "Too many wrong passwords for this account from your connection. Try again in "
-            "%(minutes)s minutes, or choose a new password.",
-            minutes,
-        ) % {"minutes": minutes}
 
 
 def move_time_past_cooloff() -> None:
