@@ -324,6 +324,7 @@ def _submit(request: Request, fields: dict[str, Any], *, now: dt.datetime) -> tu
         **fields,
         ip_address=client_ip(request._request),
         language=translation.get_language() or settings.LANGUAGE_CODE,
+        channel=Complaint.Channel.API,
         now=now,
     )
     return receipt.complaint, receipt.access_key

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.workflow import (
     AWAITING_CITIZEN,
@@ -145,6 +146,34 @@ class ComplaintManager(_ComplaintManagerBase["Complaint"]):
         raise RuntimeError("could not draw a free tracking number")
 
 
+class Channel(models.TextChoices):
+    """How a report came in (kanal). Staff record the ones brought to an office; the others
+    are the portal's own doors."""
+
+    WEB = "WEB", _("web form")
+    API = "API", _("API")
+    OPEN311 = "OPEN311", _("Open311")
+    EMAIL = "EMAIL", pgettext_lazy("channel", "e-mail")
+    SMS = "SMS", _("SMS")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    WALK_IN = "WALK_IN", _("in person at an office")
+    PHONE = "PHONE", _("telephone")
+    LETTER = "LETTER", _("letter")
+    SOCIAL_MEDIA = "SOCIAL_MEDIA", _("social media")
+    OTHER = "OTHER", _("other (recorded by staff)")
+
+
+# The channels of a report that an officer records on the citizen's behalf.
+STAFF_CHANNELS = (
+    Channel.WALK_IN,
+    Channel.PHONE,
+    Channel.LETTER,
+    Channel.SOCIAL_MEDIA,
+    Channel.OTHER,
+)
+_OWN_CHANNELS = [c.value for c in Channel if c not in STAFF_CHANNELS]
+
+
 class Complaint(models.Model):
     """A citizen's report (laporan). Its status, holder, deadline and version are a cache of its
     event log, written by ``complaints.workflow`` alone."""
@@ -155,6 +184,7 @@ class Complaint(models.Model):
         INFORMATION_REQUEST = "INFORMATION_REQUEST", _("information request")
 
     Status = Status
+    Channel = Channel
 
     tracking_number = models.CharField(_("tracking number"), max_length=14, unique=True)
     access_key_hash = models.CharField(max_length=64, editable=False)
@@ -207,6 +237,24 @@ class Complaint(models.Model):
         null=True,
         blank=True,
         related_name="owned_complaints",
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=12,
+        choices=Channel.choices,
+        default=Channel.WEB,
+        db_default=Channel.WEB,
+    )
+    # The officer who recorded a report brought to their agency outside the portal (a walk-in,
+    # a call, a letter): staff, not the reporter, and shown to coordinators, so that no one
+    # files in someone else's name unseen.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     # Visitors who support (dukung) the report; a cache of its Support rows, for sorting.
     support_count = models.PositiveIntegerField(_("support"), default=0)
@@ -268,6 +316,15 @@ class Complaint(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=Status.values), name="complaint_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="complaint_channel_valid"
+            ),
+            # Staff record only the channels brought to an office, and those only staff record.
+            models.CheckConstraint(
+                condition=models.Q(entered_by__isnull=True, channel__in=_OWN_CHANNELS)
+                | models.Q(entered_by__isnull=False, channel__in=[c.value for c in STAFF_CHANNELS]),
+                name="complaint_entered_by_staff_channel",
             ),
         ]
 

@@ -10,8 +10,9 @@ import json
 import logging
 import secrets
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -21,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
 
@@ -32,9 +33,11 @@ from complaints.models import (
     DESCRIPTION_MIN_LENGTH,
     NOTE_MAX_LENGTH,
     REASON_MAX_LENGTH,
+    STAFF_CHANNELS,
     TITLE_MAX_LENGTH,
     TITLE_MIN_LENGTH,
     Attachment,
+    Channel,
     Complaint,
     ComplaintEvent,
     Disposition,
@@ -128,7 +131,8 @@ def check_attachments(
     return cleaned, errors.get("attachments", [])
 
 
-def submit_complaint(
+def _check_report(
+    errors: dict[str, list[str]],
     *,
     kind: str,
     title: str,
@@ -136,33 +140,13 @@ def submit_complaint(
     category: Category,
     region: Region,
     incident_date: dt.date,
-    is_anonymous: bool,
-    is_confidential: bool,
-    reporter_name: str = "",
-    reporter_email: str = "",
-    reporter_phone: str = "",
-    attachments: Sequence[UploadedFileLike] = (),
-    checked_attachments: Sequence[tuple[str, CleanFile]] = (),
-    ip_address: str | None = None,
-    language: str = "id",
-    owner: User | None = None,
+    reporter_name: str,
+    reporter_email: str,
+    reporter_phone: str,
     now: dt.datetime,
-) -> SubmissionReceipt:
-    """File a citizen's report: the report, its reporter, its attachments, its first event and
-    its first routing step and its receipt (outbox rows: the receipt, when an address was
-    given, keeps the private link sealed until it is sent), in one transaction
-    (``workflow.SUBMIT``); they are published after commit.
-
-    Everything is checked before anything is written; files written before a failure are
-    removed again, so a refused or failed submission leaves nothing behind.
-
-    ``checked_attachments`` are files already checked and cleaned by ``check_attachments``
-    (the report form's, some held across an error round): stored as they are, before
-    ``attachments``, and counted with them.
-
-    :raises ValidationError: with a message per field (``title``, ``region``, ``attachments``…).
-    """
-    errors: dict[str, list[str]] = {}
+) -> str:
+    """The checks of a report's fields (``submit_complaint``), into ``errors``; returns the
+    reporter's phone number in E.164 ("" when none or not valid)."""
     if kind not in Complaint.Kind.values:
         errors["kind"] = [_("Choose the kind of report.")]
     _check_text(errors, "title", title, TITLE_MIN_LENGTH, TITLE_MAX_LENGTH)
@@ -189,6 +173,69 @@ def submit_complaint(
             errors["reporter_phone"] = [
                 _("Enter an Indonesian phone number, for example 0812 3456 7890.")
             ]
+    return phone
+
+
+def submit_complaint(
+    *,
+    kind: str,
+    title: str,
+    description: str,
+    category: Category,
+    region: Region,
+    incident_date: dt.date,
+    is_anonymous: bool,
+    is_confidential: bool,
+    reporter_name: str = "",
+    reporter_email: str = "",
+    reporter_phone: str = "",
+    attachments: Sequence[UploadedFileLike] = (),
+    checked_attachments: Sequence[tuple[str, CleanFile]] = (),
+    ip_address: str | None = None,
+    language: str = "id",
+    owner: User | None = None,
+    channel: str = Channel.WEB,
+    entered_by: User | None = None,
+    keep_for: Agency | None = None,
+    caller_errors: dict[str, list[str]] | None = None,
+    now: dt.datetime,
+) -> SubmissionReceipt:
+    """File a citizen's report: the report, its reporter, its attachments, its first event and
+    its first routing step and its receipt (outbox rows: the receipt, when an address was
+    given, keeps the private link sealed until it is sent), in one transaction
+    (``workflow.SUBMIT``); they are published after commit.
+
+    ``channel`` is the door it came by. A report brought to an office is recorded by an officer
+    (``entered_by``, through ``enter_complaint``), who may keep it for their own agency
+    (``keep_for``: ``workflow.KEEP``, in the same transaction, instead of routing).
+
+    Everything is checked before anything is written; files written before a failure are
+    removed again, so a refused or failed submission leaves nothing behind.
+
+    ``caller_errors``: problems the caller found in its own fields, raised with these.
+
+    ``checked_attachments`` are files already checked and cleaned by ``check_attachments``
+    (the report form's, some held across an error round): stored as they are, before
+    ``attachments``, and counted with them.
+
+    :raises ValidationError: with a message per field (``title``, ``region``, ``attachments``…).
+    """
+    if (entered_by is None) == (channel in STAFF_CHANNELS) or channel not in Channel.values:
+        raise ValueError(f"channel {channel!r} with entered_by={entered_by!r}")
+    errors: dict[str, list[str]] = {k: list(v) for k, v in (caller_errors or {}).items()}
+    phone = _check_report(
+        errors,
+        kind=kind,
+        title=title,
+        description=description,
+        category=category,
+        region=region,
+        incident_date=incident_date,
+        reporter_name=reporter_name,
+        reporter_email=reporter_email,
+        reporter_phone=reporter_phone,
+        now=now,
+    )
     cleaned = [
         *checked_attachments,
         *_clean_attachments(errors, attachments, already=len(checked_attachments)),
@@ -198,38 +245,133 @@ def submit_complaint(
 
     access_key = new_access_key()
     written: list[str] = []
+    data: dict[str, object] = {"attachments": len(cleaned), "channel": channel}
+    if entered_by is not None:
+        # The reporter's own choices, as the officer recorded them.
+        data["reporter_chose"] = {"anonymous": is_anonymous, "confidential": is_confidential}
     try:
-        with workflow.submission(
-            now=now,
-            data={"attachments": len(cleaned)},
-            kind=kind,
-            title=title.strip(),
-            description=description.strip(),
-            category=category,
-            region=region,
-            incident_date=incident_date,
-            is_anonymous=is_anonymous,
-            is_confidential=is_confidential,
-            language=language,
-            access_key_hash=hash_access_key(access_key),
-            access_key=access_key,
-            owner=owner,
-        ) as change:
-            complaint = change.complaint
-            Reporter.objects.create(
-                complaint=complaint,
-                name=reporter_name.strip(),
-                email=reporter_email.strip(),
-                phone=phone,
-                ip_address=ip_address,
-            )
-            for position, (original_name, clean) in enumerate(cleaned, start=1):
-                written.append(_save_attachment(complaint, clean, original_name, position, now))
+        # A report kept at once is kept in the transaction that files it: no routing step
+        # can come between (one outer transaction only then; the rest is ``submission``'s).
+        with transaction.atomic() if keep_for is not None else nullcontext():
+            with workflow.submission(
+                now=now,
+                data=data,
+                actor=entered_by,
+                channel=channel,
+                entered_by=entered_by,
+                kind=kind,
+                title=title.strip(),
+                description=description.strip(),
+                category=category,
+                region=region,
+                incident_date=incident_date,
+                is_anonymous=is_anonymous,
+                is_confidential=is_confidential,
+                language=language,
+                access_key_hash=hash_access_key(access_key),
+                access_key=access_key,
+                owner=owner,
+            ) as change:
+                complaint = change.complaint
+                Reporter.objects.create(
+                    complaint=complaint,
+                    name=reporter_name.strip(),
+                    email=reporter_email.strip(),
+                    phone=phone,
+                    ip_address=ip_address,
+                )
+                for position, (original_name, clean) in enumerate(cleaned, start=1):
+                    written.append(_save_attachment(complaint, clean, original_name, position, now))
+            if keep_for is not None:
+                with workflow.transition(
+                    workflow.keep_transition(keep_for),
+                    complaint_id=complaint.pk,
+                    now=now,
+                    agency=keep_for,
+                    actor=entered_by,
+                    to=keep_for,
+                ) as kept:
+                    pass
+                complaint = kept.complaint
     except BaseException:
         for name in written:
             default_storage.delete(name)
         raise
     return SubmissionReceipt(complaint=complaint, access_key=access_key)
+
+
+def received_at_for(received_on: dt.date, *, now: dt.datetime) -> dt.datetime:
+    """When a report brought to an office on ``received_on`` counts as received: now, if that
+    is today; else midday of that day (its time was not written down)."""
+    if received_on >= timezone.localdate(now):
+        return now
+    midday = dt.datetime.combine(received_on, dt.time(12), tzinfo=timezone.get_default_timezone())
+    return min(midday, now)
+
+
+def check_received_on(received_on: dt.date, *, now: dt.datetime) -> str | None:
+    """Why a report cannot be dated ``received_on`` (None when it can): not in the future, at
+    most ``LAPOR_STAFF_ENTRY_DAYS_BACK`` days back, and not in a month before this one, whose
+    recap is built and stays as built."""
+    today = timezone.localdate(now)
+    earliest = max(
+        today - dt.timedelta(days=settings.LAPOR_STAFF_ENTRY_DAYS_BACK), today.replace(day=1)
+    )
+    if received_on > today:
+        return _("The date it was received cannot be in the future.")
+    if received_on < earliest:
+        return _(
+            "A report can be dated back to %(earliest)s at the earliest (at most %(days)d days, "
+            "and not into a month whose recap has been built). Enter today's date and write "
+            "when it was really received in the description."
+        ) % {
+            "earliest": formats.date_format(earliest, "DATE_FORMAT"),
+            "days": settings.LAPOR_STAFF_ENTRY_DAYS_BACK,
+        }
+    return None
+
+
+def enter_complaint(
+    *,
+    officer: User,
+    agency: Agency,
+    channel: str,
+    received_on: dt.date,
+    keep: bool,
+    now: dt.datetime,
+    **report: Any,
+) -> SubmissionReceipt:
+    """Record a report a citizen brought to ``agency`` outside the portal (in person, by
+    telephone, by letter, on social media), on their behalf, through the one door
+    (``submit_complaint``): dated when it was received (its deadlines run from then), with the
+    reporter's details and choices (anonymous, confidential) as the citizen gave them, the
+    officer recorded as its ``entered_by`` (shown to coordinators, and to the reporter). With
+    ``keep``, it is kept for ``agency`` (an OPD's to follow up, a coordinator's queue) instead
+    of routed by the rules.
+
+    ``report``: the other arguments of ``submit_complaint`` (kind, title, the reporter…).
+
+    :raises ValidationError: with a message per field, ``channel`` and ``received_on`` too.
+    """
+    errors: dict[str, list[str]] = {}
+    if channel not in STAFF_CHANNELS:
+        errors["channel"] = [_("Choose how the report reached you.")]
+    problem = check_received_on(received_on, now=now)
+    if problem:
+        errors["received_on"] = [problem]
+    elif report.get("incident_date") and report["incident_date"] > received_on:
+        errors["incident_date"] = [_("The event cannot come after the day it was reported.")]
+    if keep and not agency.is_active:
+        errors["keep"] = [_("This agency is not active.")]
+    # With the other fields' problems, in the same round.
+    return submit_complaint(
+        **report,
+        caller_errors=errors,
+        channel=channel,
+        entered_by=officer,
+        keep_for=agency if keep else None,
+        now=received_at_for(received_on, now=now),
+    )
 
 
 def _save_attachment(

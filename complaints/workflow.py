@@ -96,6 +96,7 @@ class HandOver(TextChoices):
     RETURN = "RETURN", gettext_lazy("returned as not its authority")
     PASS_UP = "PASS_UP", gettext_lazy("passed up by a coordinator")
     DISPUTE = "DISPUTE", gettext_lazy("disputed by the reporter, to the coordinator above")
+    KEEP = "KEEP", gettext_lazy("kept by the agency that recorded it")
 
 
 class By(StrEnum):
@@ -109,9 +110,12 @@ class By(StrEnum):
     COORDINATOR = "coordinator"  # any coordinator that sees the report
     STAFF = "staff"  # any officer that sees the report
     NATIONAL = "national"  # the national coordinator, with the permission to reveal
+    # The officer who has just recorded a report brought to their agency outside the portal,
+    # before the first routing step: to keep it for their own agency.
+    ENTRANT = "entrant"
 
 
-STAFF = frozenset({By.OPD, By.QUEUE, By.COORDINATOR, By.STAFF, By.NATIONAL})
+STAFF = frozenset({By.OPD, By.QUEUE, By.COORDINATOR, By.STAFF, By.NATIONAL})  # offered on a page
 
 
 class StaffAction(StrEnum):
@@ -271,6 +275,15 @@ T = Transition
 SUBMIT = T("submit", frozenset(), By.CITIZEN, S.SUBMITTED, Deadline(Step.VERIFICATION),
            E.SUBMITTED, tells=frozenset({Tell.REPORTER, Tell.ROUTING}), changes=False,
            names_agency=False)
+# A report recorded by an officer (a walk-in, a call, a letter) that is their own agency's to
+# handle: kept there at once, dated when it was received, instead of routed by the rules; an
+# OPD to follow it up, a coordinator in its queue (to verify and hand down).
+KEEP = T("keep", frozenset({S.SUBMITTED}), By.ENTRANT, S.DISPOSED,
+         Deadline(Step.FIRST_RESPONSE), E.DISPOSED, HandOver.KEEP, To.CHOSEN,
+         frozenset({Tell.REPORTER, Tell.HOLDER}))
+KEEP_IN_QUEUE = T("keep-in-queue", frozenset({S.SUBMITTED}), By.ENTRANT,
+                  S.AWAITING_VERIFICATION, Deadline(Step.VERIFICATION),
+                  E.AWAITING_VERIFICATION, HandOver.KEEP, To.CHOSEN, frozenset({Tell.HOLDER}))
 # Routing: one level per step, national → province → regency/city → OPD, by the rules; where
 # no rule decides, the report waits in that level's coordinator queue (nothing is handed over).
 ROUTE = T("route", frozenset({S.SUBMITTED}), By.ROUTING, S.SUBMITTED, None,
@@ -355,6 +368,8 @@ ESCALATE = T("escalate", UNDER_DEADLINE, By.CLOCK, S.AWAITING_VERIFICATION,
 
 TRANSITIONS: tuple[Transition, ...] = (
     SUBMIT,
+    KEEP,
+    KEEP_IN_QUEUE,
     ROUTE,
     ROUTE_TO_AGENCY,
     AWAIT_VERIFICATION,
@@ -450,6 +465,17 @@ def refusal(
     elif t.by is By.ROUTING:
         if complaint.status not in t.sources or complaint.routing_step != routing_step:
             return Refusal(_("This report has moved on."))
+    elif t.by is By.ENTRANT:
+        # Only on a report not yet routed, by the officer who recorded it, for their agency.
+        if (
+            agency is None
+            or user is None
+            or complaint.status not in t.sources
+            or complaint.routing_step != 0
+            or getattr(complaint, "entered_by_id", None) != user.pk
+            or (agency.level == Agency.Level.OPD) != (t.target == S.DISPOSED)
+        ):
+            return Refusal(_("This report has moved on."))
     elif t.by is By.CLOCK:
         if (
             complaint.status not in t.sources
@@ -514,6 +540,12 @@ def staff_transition(
     if action == StaffAction.DISPOSE:
         return DISPOSE if to is None or to.level == Agency.Level.OPD else DISPOSE_DOWN
     return next(t for t in TRANSITIONS if t.action == action)
+
+
+def keep_transition(agency: Agency) -> Transition:
+    """How the officer who recorded a report keeps it for ``agency``: an OPD to follow it up,
+    a coordinator in its own queue."""
+    return KEEP if agency.level == Agency.Level.OPD else KEEP_IN_QUEUE
 
 
 def interim_transition(complaint: Report, *, agency: Agency) -> Transition:
@@ -731,12 +763,18 @@ def transition(
 
 @contextmanager
 def submission(
-    *, now: dt.datetime, data: dict[str, Any] | None = None, access_key: str = "", **fields: Any
+    *,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+    access_key: str = "",
+    actor: User | None = None,
+    **fields: Any,
 ) -> Iterator[Change]:
     """Create a report (``SUBMIT``) with ``fields``, in one transaction: the body of the
-    ``with`` writes its reporter and files; then its first event, its first routing step and
-    its receipt (outbox rows, published after commit; the receipt keeps ``access_key``, sealed,
-    until it is sent) are written."""
+    ``with`` writes its reporter and files; then its first event (by ``actor``, the officer
+    who recorded a report brought to their agency), its first routing step and its receipt
+    (outbox rows, published after commit; the receipt keeps ``access_key``, sealed, until it is
+    sent) are written."""
     t = SUBMIT
     before = State.before_submission()
     after = advance(t, before, now=now, kind=fields["kind"])
@@ -753,6 +791,7 @@ def submission(
         change.event = models.ComplaintEvent.objects.record(
             complaint,
             type=t.event,
+            actor=actor,
             created_at=now,
             data=event_data(t, before, after, extra=change.data),
         )
@@ -774,6 +813,8 @@ def _next_holder(
         return routing_selectors.get_agency(holder.parent_id)
     if chosen is None:
         raise ValueError(f"{t} needs the agency it hands the report to")
+    if t.by is By.ENTRANT and (agency is None or chosen.pk != agency.pk):
+        raise ValueError(f"{t} keeps a report only for the agency of the one who recorded it")
     if t.by is By.QUEUE:
         # A coordinator hands a report only down its own subtree, to an active agency.
         assert agency is not None

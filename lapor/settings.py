@@ -456,6 +456,9 @@ LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
 # Requests to e-mail a private link (a new one from the tracking page, or the receipt's), per
 # client address and, separately, per report: each may send an e-mail and replace a link.
 LAPOR_PRIVATE_LINK_RATE = env.str("LAPOR_PRIVATE_LINK_RATE", default="5/h")
+# How many days back an officer may date a report brought to their office (never into a month
+# whose recap is built).
+LAPOR_STAFF_ENTRY_DAYS_BACK = env.int("LAPOR_STAFF_ENTRY_DAYS_BACK", default=14)
 # Requests to /api/v1/ per signed-in user and, without one, per address (lapor.throttling).
 LAPOR_API_USER_RATE = env.str("LAPOR_API_USER_RATE", default="600/m")
 LAPOR_API_ADDRESS_RATE = env.str("LAPOR_API_ADDRESS_RATE", default="120/m")

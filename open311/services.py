@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 
+from complaints.models import Complaint
 from complaints.services import submit_complaint
 from lapor.lib.ratelimit import Rate, hit
 from lapor.lib.tracking import hash_access_key
@@ -71,6 +72,7 @@ def file_service_request(
             reporter_phone=reporter_phone,
             ip_address=ip_address,
             language=language,
+            channel=Complaint.Channel.OPEN311,
             now=now,
         )
         return Open311Request.objects.create(
