@@ -1,5 +1,6 @@
-"""The citizen's reactions to an answer, as the private page and the API both take them: each
-calls its one service and says what happened."""
+"""The citizen's reactions to an answer, as the private page and the API both take them, and
+the category and place of a report by e-mail: each calls its one service and says what
+happened."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from complaints.workflow import CitizenAction
 
 # The words of the private page's URLs.
 URL_WORDS = {
+    "lengkapi": CitizenAction.DETAILS,
+    "tambah": CitizenAction.ADD,
     "balas": CitizenAction.REPLY,
     "terima": CitizenAction.ACCEPT,
     "sanggah": CitizenAction.DISPUTE,
@@ -28,6 +31,17 @@ def perform_citizen_action(
     :raises ActionError: from the service (the report moved on, rated already).
     :raises ValidationError: from the service, per field.
     """
+    if action == CitizenAction.DETAILS:
+        services.give_details(
+            complaint_id=complaint_id,
+            category=data["category"],
+            region=data["regency"],
+            now=now,
+        )
+        return _("Thank you. Your report is on its way to the agency in charge.")
+    if action == CitizenAction.ADD:
+        services.add_information(complaint_id=complaint_id, text=data["text"], now=now)
+        return _("What you added was sent to the agency handling your report.")
     if action == CitizenAction.REPLY:
         services.reply_to_answer(complaint_id=complaint_id, text=data["text"], now=now)
         return _("Your reply was sent to the agency.")

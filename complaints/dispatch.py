@@ -56,6 +56,10 @@ def _decide(complaint: Complaint) -> workflow.Decision:
         if complaint.current_agency_id
         else routing_selectors.get_national_coordinator()
     )
+    if complaint.category_id is None or complaint.region_id is None:
+        # A report by e-mail that did not say them: the national coordinator's queue, until
+        # the reporter gives them (``workflow.GIVE_DETAILS``).
+        return workflow.Decision(workflow.AWAIT_VERIFICATION, holder)
     target, rule = routing_selectors.next_holder(
         category_id=complaint.category_id, region_code=complaint.region_id, holder=holder
     )

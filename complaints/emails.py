@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from complaints.models import Complaint, ComplaintEvent, Response
+from complaints.reply_address import reply_address
 from complaints.tokens import activation_tokens
 from routing.emails import officer_addresses, send_staff_email
 from routing.models import Agency
@@ -48,7 +49,9 @@ def send_receipt_email(
         subject = render_to_string("emails/receipt_subject.txt", context).strip()
         text = render_to_string("emails/receipt_body.txt", context)
         html = render_to_string("emails/receipt_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[address], headers=_headers(message_id))
+    message = EmailMultiAlternatives(
+        subject, text, to=[address], headers=_reporter_headers(complaint, message_id)
+    )
     message.attach_alternative(html, "text/html")
     message.send()
     return True
@@ -75,13 +78,34 @@ def send_private_link_email(
         subject = render_to_string("emails/private_link_subject.txt", context).strip()
         text = render_to_string("emails/private_link_body.txt", context)
         html = render_to_string("emails/private_link_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[address], headers=_headers(message_id))
+    message = EmailMultiAlternatives(
+        subject, text, to=[address], headers=_reporter_headers(complaint, message_id)
+    )
     message.attach_alternative(html, "text/html")
     message.send()
 
 
+# Stamped on every e-mail the portal sends: the e-mail door drops a message that carries it
+# (a reporter's server that sends our mail back to us), and, with Auto-Submitted (RFC 3834),
+# vacation responders leave it unanswered.
+LOOP_HEADER = "X-Lapor-Loop"
+
+
 def _headers(message_id: str | None) -> dict[str, str]:
-    return {"Message-ID": message_id} if message_id else {}
+    headers = {LOOP_HEADER: "1", "Auto-Submitted": "auto-generated"}
+    if message_id:
+        headers["Message-ID"] = message_id
+    return headers
+
+
+def _reporter_headers(complaint: Complaint, message_id: str | None) -> dict[str, str]:
+    """An e-mail to the reporter about their report: a reply to it is added to the report
+    (``complaints.reply_address``), when the portal takes e-mail."""
+    headers = _headers(message_id)
+    address = reply_address(complaint)
+    if address:
+        headers["Reply-To"] = address
+    return headers
 
 
 def send_reporter_update(*, event: ComplaintEvent, message_id: str | None = None) -> bool:
@@ -117,7 +141,9 @@ def send_reporter_update(*, event: ComplaintEvent, message_id: str | None = None
         subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
         text = render_to_string(f"emails/{name}_body.txt", context)
         html = render_to_string(f"emails/{name}_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[address], headers=_headers(message_id))
+    message = EmailMultiAlternatives(
+        subject, text, to=[address], headers=_reporter_headers(complaint, message_id)
+    )
     message.attach_alternative(html, "text/html")
     message.send()
     return True

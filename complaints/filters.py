@@ -201,6 +201,15 @@ class StaffComplaintFilter(_ListFilter):
             "it was disputed to."
         ),
     )
+    channel = django_filters.MultipleChoiceFilter(
+        label=gettext_lazy("Channel"),
+        choices=Complaint.Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "How the report came in: the portal's own doors, or recorded by an officer. "
+            "Without one: every channel."
+        ),
+    )
 
     def __init__(self, *args: Any, now: dt.datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -372,12 +381,14 @@ def _words(name: str, value: Any, form: forms.Form) -> str:
         return _("in %(regions)s") % {"regions": either(labels)}
     if name == "category":
         return _("in the category %(name)s") % {"name": value.name}
-    if name in ("kind", "status"):
+    if name in ("kind", "status", "channel"):
         choices = dict(getattr(form.fields[name], "choices", ()))
         values = value if isinstance(value, list) else [value]
         names = either([str(choices.get(v, v)) for v in values])
         if name == "kind":
             return _("of the kind %(names)s") % {"names": names}
+        if name == "channel":
+            return _("that came by %(names)s") % {"names": names}
         return _("with the status %(names)s") % {"names": names}
     if name == "submitted_from":
         return _("received from %(day)s") % {"day": date_format(value, "j F Y")}
@@ -401,6 +412,8 @@ def _remove_text(name: str, value: Any, words: str) -> str:
         return _("All kinds")
     if name == "status":
         return _("Any status")
+    if name == "channel":
+        return _("Any channel")
     if name == "overdue":
         return _("Overdue or not")
     if name == "disputed":

@@ -264,8 +264,36 @@ class RateForm(forms.Form):
     )
 
 
+class AddInformationForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add to your report"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Facts you forgot or that came later: the agency handling it reads them."),
+    )
+
+
+class DetailsForm(forms.Form):
+    """The category and place of a report by e-mail whose message did not say them: one
+    select of the regencies and cities, by province, that works without JavaScript."""
+
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).order_by("position", "code"),
+        to_field_name="code",
+        empty_label=_("— choose —"),
+    )
+    regency = RegionChoiceField(
+        label=_("Regency/city where it happened"),
+        queryset=Region.objects.filter(level=Region.Level.REGENCY).order_by("code"),
+        empty_label=_("— choose —"),
+    )
+
+
 # What the citizen can do through the private link: the URL word and its form.
 CITIZEN_FORMS: dict[str, type[forms.Form]] = {
+    "lengkapi": DetailsForm,
+    "tambah": AddInformationForm,
     "balas": ReplyForm,
     "terima": AcceptForm,
     "sanggah": DisputeForm,

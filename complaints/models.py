@@ -191,12 +191,18 @@ class Complaint(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
     description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH)
+    # Both empty only for a report by e-mail whose message did not say them: it waits in the
+    # national coordinator's queue until the reporter gives them (``details_missing``).
     category = models.ForeignKey(
-        "routing.Category", on_delete=models.PROTECT, related_name="complaints"
+        "routing.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
     )
     # A regency/city or a district inside one.
     region = models.ForeignKey(
-        "routing.Region", on_delete=models.PROTECT, related_name="complaints"
+        "routing.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
     )
     incident_date = models.DateField(_("date of the event"))
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
@@ -320,6 +326,12 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 condition=models.Q(channel__in=Channel.values), name="complaint_channel_valid"
             ),
+            # Only a report by e-mail may come without its category and place (for a while).
+            models.CheckConstraint(
+                condition=models.Q(category__isnull=False, region__isnull=False)
+                | models.Q(channel=Channel.EMAIL),
+                name="complaint_details_or_email",
+            ),
             # Staff record only the channels brought to an office, and those only staff record.
             models.CheckConstraint(
                 condition=models.Q(entered_by__isnull=True, channel__in=_OWN_CHANNELS)
@@ -337,6 +349,11 @@ class Complaint(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def details_missing(self) -> bool:
+        """Filed by e-mail without its category or place: routed only once they are given."""
+        return self.category_id is None or self.region_id is None
 
     @property
     def is_under_deadline(self) -> bool:

@@ -54,11 +54,12 @@ def queue_agency_notice(complaint: Complaint, *, now: dt.datetime) -> Message | 
     )
 
 
-def queue_routing_step(complaint: Complaint, *, now: dt.datetime) -> Message:
-    """Queue the report's next routing step (its number: the report's last hand-over)."""
+def queue_routing_step(complaint: Complaint, *, now: dt.datetime, again: str = "") -> Message:
+    """Queue the report's next routing step (its number: the report's last hand-over); with
+    ``again``, a step taken again from the same hand-over, under a key of its own."""
     return outbox.enqueue(
         Message.Kind.ROUTE_STEP,
-        f"route:{complaint.pk}:{complaint.routing_step}",
+        f"route:{complaint.pk}:{complaint.routing_step}" + (f":{again}" if again else ""),
         now=now,
         complaint=complaint,
         data={"step": complaint.routing_step},

@@ -412,10 +412,13 @@ _LEVEL_RANK: dict[str, int] = {
 }
 
 
-def nearby_agencies(agency: Agency, region: Region) -> NearbyAgencies:
+def nearby_agencies(agency: Agency, region: Region | None) -> NearbyAgencies:
     """What ``agency`` may suggest for a report in ``region`` (``NearbyAgencies``), active ones
-    other than itself, OPDs before coordinators and then by name: two queries."""
-    regency_code, province_code = region.regency_code, region.province_code
+    other than itself, OPDs before coordinators and then by name: two queries. A report by
+    e-mail that has no place yet has no agencies near it: all are elsewhere."""
+    regency_code, province_code = (
+        (region.regency_code, region.province_code) if region is not None else (None, None)
+    )
     places = {r.code: r for r in Region.objects.filter(code__in=[regency_code, province_code])}
     in_regency = (
         Q(region_id=regency_code)
@@ -428,6 +431,8 @@ def nearby_agencies(agency: Agency, region: Region) -> NearbyAgencies:
         Q(region_id=province_code)
         | Q(region__isnull=True, parent__region_id=province_code)
         | Q(level=Agency.Level.REGENCY, region__parent_id=province_code)
+        if province_code is not None
+        else Q(pk__in=[])
     )
     coordinators_elsewhere = Q(level__in=[Agency.Level.NATIONAL, Agency.Level.PROVINCE])
     agencies = (
@@ -439,15 +444,15 @@ def nearby_agencies(agency: Agency, region: Region) -> NearbyAgencies:
     groups: tuple[list[Agency], list[Agency], list[Agency]] = ([], [], [])
     for candidate in sorted(agencies, key=lambda a: (_LEVEL_RANK[a.level], a.name, a.pk)):
         place = agency_place(candidate)
-        if place is not None and place.regency_code == regency_code:
+        if place is not None and regency_code and place.regency_code == regency_code:
             groups[0].append(candidate)
-        elif place is not None and place.province_code == province_code:
+        elif place is not None and province_code and place.province_code == province_code:
             groups[1].append(candidate)
         else:
             groups[2].append(candidate)
     return NearbyAgencies(
         regency=places.get(regency_code or ""),
-        province=places.get(province_code),
+        province=places.get(province_code or ""),
         in_regency=groups[0],
         in_province=groups[1],
         elsewhere=groups[2],
@@ -748,12 +753,20 @@ MONTH_FIGURES_SECONDS = 300
 @dataclass(frozen=True)
 class MonthFigures:
     """This month's reports so far: how many were filed (every one, whatever became of it, as
-    the recaps' "received" for the nation), and how many of those have had an agency's final
-    answer ("answered" as in the recaps: interim replies do not count)."""
+    the recaps' "received" for the nation), how many of those have had an agency's final
+    answer ("answered" as in the recaps: interim replies do not count), and the received by
+    channel (``by_channel``: (channel, count) of the channels with reports, in ``Channel``
+    order; they add up to ``received``)."""
 
     month: dt.date
     received: int
     answered: int
+    by_channel: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def channels(self) -> list[tuple[str, int]]:
+        """(the channel's name in the active language, count), for the page."""
+        return [(str(Complaint.Channel(c).label), count) for c, count in self.by_channel]
 
     @property
     def answered_percent(self) -> int | None:
@@ -766,14 +779,14 @@ class MonthFigures:
 def month_figures(*, now: dt.datetime) -> MonthFigures:
     """The figures of the month ``now`` falls in (Asia/Jakarta), for the home page.
 
-    Two counts over the month's reports (one with a look-up of each report's answers) are
-    cheap on a quiet day, but the home page is the portal's most opened page and a month may
-    hold hundreds of thousands of reports. So they are kept in Django's cache (Redis in
-    production, shared by every process) for ``MONTH_FIGURES_SECONDS``: counted at most once
-    in five minutes, and never more than five minutes old (the counting moment is kept with
-    the counts and compared with ``now``, so the age does not rest on the cache's own clock).
-    The key names the month, so the first visit of a new month counts afresh instead of
-    showing the last month's figures.
+    Two counts over the month's reports (one grouped by channel, whose sum is the received;
+    one with a look-up of each report's answers) are cheap on a quiet day, but the home page is
+    the portal's most opened page and a month may hold hundreds of thousands of reports. So
+    they are kept in Django's cache (Redis in production, shared by every process) for
+    ``MONTH_FIGURES_SECONDS``: counted at most once in five minutes, and never more than five
+    minutes old (the counting moment is kept with the counts and compared with ``now``, so the
+    age does not rest on the cache's own clock). The key names the month, so the first visit
+    of a new month counts afresh instead of showing the last month's figures.
     Totals over the whole country name no report, so confidential ones count, as in the
     recaps.
     """
@@ -781,18 +794,27 @@ def month_figures(*, now: dt.datetime) -> MonthFigures:
     local = timezone.localtime(now, zone)
     start = dt.datetime(local.year, local.month, 1, tzinfo=zone)
     following = dt.datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone)
-    key = f"complaints:month-figures:{start.date().isoformat()}"
-    cached: tuple[float, int, int] | None = cache.get(key)
+    # "v2": the counts by channel were added; an entry of the form before is not read.
+    key = f"complaints:month-figures:v2:{start.date().isoformat()}"
+    cached: tuple[float, dict[str, int], int] | None = cache.get(key)
     fresh = cached is not None and 0 <= now.timestamp() - cached[0] < MONTH_FIGURES_SECONDS
     if cached is None or not fresh:
         month = Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=following)
         answered = month.filter(
             Exists(Response.objects.filter(complaint=OuterRef("pk"), is_final=True))
         )
-        cached = (now.timestamp(), month.count(), answered.count())
+        by_channel = dict(
+            month.values("channel").annotate(n=Count("*")).order_by().values_list("channel", "n")
+        )
+        cached = (now.timestamp(), by_channel, answered.count())
         cache.set(key, cached, MONTH_FIGURES_SECONDS)
-    _counted_at, received, answered_count = cached
-    return MonthFigures(month=start.date(), received=received, answered=answered_count)
+    _counted_at, counts, answered_count = cached
+    return MonthFigures(
+        month=start.date(),
+        received=sum(counts.values()),
+        answered=answered_count,
+        by_channel=tuple((c, counts[c]) for c in Complaint.Channel.values if counts.get(c)),
+    )
 
 
 # The home page lists this many of the newest public reports.

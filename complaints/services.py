@@ -137,8 +137,8 @@ def _check_report(
     kind: str,
     title: str,
     description: str,
-    category: Category,
-    region: Region,
+    category: Category | None,
+    region: Region | None,
     incident_date: dt.date,
     reporter_name: str,
     reporter_email: str,
@@ -151,9 +151,9 @@ def _check_report(
         errors["kind"] = [_("Choose the kind of report.")]
     _check_text(errors, "title", title, TITLE_MIN_LENGTH, TITLE_MAX_LENGTH)
     _check_text(errors, "description", description, DESCRIPTION_MIN_LENGTH, DESCRIPTION_MAX_LENGTH)
-    if not category.is_active:
+    if category is not None and not category.is_active:
         errors["category"] = [_("This category is no longer in use.")]
-    if region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
+    if region is not None and region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
         errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
     if incident_date > timezone.localdate(now):
         errors["incident_date"] = [_("The date of the event cannot be in the future.")]
@@ -181,8 +181,8 @@ def submit_complaint(
     kind: str,
     title: str,
     description: str,
-    category: Category,
-    region: Region,
+    category: Category | None,
+    region: Region | None,
     incident_date: dt.date,
     is_anonymous: bool,
     is_confidential: bool,
@@ -222,6 +222,8 @@ def submit_complaint(
     """
     if (entered_by is None) == (channel in STAFF_CHANNELS) or channel not in Channel.values:
         raise ValueError(f"channel {channel!r} with entered_by={entered_by!r}")
+    if (category is None or region is None) and channel != Channel.EMAIL:
+        raise ValueError("only a report by e-mail may come without its category and place")
     errors: dict[str, list[str]] = {k: list(v) for k, v in (caller_errors or {}).items()}
     phone = _check_report(
         errors,
@@ -356,6 +358,22 @@ def enter_complaint(
     errors: dict[str, list[str]] = {}
     if channel not in STAFF_CHANNELS:
         errors["channel"] = [_("Choose how the report reached you.")]
+        # Not a channel an officer records: the one door would not take it; say so with the
+        # other fields' problems.
+        _check_report(
+            errors,
+            kind=report["kind"],
+            title=report["title"],
+            description=report["description"],
+            category=report["category"],
+            region=report["region"],
+            incident_date=report["incident_date"],
+            reporter_name=report.get("reporter_name", ""),
+            reporter_email=report.get("reporter_email", ""),
+            reporter_phone=report.get("reporter_phone", ""),
+            now=now,
+        )
+        raise ValidationError(errors)
     problem = check_received_on(received_on, now=now)
     if problem:
         errors["received_on"] = [problem]
@@ -897,6 +915,53 @@ def reply_to_answer(*, complaint_id: int, text: str, now: dt.datetime) -> Compla
         change.data["response_id"] = _latest_answer(change.complaint).pk
     assert change.event is not None
     return change.event
+
+
+def add_information(*, complaint_id: int, text: str, now: dt.datetime) -> ComplaintEvent:
+    """The reporter writes again about a report that is not waiting for them (it is being
+    routed, verified or handled): the words join its history for whoever holds it
+    (``workflow.ADD_INFORMATION``). An answered report takes ``reply_to_answer`` instead.
+
+    :raises ValidationError: for an empty or too long text.
+    :raises ActionError: (a conflict) when the report is answered or closed.
+    """
+    text = _check_citizen_text(text, "text", _("Write your reply."))
+    with workflow.transition(
+        workflow.ADD_INFORMATION, complaint_id=complaint_id, now=now, data={"text": text}
+    ) as change:
+        pass
+    assert change.event is not None
+    return change.event
+
+
+def give_details(
+    *, complaint_id: int, category: Category, region: Region, now: dt.datetime
+) -> Complaint:
+    """The reporter of a report by e-mail gives the category and the place its message did
+    not say, while it waits in the national coordinator's queue: the report is routed from
+    there by the rules (``workflow.GIVE_DETAILS``).
+
+    :raises ValidationError: for an inactive category or a region that is not a regency/city
+        or a district.
+    :raises ActionError: (a conflict) when the report no longer waits for them.
+    """
+    errors: dict[str, list[str]] = {}
+    if not category.is_active:
+        errors["category"] = [_("This category is no longer in use.")]
+    if region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
+        errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
+    if errors:
+        raise ValidationError(errors)
+    with workflow.transition(
+        workflow.GIVE_DETAILS,
+        complaint_id=complaint_id,
+        now=now,
+        data={"category_id": category.pk, "region": region.code},
+    ) as change:
+        change.complaint.category = category
+        change.complaint.region = region
+        change.updated_fields += ["category", "region"]
+    return change.complaint
 
 
 def accept_answer(*, complaint_id: int, now: dt.datetime) -> Complaint:

@@ -56,7 +56,7 @@ urlpatterns = [
     path("akun/keluar/", auth_views.LogoutView.as_view(next_page="home"), name="logout"),
     path("akun/laporan/", account_views.my_reports, name="my-reports"),
     re_path(
-        rf"^lacak/{_TN}/{_KEY}/(?P<action>balas|terima|sanggah|nilai)/$",
+        rf"^lacak/{_TN}/{_KEY}/(?P<action>lengkapi|tambah|balas|terima|sanggah|nilai)/$",
         views.private_action,
         name="private-action",
     ),

@@ -459,6 +459,8 @@ def _private_page(
 
 # The first line of the error summary of a citizen's form that came back, by its URL word.
 NOT_SENT = {
+    "lengkapi": gettext_lazy("Your report was not completed. Please correct this:"),
+    "tambah": gettext_lazy("What you added was not sent. Please correct this:"),
     "balas": gettext_lazy("Your reply was not sent. Please correct this:"),
     "terima": gettext_lazy("The answer was not accepted:"),
     "sanggah": gettext_lazy("Your dispute was not sent. Please correct this:"),

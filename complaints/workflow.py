@@ -81,6 +81,11 @@ class EventType(TextChoices):
     COMPLETED = "COMPLETED", gettext_lazy("Completed: the reporter accepted the answer")
     AUTO_COMPLETED = "AUTO_COMPLETED", gettext_lazy("Completed: no reply within the reply window")
     RATED = "RATED", gettext_lazy("The reporter rated the handling")
+    CITIZEN_ADDED = "CITIZEN_ADDED", gettext_lazy("The reporter added information")
+    DETAILS_GIVEN = (
+        "DETAILS_GIVEN",
+        gettext_lazy("The reporter gave the category and the place; being routed"),
+    )
     # Internal: never on the citizen's timeline.
     NOTE = "NOTE", gettext_lazy("Internal note")
     PRIVACY_RAISED = "PRIVACY_RAISED", gettext_lazy("Made more private")
@@ -142,6 +147,8 @@ class CitizenAction(StrEnum):
     ACCEPT = "accept"
     DISPUTE = "dispute"
     RATE = "rate"
+    DETAILS = "details"  # a report by e-mail: its category and place
+    ADD = "add"  # more words while the report is being handled
 
 
 class To(StrEnum):
@@ -258,6 +265,22 @@ def _may_extend(complaint: Report) -> str | None:
     return None
 
 
+def _waits_for_details(complaint: Report) -> str | None:
+    # (The demo generator's reports always have both.)
+    if not getattr(complaint, "details_missing", False):
+        return _("This report has its category and place already.")
+    holder = _holder(complaint)
+    if holder is None or holder.level != Agency.Level.NATIONAL:
+        return _("This report is being handled already: its agency can no longer change.")
+    return None
+
+
+def _holder(complaint: Report) -> Agency | None:
+    if complaint.current_agency_id is None:
+        return None
+    return routing_selectors.get_agency(complaint.current_agency_id)
+
+
 # --- 2. the table ---------------------------------------------------------------------------------
 
 S = Status
@@ -357,6 +380,17 @@ DISPUTE = T("dispute", frozenset({S.RESPONDED}), By.CITIZEN, S.IN_PROGRESS,
             frozenset({Tell.HOLDER}), action=CitizenAction.DISPUTE)
 RATE = T("rate", ANY, By.CITIZEN, None, None, E.RATED, changes=False, names_agency=False,
          action=CitizenAction.RATE)
+# The reporter writes again (a reply to an e-mail about the report) while it is not waiting for
+# them: the words join the report, for whoever holds it; nothing else changes.
+ADD_INFORMATION = T("add-information",
+                    frozenset({S.SUBMITTED, S.AWAITING_VERIFICATION, S.DISPOSED, S.IN_PROGRESS}),
+                    By.CITIZEN, None, None, E.CITIZEN_ADDED, changes=False, names_agency=False,
+                    action=CitizenAction.ADD)
+# A report by e-mail that did not say its category or place waits in the national queue; once
+# the reporter gives them it goes back into routing from there.
+GIVE_DETAILS = T("give-details", frozenset({S.AWAITING_VERIFICATION}), By.CITIZEN, S.SUBMITTED,
+                 Deadline(Step.VERIFICATION), E.DETAILS_GIVEN, tells=frozenset({Tell.ROUTING}),
+                 names_agency=False, action=CitizenAction.DETAILS, requires=_waits_for_details)
 # The clock: the reply window passes (completed), a holder's deadline passes (one level up,
 # counted against it).
 AUTO_COMPLETE = T("auto-complete", frozenset({S.RESPONDED}), By.CLOCK, S.COMPLETED, None,
@@ -393,6 +427,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     ACCEPT,
     DISPUTE,
     RATE,
+    ADD_INFORMATION,
+    GIVE_DETAILS,
     AUTO_COMPLETE,
     ESCALATE,
 )
@@ -923,4 +959,6 @@ def _tell(change: Change) -> None:
     if Tell.HOLDER in t.tells:
         notifications.queue_agency_notice(complaint, now=change.now)
     if Tell.ROUTING in t.tells:
-        notifications.queue_routing_step(complaint, now=change.now)
+        # Routing again from the national queue, at the same hand-over: a step of its own.
+        again = "details" if t is GIVE_DETAILS else ""
+        notifications.queue_routing_step(complaint, now=change.now, again=again)

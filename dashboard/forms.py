@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints.forms import MultipleFileField
-from complaints.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from complaints.forms import ComplaintForm, MultipleFileField
+from complaints.models import (
+    DESCRIPTION_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    STAFF_CHANNELS,
+)
 from complaints.selectors import NearbyAgencies, agency_place
+from complaints.services import check_received_on
 from routing.models import Agency, Region
 
 
@@ -212,3 +221,101 @@ class RevealForm(forms.Form):
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- a report brought to an office (``services.enter_complaint``) -------------------------------
+
+
+class StaffEntryForm(ComplaintForm):
+    """A report an officer records for a citizen who brought it to the office: the citizen's
+    form (its fields, checks and region selects), with how and when it came, the reporter's
+    details and choices as the citizen gave them, and whether the officer's own agency keeps
+    it. The service checks everything again (``services.enter_complaint``)."""
+
+    channel = forms.ChoiceField(
+        label=_("How did the report reach you?"),
+        choices=[(c.value, c.label) for c in STAFF_CHANNELS],
+        widget=forms.RadioSelect,
+    )
+    received_on = forms.DateField(
+        label=_("Date received"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the citizen brought or sent the report: its deadlines run from then."),
+    )
+    keep = forms.BooleanField(
+        label=_("Keep it for my agency (it is ours to handle)"), required=False
+    )
+
+    field_order = [
+        "channel",
+        "received_on",
+        "kind",
+        "title",
+        "description",
+        "category",
+        "incident_date",
+        "province",
+        "regency",
+        "district",
+        "attachments",
+        "reporter_name",
+        "reporter_email",
+        "reporter_phone",
+        "is_anonymous",
+        "is_confidential",
+        "keep",
+    ]
+
+    def __init__(self, *args: Any, agency: Agency, now: dt.datetime, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("received_on", timezone.localdate(now))
+        super().__init__(*args, max_attachments=settings.LAPOR_MAX_ATTACHMENTS, **kwargs)
+        self.now = now
+        today = timezone.localdate(now)
+        self.fields["received_on"].widget.attrs["max"] = today.isoformat()
+        self.fields["incident_date"].widget.attrs["max"] = today.isoformat()
+        self.fields["reporter_name"].label = _("Reporter's name")
+        self.fields["reporter_email"].label = _("Reporter's e-mail")
+        self.fields["reporter_phone"].label = _("Reporter's phone")
+        self.fields["reporter_email"].help_text = _(
+            "The reporter gets the tracking number and the private link at this address too, "
+            "and is told when the report moves on."
+        )
+        self.fields["is_anonymous"].label = _("The reporter asks to be anonymous")
+        self.fields["is_confidential"].label = _("The reporter asks for confidentiality")
+        self.fields["attachments"].label = _("Files (photos, PDF)")
+        if agency.level == Agency.Level.OPD:
+            keep_help = _(
+                "Ticked: the report is handed to %(agency)s at once, for you to take it up; its "
+                "deadline runs from the day it was received. Not ticked: the routing rules send "
+                "it to the agency in charge, as a report filed on the web."
+            )
+        else:
+            keep_help = _(
+                "Ticked: the report waits in the verification queue of %(agency)s, for you to "
+                "check it and hand it to the agency in charge yourself. Not ticked: the routing "
+                "rules send it on, as a report filed on the web."
+            )
+        self.fields["keep"].help_text = keep_help % {"agency": agency.name}
+
+    def clean_incident_date(self) -> Any:
+        date = self.cleaned_data["incident_date"]
+        if date > timezone.localdate(self.now):
+            raise forms.ValidationError(_("The date of the event cannot be in the future."))
+        return date
+
+    def clean_received_on(self) -> dt.date:
+        day: dt.date = self.cleaned_data["received_on"]
+        problem = check_received_on(day, now=self.now)
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        received, incident = data.get("received_on"), data.get("incident_date")
+        if received and incident and incident > received:
+            self.add_error(
+                "incident_date", _("The event cannot come after the day it was reported.")
+            )
+        return data

@@ -80,10 +80,19 @@ class StaffComplaintSerializer(serializers.ModelSerializer):
             "awaiting_reporter",
             "overdue",
             "submitted_at",
+            "channel",
             "is_anonymous",
             "is_confidential",
             "version",
         ]
+        extra_kwargs = {
+            "channel": {
+                "help_text": "How the report came in: the portal's own doors (WEB, API, OPEN311, "
+                "EMAIL, SMS, WHATSAPP) or recorded by an officer for a citizen who brought it to "
+                "an office (WALK_IN, PHONE, LETTER, SOCIAL_MEDIA, OTHER); `submitted_at` is then "
+                "when it was received there."
+            }
+        }
 
     def get_overdue(self, obj: Complaint) -> bool:
         return obj.is_overdue(self.context["now"])
@@ -152,7 +161,11 @@ class StaffEventSerializer(serializers.ModelSerializer):
         ]
 
     def get_actor(self, obj: ComplaintEvent) -> str | None:
-        return obj.actor.get_username() if obj.actor else None
+        # Who recorded a report brought to an office only for those who may know it
+        # (``dashboard.context.report_events``).
+        if obj.actor is None or getattr(obj, "actor_hidden", False):
+            return None
+        return obj.actor.get_username()
 
     def get_text(self, obj: ComplaintEvent) -> str:
         """A note's text, or the reason of an archive, a pass-up or a reveal."""
@@ -181,10 +194,23 @@ class StaffDisputeSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class StaffRecorderSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The officer's full name, else their username.")
+    username = serializers.CharField()
+    agency = AgencySerializer(
+        allow_null=True, help_text="The officer's agency now; null once they belong to none."
+    )
+
+
 class StaffComplaintDetailSerializer(StaffComplaintSerializer):
     """A report as its staff page shows it; ``reporter`` is null for an anonymous report."""
 
     reporter = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField(
+        help_text="The officer who recorded a report brought to an office (a staff `channel`), "
+        "for coordinators that see the report and the officer who recorded it; null for other "
+        "officers and for a report that came by the portal's own doors."
+    )
     dispute = serializers.SerializerMethodField(
         help_text="While `is_disputed`: the reporter's dispute (the newest); null otherwise."
     )
@@ -203,6 +229,7 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
             "needs_inspection",
             "dispute",
             "reporter",
+            "recorded_by",
             "attachments",
             "responses",
             "events",
@@ -226,6 +253,11 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
     def get_reporter(self, obj: Complaint) -> dict[str, Any] | None:
         reporter = self._ctx()["reporter"]
         return StaffReporterSerializer(reporter).data if reporter else None
+
+    @extend_schema_field(StaffRecorderSerializer(allow_null=True))
+    def get_recorded_by(self, obj: Complaint) -> dict[str, Any] | None:
+        recorder = self._ctx()["recorded_by"]
+        return StaffRecorderSerializer(recorder).data if recorder else None
 
     @extend_schema_field(StaffAttachmentSerializer(many=True))
     def get_attachments(self, obj: Complaint) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from dashboard import twofactor, views
+from dashboard import entry, twofactor, views
 
 app_name = "dashboard"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("dua-langkah/", twofactor.two_factor, name="two-factor"),
+    path("laporan-baru/", entry.enter, name="enter"),
+    re_path(
+        r"^laporan-baru/tanda-terima/(?P<token>[A-Za-z0-9_-]{16,64})/$",
+        entry.entry_receipt,
+        name="entry-receipt",
+    ),
     path("pesan-gagal/", views.dead_letters, name="dead-letters"),
     path("pesan-gagal/<int:message_id>/kirim-ulang/", views.retry_dead_letter, name="retry"),
     re_path(rf"^complaints/{_TN}/$", views.complaint_detail, name="complaint"),

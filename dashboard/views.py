@@ -31,7 +31,7 @@ from complaints.models import Attachment, Complaint, Message
 from complaints.selectors import Action, Scope
 from complaints.views import attachment_response
 from dashboard.actions import action_form, perform
-from dashboard.context import StaffRequest, complaint_context
+from dashboard.context import StaffRequest, complaint_context, short_channel
 from lapor.lib.actions import ActionError
 from routing import selectors as routing_selectors
 from routing.models import Agency
@@ -125,6 +125,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
         page = selectors.KeysetPage(items=[], next_cursor=None, previous_cursor=None)
     for complaint in page.items:
         complaint.overdue = complaint.is_overdue(now)  # type: ignore[attr-defined]  # for the template only
+        complaint.channel_short = short_channel(complaint.channel)  # type: ignore[attr-defined]  # the same
     params = {k: request.GET.getlist(k) for k in request.GET}
     return render(
         request,

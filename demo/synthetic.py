@@ -16,6 +16,11 @@ is behind; a few reports are "stalled" (the sweep never reaches them and their h
 late) so that overdue inboxes have something to show. Nothing is sent: no e-mail, no task, no
 outbox row.
 
+Reports come by the portal's doors and by those staff record (``CHANNEL_WEIGHTS``): one
+brought to an office is recorded, on a working day in office hours, by an officer of the OPD the
+rules hand it to or of a coordinator above (its ``entered_by``, the actor of its first event),
+and routed by the rules like the others.
+
 Rows are written in batches, every report of a batch complete, one transaction per batch: with
 PostgreSQL's COPY (ids drawn from the tables' sequences), elsewhere with ``bulk_create``.
 Everything random comes from one seed, so a seed, a ``now`` and the same database give the same
@@ -42,6 +47,8 @@ from django.utils import timezone
 
 from complaints import workflow
 from complaints.models import (
+    STAFF_CHANNELS,
+    Channel,
     Complaint,
     ComplaintEvent,
     DeadlineBreach,
@@ -104,6 +111,11 @@ CATEGORY_WEIGHTS = {
 CITY_SHARE = {"64.72": 0.42, "64.71": 0.33}
 # Local hours at which citizens file reports (evenings included).
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 8, 9, 9, 8, 7, 6, 6, 7, 7, 5, 3, 2)
+# The doors reports come by (percent). Those staff record (in person, telephone, letter, social
+# media) are recorded in office hours on working days, by an officer (``_World.recorder``).
+CHANNEL_WEIGHTS = ((Channel.WEB, 55), (Channel.EMAIL, 12), (Channel.API, 5),
+                   (Channel.OPEN311, 3), (Channel.WALK_IN, 9), (Channel.PHONE, 8),
+                   (Channel.LETTER, 5), (Channel.SOCIAL_MEDIA, 3))
 
 # The chance that each thing happens when its turn comes.
 P_ANONYMOUS = 0.30
@@ -161,6 +173,7 @@ class _World:
             "user_id", "agency_id"
         ):
             self.officers.setdefault(agency_id, user_id)
+        self._recorders: dict[tuple[int, str], int | None] = {}
         self._load_places()
         self._load_categories()
         self._routes: dict[
@@ -231,6 +244,26 @@ class _World:
             self._routes[key] = (hops, holder)
         return self._routes[key]
 
+    def recorder(self, category_id: int, regency_code: str) -> int | None:
+        """The officer who records a report of this category and regency/city brought to an
+        office (``enter_complaint``, letting the rules route it): one of the OPD the rules hand
+        it to, else of the regency/city's coordinator, the province's or the national one; None
+        when none of them has an officer."""
+        key = (category_id, regency_code)
+        if key not in self._recorders:
+            _hops, stop = self.route(category_id, regency_code)
+            offices = [
+                stop if stop.level == Agency.Level.OPD else None,
+                routing_selectors.get_coordinator(Agency.Level.REGENCY, regency_code),
+                self.province,
+                self.national,
+            ]
+            self._recorders[key] = next(
+                (self.officers[o.pk] for o in offices if o is not None and o.pk in self.officers),
+                None,
+            )
+        return self._recorders[key]
+
     def rule_agency(self, category_id: int, regency_code: str) -> Agency | None:
         """The OPD a rule names for this category, in the regency/city or the province."""
         for level, code in (
@@ -261,6 +294,8 @@ def _accumulate(weights: Any) -> Iterator[float]:
 
 KIND_WEIGHTS_KINDS = [kind for kind, _weight in KIND_WEIGHTS]
 KIND_CUM = list(_accumulate(weight for _kind, weight in KIND_WEIGHTS))
+CHANNELS = [channel for channel, _weight in CHANNEL_WEIGHTS]
+CHANNEL_CUM = list(_accumulate(weight for _channel, weight in CHANNEL_WEIGHTS))
 HOUR_CUM = list(_accumulate(HOUR_WEIGHTS))
 
 
@@ -286,7 +321,8 @@ COLUMNS: dict[str, tuple[type[Model], list[str]]] = {
         Complaint,
         "id tracking_number access_key_hash kind title description category_id region_id "
         "incident_date is_anonymous is_confidential needs_inspection status language "
-        "submitted_at due_at current_agency_id routing_step moved_at version support_count".split(),
+        "submitted_at due_at current_agency_id routing_step moved_at version support_count "
+        "channel entered_by_id".split(),
     ),
     "reporters": (Reporter, "complaint_id name email phone ip_address".split()),
     "dispositions": (
@@ -328,7 +364,9 @@ class _Report:
     __slots__ = (
         "answered_by",
         "category_id",
+        "channel",
         "disposition_id",
+        "entered_by",
         "handed_at",
         "id",
         "ignored_by",
@@ -342,6 +380,7 @@ class _Report:
         "stalled",
         "state",
         "submitted_at",
+        "submitted_data",
         "suggested",
         "transfer_id",
     )
@@ -365,6 +404,9 @@ class _Report:
         self.reached: dict[int, dt.datetime] = {}  # agency → when it first had to act on it
         self.answered_by: set[int] = set()  # agencies that gave it a final answer
         self.ignored_by: set[int] = set()  # agencies that let it escalate unanswered
+        self.channel: str = Channel.WEB
+        self.entered_by: int | None = None  # the officer who recorded it (a staff channel)
+        self.submitted_data: dict[str, Any] = {}  # its first event's data
 
     # What ``workflow.refusal`` reads of a report.
     @property
@@ -413,9 +455,11 @@ class _Walker:
         agency: Agency | None = None,
         rule: RoutingRule | None = None,
         data: dict[str, Any] | None = None,
+        actor: int | None = None,
     ) -> None:
         """Check that ``t`` may be taken (by ``agency`` for a staff transition), then write its
-        hand-over and its event, and move the report to the state after it."""
+        hand-over and its event (by ``actor``, else an officer of ``agency``), and move the
+        report to the state after it."""
         refused = workflow.refusal(
             t,
             r,
@@ -438,7 +482,8 @@ class _Walker:
             handed_at=r.handed_at,
             due_at=self.world.due,
         )
-        actor = self.world.officers.get(agency.id) if agency is not None else None
+        if actor is None and agency is not None:
+            actor = self.world.officers.get(agency.id)
         if t.hand_over:
             assert after.holder is not None
             r.disposition_id = self.ids.next("dispositions")
@@ -489,7 +534,10 @@ class _Walker:
     # -- the steps, each one transition --
 
     def submit(self, r: _Report) -> None:
-        self._take(r, workflow.SUBMIT, r.submitted_at, data={"attachments": 0})
+        """As ``submit_complaint`` files it: by the officer who recorded it, if one did."""
+        data = {"attachments": 0, "channel": r.channel}
+        self._take(r, workflow.SUBMIT, r.submitted_at, data=data, actor=r.entered_by)
+        r.submitted_data = self.batch.events[-1][10]  # the reporter's choices come later
 
     def route(self, r: _Report, to: Agency, rule: RoutingRule | None, at: dt.datetime) -> None:
         t = workflow.ROUTE_TO_AGENCY if to.level == Agency.Level.OPD else workflow.ROUTE
@@ -1008,16 +1056,28 @@ def _new_report(
     category = rng.choices(world.categories, cum_weights=world.category_cum)[0]
     regency, districts = rng.choices(world.regencies, cum_weights=world.regency_cum)[0]
     place = rng.choice(districts) if districts and rng.random() < 0.65 else regency
+    channel = rng.choices(CHANNELS, cum_weights=CHANNEL_CUM)[0]
+    entered_by = None
+    if channel in STAFF_CHANNELS:
+        entered_by = world.recorder(category.id, place.regency_code)
+        if entered_by is None:  # no officer to record it: the citizen used the web form
+            channel = Channel.WEB
     day = local_now.date() - dt.timedelta(days=int(age * SPAN_DAYS))
-    if day.weekday() >= 5 and rng.random() < 0.4:  # fewer reports at weekends
-        day -= dt.timedelta(days=day.weekday() - 4)
-    hour = rng.choices(range(24), cum_weights=HOUR_CUM)[0]
+    if entered_by is not None:  # recorded at an office: a working day, in office hours
+        hour = rng.randrange(8, 16)
+    else:
+        if day.weekday() >= 5 and rng.random() < 0.4:  # fewer reports at weekends
+            day -= dt.timedelta(days=day.weekday() - 4)
+        hour = rng.choices(range(24), cum_weights=HOUR_CUM)[0]
     local = dt.datetime.combine(day, dt.time(hour), tzinfo=world.tz) + dt.timedelta(
         seconds=rng.uniform(0, 3600)
     )
     if local >= now:
         local -= dt.timedelta(days=1)
+    while entered_by is not None and local.weekday() >= 5:
+        local -= dt.timedelta(days=local.weekday() - 4)
     report = _Report(pk, kind, category.id, place, local.astimezone(dt.UTC))
+    report.channel, report.entered_by = channel, entered_by
     report.stalled = rng.random() < P_STALLED
     return report
 
@@ -1033,12 +1093,15 @@ def _complaint_row(
     incident = local_day - dt.timedelta(days=rng.randint(0, 20))
     confidential = rng.random() < P_CONFIDENTIAL
     language = "en" if rng.random() < 0.03 else "id"
+    if r.entered_by is not None:
+        # ``submit_complaint`` keeps the reporter's own choices, as the officer recorded them.
+        r.submitted_data["reporter_chose"] = {"anonymous": anonymous, "confidential": confidential}
     state = r.state
     return (
         r.id, number, hash_access_key(key), r.kind, title, description, r.category_id,
         r.region.code, incident, anonymous, confidential, False, state.status, language,
         r.submitted_at, state.due_at, r.current_agency_id, state.routing_step, state.moved_at,
-        state.version, 0,
+        state.version, 0, r.channel, r.entered_by,
     )  # fmt: skip
 
 

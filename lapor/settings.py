@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "reports",
     "dashboard",
     "open311",
+    "inbound",
     "demo",
 ]
 
@@ -456,6 +457,18 @@ LAPOR_SUPPORT_RATE = env.str("LAPOR_SUPPORT_RATE", default="60/h")
 # Requests to e-mail a private link (a new one from the tracking page, or the receipt's), per
 # client address and, separately, per report: each may send an e-mail and replace a link.
 LAPOR_PRIVATE_LINK_RATE = env.str("LAPOR_PRIVATE_LINK_RATE", default="5/h")
+# Reports by e-mail (``inbound``): the address the listener takes new reports for, and the
+# listener's address and limits. Replies come to "<local>+r.<token>@<domain>", the per-report
+# reply address of every e-mail the reporter gets (empty: no reply address, no e-mail door).
+LAPOR_INBOUND_ADDRESS = env.str("LAPOR_INBOUND_ADDRESS", default="lapor@localhost")
+LAPOR_SMTP_HOST = env.str("LAPOR_SMTP_HOST", default="127.0.0.1")
+LAPOR_SMTP_PORT = env.int("LAPOR_SMTP_PORT", default=2525)
+# "lmtp" for a mail server that delivers by LMTP (Postfix's lmtp transport), else "smtp".
+LAPOR_SMTP_PROTOCOL = env.str("LAPOR_SMTP_PROTOCOL", default="smtp")
+# A message larger than this is refused at the door (the SMTP SIZE extension says so first).
+LAPOR_INBOUND_MAX_BYTES = env.int("LAPOR_INBOUND_MAX_BYTES", default=20 * 1024 * 1024)
+# Messages one sender may send in a window; more are refused, counted and logged.
+LAPOR_INBOUND_SENDER_RATE = env.str("LAPOR_INBOUND_SENDER_RATE", default="10/h")
 # How many days back an officer may date a report brought to their office (never into a month
 # whose recap is built).
 LAPOR_STAFF_ENTRY_DAYS_BACK = env.int("LAPOR_STAFF_ENTRY_DAYS_BACK", default=14)

@@ -185,8 +185,9 @@ def service_request(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "service_request_id": complaint.tracking_number,
         "status": "open" if is_open else "closed",
         "status_notes": str(complaint.get_status_display()),
-        "service_name": complaint.category.name,
-        "service_code": complaint.category.code,
+        # A report by e-mail may wait for its category and place (never public meanwhile).
+        "service_name": complaint.category.name if complaint.category else "",
+        "service_code": complaint.category.code if complaint.category else "",
         "description": complaint.description,
         "agency_responsible": complaint.current_agency.name if complaint.current_agency else "",
         "service_notice": service_notice(request, complaint),
@@ -195,8 +196,8 @@ def service_request(request: HttpRequest, complaint: Complaint) -> dict[str, Any
             events[-1].created_at if events else complaint.submitted_at
         ),
         "expected_datetime": w3_datetime(complaint.due_at) if is_open else None,
-        "address": _address(complaint.region),
-        "address_id": complaint.region.code,
+        "address": _address(complaint.region) if complaint.region else "",
+        "address_id": complaint.region.code if complaint.region else "",
         "zipcode": "",
         "lat": None,
         "long": None,

@@ -22,10 +22,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from complaints.models import Channel
 from dashboard.api import IsOfficer, StaffApi
 from lapor.lib.actions import ActionError
 from reports import selectors
-from reports.figures import FIGURES, Figure, row_values
+from reports.figures import CHANNEL_DEFINITION, FIGURES, Figure, channel_counts, row_values
 from reports.models import MonthlyRecap
 from reports.selectors import SCORE_WEIGHTS, Evaluation, Unranked
 
@@ -42,6 +43,26 @@ def _figure_field(figure: Figure) -> serializers.Field[Any, Any, Any, Any]:
     return serializers.FloatField(allow_null=True, help_text=help_text + unit)
 
 
+def _channel_help() -> str:
+    with translation.override("en"):
+        return (
+            f"Received by channel: {CHANNEL_DEFINITION} Every channel "
+            f"({', '.join(Channel.values)}) with its count, 0 when none; they add up to "
+            "`received`."
+        )
+
+
+# ``received`` by channel: an object with every channel's value as a key, each an integer.
+ChannelCountsSerializer = inline_serializer(
+    "ReceivedByChannel",
+    {
+        channel.value: serializers.IntegerField(help_text=f"Reports received by {channel.label}.")
+        for channel in Channel
+    },
+    help_text=lazy(_channel_help, str)(),
+)
+
+
 class _RecapRowBase(serializers.Serializer[MonthlyRecap]):
     level = serializers.CharField(help_text="NATION, PROVINCE, REGENCY or AGENCY.")
     code = serializers.CharField(
@@ -52,6 +73,7 @@ class _RecapRowBase(serializers.Serializer[MonthlyRecap]):
         help_text="First final answers given by the completion deadline (on_time's numerator)."
     )
     rating_count = serializers.IntegerField(help_text="Ratings given in the month.")
+    received_by_channel = ChannelCountsSerializer
 
     def to_representation(self, row: MonthlyRecap) -> dict[str, Any]:
         return {
@@ -61,6 +83,7 @@ class _RecapRowBase(serializers.Serializer[MonthlyRecap]):
             **row_values(row),
             "answered_on_time": row.answered_on_time,
             "rating_count": row.rating_count,
+            "received_by_channel": channel_counts(row),
         }
 
 
@@ -145,8 +168,11 @@ class MonthlyRecapApi(StaffApi):
                 "built_at": table.total.built_at,
                 "total": RecapRowSerializer(table.total).data,
                 "rows": RecapRowSerializer(table.rows, many=True).data,
-                "definitions": {f.key: str(f.definition) for f in FIGURES},
-                "groups": {f.key: f.group for f in FIGURES},
+                "definitions": {
+                    **{f.key: str(f.definition) for f in FIGURES},
+                    "received_by_channel": str(CHANNEL_DEFINITION),
+                },
+                "groups": {**{f.key: f.group for f in FIGURES}, "received_by_channel": "flow"},
             }
         )
 

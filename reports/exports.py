@@ -37,12 +37,27 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from complaints.models import Channel
 from lapor.lib.spreadsheet import safe_cell
 from reports.charts import Chart, Line, Rect, Text
-from reports.figures import FIGURES, GROUPS, Figure, display_row, in_group, row_values
+from reports.figures import (
+    CHANNEL_TITLE,
+    FIGURES,
+    GROUPS,
+    Figure,
+    channel_column,
+    channel_counts,
+    channel_label,
+    display,
+    display_row,
+    in_group,
+    row_values,
+)
+from reports.models import MonthlyRecap
 from reports.selectors import Evaluation, RecapTable, unranked_text
 
 Rows = list[list[Any]]
+CHANNEL_KEYS = tuple(Channel.values)
 
 
 # --- the tables, as rows of cells --------------------------------------------------------------
@@ -51,19 +66,50 @@ Rows = list[list[Any]]
 def recap_rows(table: RecapTable, *, compact: bool = False) -> tuple[list[str], Rows]:
     """Header and rows: each region or agency under the one asked for, then its total.
     ``compact`` (for the PDF's narrow page) puts the code after the name and leaves out the
-    level."""
+    level and the channels (the PDF has them in a table of their own: ``channel_rows``);
+    otherwise ``received`` by channel follows the figures, a column per channel ("Received:
+    web form"), 0 where none."""
     names = [_("Name")] if compact else [_("Name"), _("Level"), _("Code")]
-    header = [*names, *(str(f.label) for f in FIGURES)]
+    channels = [] if compact else [channel_column(c) for c in CHANNEL_KEYS]
+    header = [*names, *(str(f.label) for f in FIGURES), *channels]
     rows: Rows = []
-    for row in [*table.rows, *([table.total] if table.total else [])]:
+    for row in _table_rows(table):
         if compact:  # the PDF: each figure written as the page writes it
-            name = f"{row.name} ({row.code})" if row.code else row.name
-            rows.append([name, *(Shown(cell) for cell in display_row(row))])
+            rows.append([_pdf_name(row), *(Shown(cell) for cell in display_row(row))])
             continue
         values = row_values(row)
         first = [row.name, row.get_level_display(), row.code]
-        rows.append([*first, *(values[f.key] for f in FIGURES)])
+        by_channel = channel_counts(row)
+        rows.append(
+            [*first, *(values[f.key] for f in FIGURES), *(by_channel[c] for c in CHANNEL_KEYS)]
+        )
     return header, rows
+
+
+def channel_rows(table: RecapTable) -> tuple[list[str], Rows]:
+    """The PDF's table of ``received`` by channel: each region or agency, then the total; its
+    name (and code), its received and each channel's count, as the page writes them."""
+    received = next(f for f in FIGURES if f.key == "received")
+    header = [_("Name"), str(received.label), *(channel_label(c) for c in CHANNEL_KEYS)]
+    rows: Rows = []
+    for row in _table_rows(table):
+        by_channel = channel_counts(row)
+        rows.append(
+            [
+                _pdf_name(row),
+                Shown(display(row.received, "count")),
+                *(Shown(display(by_channel[c], "count")) for c in CHANNEL_KEYS),
+            ]
+        )
+    return header, rows
+
+
+def _table_rows(table: RecapTable) -> list[MonthlyRecap]:
+    return [*table.rows, *([table.total] if table.total else [])]
+
+
+def _pdf_name(row: MonthlyRecap) -> str:
+    return f"{row.name} ({row.code})" if row.code else row.name
 
 
 class Shown(str):
@@ -75,8 +121,10 @@ class Shown(str):
 
 def recap_kinds(*, compact: bool = False) -> list[str]:
     """What each column of ``recap_rows`` holds: "text" for the name columns, then each
-    figure's kind (count, days, percent, rating)."""
-    return [*(["text"] if compact else ["text"] * 3), *(f.kind for f in FIGURES)]
+    figure's kind (count, days, percent, rating), then a count per channel."""
+    if compact:
+        return ["text", *(f.kind for f in FIGURES)]
+    return ["text"] * 3 + [f.kind for f in FIGURES] + ["count"] * len(CHANNEL_KEYS)
 
 
 def figure_groups() -> list[tuple[str, str, str, list[Figure]]]:
@@ -99,6 +147,8 @@ def recap_groups(*, compact: bool = False) -> list[tuple[str, int]]:
     for key, members in itertools.groupby(FIGURES, key=lambda f: f.group):
         keys.append(key)
         spans.append((titles.get(key, ""), len(list(members))))
+    if not compact:
+        spans.append((str(CHANNEL_TITLE), len(CHANNEL_KEYS)))
     return spans if len(set(keys)) == len(keys) else []
 
 
@@ -549,9 +599,11 @@ def to_pdf(
     notes: Sequence[tuple[str, str]] = (),
     groups: Sequence[tuple[str, int]] = (),
     total: bool = False,
+    tables: Sequence[tuple[str, list[str], Rows]] = (),
 ) -> bytes:
-    """A landscape A4 document: title, period, the table, the charts, the definitions; the
-    period and page numbers at the foot of every page.
+    """A landscape A4 document: title, period, the table, any further ``tables`` (title,
+    header, rows; the last row bold with ``total``), the charts, the definitions; the period
+    and page numbers at the foot of every page.
 
     The table's headers wrap only between words (a word too long for its column is set
     smaller, never split), numbers align right and names left, and its header rows come
@@ -580,6 +632,12 @@ def to_pdf(
         _grid(header, rows, document.width, groups=groups, total=total),
     ]
     heading = styles["Heading3"]
+    for table_title, table_header, table_rows in tables:
+        story += [
+            Spacer(1, 0.5 * cm),
+            Paragraph(_escape(table_title), heading.clone("table-title", keepWithNext=1)),
+            _grid(table_header, table_rows, document.width, total=total),
+        ]
     # What a chart may fill: the frame less its title (and the title's space above).
     room = document.height - heading.leading - heading.spaceBefore - heading.spaceAfter - 1 * cm
     for chart in charts:

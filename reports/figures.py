@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models import Channel
 from reports.models import MonthlyRecap
 
 Value = int | float | None
@@ -244,6 +246,55 @@ def in_group(group: str) -> tuple[Figure, ...]:
 
 def row_values(row: MonthlyRecap) -> dict[str, Value]:
     return {figure.key: figure.value(row) for figure in FIGURES}
+
+
+# --- received, by channel ------------------------------------------------------------------------
+
+# ``received`` broken down by the door each report came by (``Complaint.channel``): in the
+# recap page's small table, one column per channel in the exports, an object in the API.
+CHANNEL_TITLE = _("Received by channel")
+CHANNEL_DEFINITION = _(
+    "Reports received in the month, by the way they came in: the portal's web form, its API "
+    "and Open311, e-mail, SMS and WhatsApp, and those staff recorded for a citizen who came in "
+    "person, telephoned, wrote a letter, wrote on social media or reached them another way."
+)
+
+
+def channel_counts(row: MonthlyRecap) -> dict[str, int]:
+    """``row.received`` by channel: every channel (``Channel`` order), 0 where none."""
+    stored = row.received_by_channel or {}
+    return {channel.value: int(stored.get(channel.value, 0)) for channel in Channel}
+
+
+def channel_label(channel: str) -> str:
+    """A channel's name in the active language ("web form", "telephone")."""
+    return str(Channel(channel).label)
+
+
+# Short names of the channels, for the heads of narrow columns (the full name in their title).
+CHANNEL_SHORT = {
+    Channel.WEB: _("Web"),
+    Channel.API: _("API"),
+    Channel.OPEN311: _("Open311"),
+    Channel.EMAIL: pgettext_lazy("channel", "Email"),
+    Channel.SMS: _("SMS"),
+    Channel.WHATSAPP: _("WhatsApp"),
+    Channel.WALK_IN: _("In person"),
+    Channel.PHONE: _("Phone"),
+    Channel.LETTER: _("Letter"),
+    Channel.SOCIAL_MEDIA: _("Social media"),
+    Channel.OTHER: _("Other"),
+}
+
+
+def channel_short_label(channel: str) -> str:
+    """A channel's short name in the active language ("Web", "Telepon")."""
+    return str(CHANNEL_SHORT[Channel(channel)])
+
+
+def channel_column(channel: str) -> str:
+    """The export's header of a channel's column: "Received: web form"."""
+    return gettext("Received: %(channel)s") % {"channel": channel_label(channel)}
 
 
 def display(value: Value, kind: str) -> str:

@@ -102,6 +102,10 @@ class MonthlyRecap(models.Model):
     answer_days = models.JSONField(default=dict, blank=True)
     rating_sum = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    # ``received`` by the channel of the report (``Complaint.channel``): {"WEB": 12, "EMAIL":
+    # 3}, only the channels with reports; the counts add up to ``received`` (tested: a check
+    # constraint cannot add up a JSON object).
+    received_by_channel = models.JSONField(_("received by channel"), default=dict, blank=True)
     # The stock at the end of the month.
     open = models.PositiveIntegerField(_("open"), default=0)
     queue = models.PositiveIntegerField(_("awaiting a coordinator"), default=0)

@@ -74,6 +74,8 @@ class _Figures:
     answer_days: dict[str, int] = field(default_factory=dict)
     # Open reports held at the cut-off, by status, and how many of them were overdue.
     states: Counter[str] = field(default_factory=Counter)
+    # ``received`` by the channel of the report.
+    channels: Counter[str] = field(default_factory=Counter)
 
     def stock(self, agency: Agency) -> dict[str, int]:
         stock = dict.fromkeys(("queue", "unanswered", "in_process", "awaiting_citizen"), 0)
@@ -291,7 +293,7 @@ def _counter(first: dt.date, last: dt.date, recorded: RecapBuild | None) -> Work
 
 def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: dt.datetime) -> None:
     """The month's other flows, each counted for the agency it concerns: reports that first
-    reached it, deadlines it missed (by the month they passed) and reports it let escalate
+    reached it (by their channel too), deadlines it missed (by the month they passed) and reports it let escalate
     unanswered, reports it returned, answers disputed, reports completed and archived, and
     ratings."""
     in_month = Q(created_at__gte=start, created_at__lt=cut)
@@ -301,8 +303,19 @@ def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: d
     missed = Q(due_at__gte=start, due_at__lt=cut, created_at__lt=cut + BUILD_DELAY) | Q(
         created_at__gte=start + BUILD_DELAY, created_at__lt=cut + BUILD_DELAY, due_at__lt=start
     )
+    # Reports that first reached an agency, by their channel: one grouped pass over the
+    # month's marked events, each joined to its report.
+    for agency_id, channel, count in (
+        ComplaintEvent.objects.filter(in_month, reached=True)
+        .values("holder_id", "complaint__channel")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("holder_id", "complaint__channel", "n")
+    ):
+        if agency_id is not None:  # a marked event always has its holder
+            figures[agency_id].counts["received"] += count
+            figures[agency_id].channels[channel] += count
     grouped: tuple[tuple[QuerySet[Any], str, str], ...] = (
-        (ComplaintEvent.objects.filter(in_month, reached=True), "holder_id", "received"),
         (DeadlineBreach.objects.filter(missed), "agency_id", "escalations"),
         (
             DeadlineBreach.objects.filter(missed, unanswered=True),
@@ -348,23 +361,33 @@ def _count_flows(figures: defaultdict[int, _Figures], start: dt.datetime, cut: d
         figures[agency_id].counts["rating_count"] += count
 
 
-def _received_by_region(start: dt.datetime, cut: dt.datetime) -> Counter[str | None]:
+def _received_by_region(
+    start: dt.datetime, cut: dt.datetime
+) -> defaultdict[str | None, Counter[str]]:
     """Reports filed in the month, by the regency/city and province they are about and for the
-    nation (None): every one of them, whatever became of it."""
-    received: Counter[str | None] = Counter()
-    for code, count in (
+    nation (None): every one of them, whatever became of it, by channel. A report by e-mail
+    that has no place yet counts for the nation alone."""
+    received: defaultdict[str | None, Counter[str]] = defaultdict(Counter)
+    for code, channel, count in (
         Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=cut)
-        .values("region_id")
+        .values("region_id", "channel")
         .annotate(n=Count("*"))
         .order_by()
-        .values_list("region_id", "n")
+        .values_list("region_id", "channel", "n")
     ):
+        received[None][channel] += count
+        if code is None:  # a report by e-mail without its place yet: the nation's only
+            continue
         parts = code.split(".")
-        received[None] += count
-        received[parts[0]] += count
+        received[parts[0]][channel] += count
         if len(parts) > 1:
-            received[".".join(parts[:2])] += count
+            received[".".join(parts[:2])][channel] += count
     return received
+
+
+def _by_channel(counts: Counter[str]) -> dict[str, int]:
+    """A row's ``received_by_channel``: the channels with reports and their counts."""
+    return {channel: counts[channel] for channel in Complaint.Channel.values if counts[channel]}
 
 
 def _regions_of(region: Region | None, regions: dict[str, Region]) -> tuple[str | None, str | None]:
@@ -382,13 +405,13 @@ def _regions_of(region: Region | None, regions: dict[str, Region]) -> tuple[str 
 def _rows(
     month: dt.date,
     figures: dict[int, _Figures],
-    received: Counter[str | None],
+    received: defaultdict[str | None, Counter[str]],
     agencies: list[Agency],
     now: dt.datetime,
 ) -> list[MonthlyRecap]:
     """A row per agency of ``agencies``, per regency/city and province that has agencies or
     reports, and for the nation. A region's row is the sum of the rows of its agencies, but for
-    ``received``: the reports filed about the region."""
+    ``received`` (and its channels): the reports filed about the region."""
     wanted = {a.region_id for a in agencies if a.region_id} | {
         code for code in received if code is not None
     }
@@ -418,13 +441,15 @@ def _rows(
                 parent_region_id=regency or province,
                 name=agency.name,
                 answer_days=f.answer_days,
+                received_by_channel=_by_channel(f.channels),
                 built_at=now,
                 **counts,
             )
         )
     for code in set(totals) | {code for code in received if code in regions} | {None}:
         counts = {name: sum(part[name] for part in totals[code]) for name in COUNTS}
-        counts["received"] = received[code]
+        channels = received.get(code, Counter())
+        counts["received"] = channels.total()
         region: Region | None
         if code is None:
             level, region, parent = MonthlyRecap.Level.NATION, None, None
@@ -443,6 +468,7 @@ def _rows(
                 parent_region_id=parent,
                 name=region.name if region else "Indonesia",
                 answer_days=merge_histograms(days[code]),
+                received_by_channel=_by_channel(channels),
                 built_at=now,
                 **counts,
             )

@@ -19,7 +19,17 @@ from django.views.decorators.http import require_GET
 from dashboard.views import staff_view
 from lapor.lib.actions import ActionError
 from reports import charts, exports, selectors
-from reports.figures import Figure, display, row_values
+from reports.figures import (
+    CHANNEL_DEFINITION,
+    CHANNEL_TITLE,
+    Figure,
+    channel_counts,
+    channel_label,
+    channel_short_label,
+    display,
+    row_values,
+    share,
+)
 from reports.models import MonthlyRecap
 from reports.selectors import RecapScope
 from routing.models import Region
@@ -105,6 +115,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
     ]
     month_query = _query(month=f"{month:%Y-%m}", region=code)
     context: dict[str, Any] = {
+        **_channel_tables(table, urls),
         "scope": scope,
         "region": region,
         "month": month,
@@ -139,6 +150,48 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "can_evaluate": scope.region is None or scope.region.level == Region.Level.PROVINCE,
     }
     return render(request, "reports/monthly.html", context)
+
+
+def _channel_tables(table: selectors.RecapTable, urls: dict[int, str]) -> dict[str, Any]:
+    """``received`` by channel: for the region shown (each channel in ``Channel`` order, its
+    count and share, 0 where none), and for each region and agency under it."""
+    if table.total is None:
+        return {}
+    total = channel_counts(table.total)
+    # The table per region and agency has a column for each channel that received reports in
+    # the region shown, under its short name: all eleven would not fit an office screen.
+    used = [channel for channel, count in total.items() if count]
+    return {
+        "channel_title": CHANNEL_TITLE,
+        "channel_definition": CHANNEL_DEFINITION,
+        "channel_labels": [
+            {"short": channel_short_label(c), "full": channel_label(c)} for c in used
+        ],
+        "channels": [
+            {
+                "label": channel_label(channel),
+                "count": display(count, "count"),
+                "share": display(share(count, table.total.received), "percent"),
+            }
+            for channel, count in total.items()
+        ],
+        "channel_received": display(table.total.received, "count"),
+        "channel_all": display(share(table.total.received, table.total.received), "percent"),
+        "channel_rows": [
+            {
+                "row": row,
+                "url": urls[row.pk],
+                "cells": [
+                    display(n, "count")
+                    for n in [row.received, *(channel_counts(row)[c] for c in used)]
+                ],
+            }
+            for row in table.rows
+        ],
+        "channel_total": [
+            display(n, "count") for n in [table.total.received, *(total[c] for c in used)]
+        ],
+    }
 
 
 def _shown(row: MonthlyRecap, members: list[Figure]) -> list[str]:
@@ -182,14 +235,16 @@ def monthly_export(request: HttpRequest, kind: str) -> HttpResponse:
             charts=[charts.trend_chart(trend), *charts.states_charts(table.rows)],
             notes=[
                 note
-                for _key, group_title, group_note, members in exports.figure_groups()
+                for key, group_title, group_note, members in exports.figure_groups()
                 for note in [
                     *([(group_title, group_note)] if group_title else []),
                     *((str(f.label), str(f.definition)) for f in members),
+                    *([(str(CHANNEL_TITLE), str(CHANNEL_DEFINITION))] if key == "flow" else []),
                 ]
             ],
             groups=exports.recap_groups(compact=True),
             total=True,
+            tables=[(str(CHANNEL_TITLE), *exports.channel_rows(table))],
         )
     return _download(body, kind, name)
 

@@ -24,6 +24,7 @@ from routing.models import (
     Agency,
     CalendarException,
     CalendarYear,
+    Category,
     DeadlineSetting,
     Officer,
     Region,
@@ -641,3 +642,65 @@ def similar_regions(text: str, *, limit: int = 5) -> list[RegionEntry]:
     )
     codes = dict.fromkeys(code for name in close for code in index.by_folded[name])
     return [index.regions[code] for code in list(codes)[:limit]]
+
+
+_PLACE_LINE = re.compile(
+    r"^[ \t>*-]*(?:wilayah|lokasi|tempat|daerah|region|place)[ \t]*[:=][ \t]*(?P<name>[^\n]{2,80})$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PLACE_WORDS = re.compile(
+    r"\b(?:kota|kabupaten|kab\.?)[ \t]+[A-Za-z'’-]+(?:[ \t]+[A-Za-z'’-]+){0,3}", re.IGNORECASE
+)
+
+
+def region_named_in(text: str) -> RegionEntry | None:
+    """The one regency/city (or district) a free text names, or None when it names none or
+    several: a line "Wilayah: …" / "Lokasi: …" first, else every "Kota …" / "Kabupaten …" /
+    "Kab. …" in it (the longest name that is one, word by word). For the e-mail door, which
+    asks the reporter when this finds nothing sure."""
+    index = _region_index()
+    line = _PLACE_LINE.search(text)
+    if line:
+        named = [
+            e
+            for e in _named(index, line.group("name").strip(" .;"))
+            if e.level in (Region.Level.REGENCY, Region.Level.DISTRICT)
+        ]
+        if len(named) == 1:
+            return named[0]
+    found: dict[str, RegionEntry] = {}
+    for match in _PLACE_WORDS.finditer(text):
+        words = match.group(0).split()
+        for end in range(len(words), 1, -1):
+            named = [
+                e for e in _named(index, " ".join(words[:end])) if e.level == Region.Level.REGENCY
+            ]
+            if len(named) == 1:
+                found[named[0].code] = named[0]
+                break
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def category_named_in(subject: str, text: str) -> Category | None:
+    """The one active category a message names, or None: a line "Kategori: …", else a
+    category's name (Indonesian or English) or code in the subject. For the e-mail door."""
+    categories = [c for c in Category.objects.filter(is_active=True).order_by("position", "pk")]
+
+    def named(value: str) -> list[Category]:
+        folded = region_names.fold(value)
+        return [
+            c
+            for c in categories
+            if any(
+                re.search(rf"\b{re.escape(region_names.fold(n))}\b", folded)
+                for n in (c.name_id, c.name_en, c.code)
+                if n
+            )
+        ]
+
+    line = re.search(r"\b(?:kategori|category)[ \t]*[:=][ \t]*([^\n.;,]{2,80})", text, re.I)
+    for value in ([line.group(1)] if line else []) + [subject]:
+        found = named(value)
+        if len(found) == 1:
+            return found[0]
+    return None

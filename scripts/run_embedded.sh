@@ -22,6 +22,9 @@ trap stop INT TERM EXIT
 pids+=($!)
 "$BIN/celery" -A lapor beat --loglevel=INFO >var/log/beat.log 2>&1 &
 pids+=($!)
+# The e-mail door: mail to LAPOR_INBOUND_ADDRESS on 127.0.0.1:LAPOR_SMTP_PORT becomes a report.
+"$BIN/python" manage.py run_mail_listener >var/log/mail-door.log 2>&1 &
+pids+=($!)
 
 cat <<MSG
 
@@ -35,10 +38,13 @@ cat <<MSG
     dinkes.balikpapan  Dinas Kesehatan Kota Balikpapan
     pupr.samarinda     Dinas Pekerjaan Umum dan Penataan Ruang Kota Samarinda
   API docs: http://127.0.0.1:${PORT}/api/docs/
-  Worker and beat logs: var/log/worker.log, var/log/beat.log
-  Ctrl-C stops the web server, the worker and beat.
+  Reports by e-mail: send to ${LAPOR_INBOUND_ADDRESS:-lapor@localhost} through 127.0.0.1:${LAPOR_SMTP_PORT:-2525}, e.g.
+    .venv/bin/python scripts/send_test_mail.py
+  E-mail the portal sends (receipts, answers) is written to var/log/worker.log
+  Worker, beat and e-mail door logs: var/log/worker.log, var/log/beat.log, var/log/mail-door.log
+  Ctrl-C stops the web server, the worker, beat and the e-mail door.
 
 MSG
 "$BIN/python" manage.py runserver "127.0.0.1:${PORT}" --noreload &
 pids+=($!)
-wait "${pids[2]}"
+wait "${pids[3]}"

@@ -22,7 +22,8 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pytest_django.live_server_helper import LiveServer
 
-from reports.figures import FIGURES, row_values
+from complaints.models import Channel
+from reports.figures import FIGURES, channel_counts, row_values
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap
 from routing.models import Agency
@@ -138,8 +139,9 @@ class TestRecapPage:
             assert box["content"] <= box["visible"], measured
             assert box["right"] <= measured["window"]
         # Every figure's column is there, and every row.
-        headers = page.locator(".recap-group table.recap thead th").all_inner_texts()
-        assert len(headers) == len(FIGURES) + len(page.locator(".recap-group").all())
+        figures = ".recap-group:not(.recap-channels-group)"
+        headers = page.locator(f"{figures} table.recap thead th").all_inner_texts()
+        assert len(headers) == len(FIGURES) + len(page.locator(figures).all())
         assert page.locator(".recap-group").first.locator("tbody tr").count() == len(recap) - 1
 
     def test_readable_on_a_360_px_phone(
@@ -197,7 +199,8 @@ def download(page: Page, name: str) -> bytes:
 
 
 def expected_cells(rows: list[MonthlyRecap]) -> list[list[Any]]:
-    return [[r.name, *row_values(r).values()] for r in rows]
+    """Each row's figures, then its count per channel (the exports' last columns)."""
+    return [[r.name, *row_values(r).values(), *channel_counts(r).values()] for r in rows]
 
 
 class TestRecapExports:
@@ -210,7 +213,7 @@ class TestRecapExports:
         content = download(page, "CSV")
         assert content.startswith("\ufeff".encode())
         text = content.decode()[1:]
-        assert text.split("\r\n")[0].count(";") == len(FIGURES) + 2
+        assert text.split("\r\n")[0].count(";") == len(FIGURES) + 2 + len(Channel)
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
         assert [[r[0], *(number(c) for c in r[3:])] for r in rows[1:]] == expected_cells(recap)
         assert any("," in c for r in rows[1:] for c in r[3:])  # a decimal comma
@@ -249,7 +252,8 @@ class TestRecapExports:
         histogram = image.histogram()
         ink = sum(histogram[:128]) / (image.width * image.height)
         assert 0.005 < ink < 0.5, ink  # neither blank nor a black page
-        assert_header_words_whole(pdf, [str(c.value) for c in sheet[1][3:]])
+        # The figures' table (the channels' are a table of their own in the PDF).
+        assert_header_words_whole(pdf, [str(c.value) for c in sheet[1][3 : 3 + len(FIGURES)]])
         names = [f"{r.name} ({r.code})" for r in recap]
         table = pdf_table_rows(pdf, names)
         assert len(table) == len(names)

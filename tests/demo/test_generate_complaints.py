@@ -14,14 +14,17 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from complaints import deadlines, workflow
 from complaints import services as complaint_services
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
+    STAFF_CHANNELS,
     TITLE_MAX_LENGTH,
     TITLE_MIN_LENGTH,
+    Channel,
     Complaint,
     ComplaintEvent,
     DeadlineBreach,
@@ -34,10 +37,12 @@ from complaints.models import (
 )
 from complaints.selectors import search_complaints
 from demo.hierarchy import seed_demo_hierarchy
-from demo.synthetic import GenerationResult, generate_complaints
+from demo.synthetic import CHANNEL_WEIGHTS, GenerationResult, generate_complaints
 from lapor.lib.tracking import TRACKING_NUMBER_RE
+from reports.models import MonthlyRecap, month_bounds
+from reports.services import build_monthly_recap
 from routing import selectors as routing_selectors
-from routing.models import Agency, DeadlineSetting, Region
+from routing.models import Agency, DeadlineSetting, Officer, Region
 from tests.helpers import NOW, route_fully
 
 Status = Complaint.Status
@@ -324,6 +329,74 @@ class TestGeneratedReports:
 
 
 @pytest.mark.django_db
+class TestChannels:
+    def test_a_realistic_mix_of_channels(self, rows: Rows) -> None:
+        mix = Counter(c.channel for c in rows.complaints.values())
+        assert set(mix) <= {channel for channel, _weight in CHANNEL_WEIGHTS}
+        assert 0.45 * COUNT < mix[Channel.WEB] < 0.65 * COUNT
+        assert 0.05 * COUNT < mix[Channel.EMAIL] < 0.2 * COUNT
+        staff = sum(mix[c] for c in STAFF_CHANNELS)
+        assert 0.15 * COUNT < staff < 0.35 * COUNT
+        assert len(mix) >= 7  # Open311 and social media are 3 in 100: most of them show up
+
+    def test_staff_channels_are_recorded_by_an_officer_of_the_route(self, rows: Rows) -> None:
+        """``complaint_entered_by_staff_channel`` holds (the database would refuse the rows
+        otherwise); the officer is one of the OPD the rules hand the report to or of a
+        coordinator of its regency/city, province or the nation, and the report's first event
+        is theirs."""
+        officers = dict(Officer.objects.values_list("user_id", "agency_id"))
+        national = routing_selectors.get_national_coordinator()
+        recorded = [c for c in rows.complaints.values() if c.channel in STAFF_CHANNELS]
+        assert recorded
+        for complaint in recorded:
+            routed = {
+                d.to_agency_id
+                for d in rows.dispositions[complaint.pk]
+                if d.kind == Disposition.Kind.ROUTE
+            }
+            coordinators = {
+                national.pk,
+                routing_selectors.get_coordinator(Agency.Level.PROVINCE, "64").pk,
+                routing_selectors.get_coordinator(
+                    Agency.Level.REGENCY, complaint.region.regency_code
+                ).pk,
+            }
+            if complaint.status != Status.SUBMITTED:  # its route is known
+                assert officers[complaint.entered_by_id] in routed | coordinators
+            submitted = rows.events[complaint.pk][0]
+            assert submitted.actor_id == complaint.entered_by_id
+            assert submitted.data["channel"] == complaint.channel
+            assert submitted.data["reporter_chose"] == {
+                "anonymous": complaint.is_anonymous,
+                "confidential": complaint.is_confidential,
+            }
+            local = timezone.localtime(complaint.submitted_at)
+            assert local.weekday() < 5 and 8 <= local.hour < 16, local
+        for complaint in rows.complaints.values():
+            if complaint.channel not in STAFF_CHANNELS:
+                assert complaint.entered_by_id is None
+                assert rows.events[complaint.pk][0].actor_id is None
+                assert rows.events[complaint.pk][0].data["channel"] == complaint.channel
+
+    def test_the_recap_counts_them(self, generated: GenerationResult) -> None:
+        """A month of synthetic reports built: every row's channels add up to its received,
+        and the nation's are the month's reports by channel."""
+        build_monthly_recap(month=dt.date(2026, 10, 1), now=NOW)
+        rows = MonthlyRecap.objects.filter(month=dt.date(2026, 10, 1))
+        for row in rows:
+            assert sum(row.received_by_channel.values()) == row.received, row
+        nation = rows.get(level=MonthlyRecap.Level.NATION)
+        start, cut = month_bounds(dt.date(2026, 10, 1), timezone.get_default_timezone())
+        filed = Counter(
+            Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=cut).values_list(
+                "channel", flat=True
+            )
+        )
+        assert nation.received_by_channel == dict(filed) and nation.received > 0
+        assert any(row.received_by_channel.get(c) for row in rows for c in STAFF_CHANNELS)
+
+
+@pytest.mark.django_db
 class TestOverdue:
     def test_some_open_reports_are_overdue_where_the_sweep_has_not_been(self, demo: None) -> None:
         generate_complaints(count=2000, seed=7, now=NOW)
@@ -418,7 +491,8 @@ def snapshot() -> list[tuple[Any, ...]]:
             (
                 complaint.tracking_number, complaint.title, complaint.description,
                 complaint.status, complaint.due_at, complaint.current_agency_id,
-                complaint.version, complaint.reporter.email, events,
+                complaint.version, complaint.reporter.email, complaint.channel,
+                complaint.entered_by_id, events,
             )
         )  # fmt: skip
     return reports

@@ -12,8 +12,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.translation import gettext
 
-from complaints.models import Complaint
-from reports.figures import FIGURES, row_values
+from complaints.models import Channel, Complaint
+from reports.figures import CHANNEL_DEFINITION, FIGURES, row_values
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap
 from routing.models import Agency
@@ -59,6 +59,8 @@ def api_row(row: MonthlyRecap) -> dict[str, Any]:
         **row_values(row),
         "answered_on_time": row.answered_on_time,
         "rating_count": row.rating_count,
+        # Every channel, 0 where the row counted none.
+        "received_by_channel": {c: row.received_by_channel.get(c, 0) for c in Channel.values},
     }
 
 
@@ -221,6 +223,8 @@ class TestFigures:
             "rating": 4.0,
             "answered_on_time": 2,
             "rating_count": 1,
+            # Every report of the scenario came by the web form.
+            "received_by_channel": {**dict.fromkeys(Channel.values, 0), "WEB": 7},
         }
         # The total is the sum of the rows under it, but for what was received: the reports
         # filed about the province, which are those about its regencies and cities.
@@ -256,7 +260,10 @@ class TestFigures:
     def test_definitions_in_the_callers_language(self, built: Built, user_for: UserFor) -> None:
         client = token_client(user_for("kaltim"))
         indonesian = client.get(URL).json()["definitions"]
-        assert indonesian == {f.key: in_indonesian(str, f.definition) for f in FIGURES}
+        assert indonesian == {
+            **{f.key: in_indonesian(str, f.definition) for f in FIGURES},
+            "received_by_channel": in_indonesian(str, CHANNEL_DEFINITION),
+        }
         english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()["definitions"]
         assert english["received"].startswith(
             "For a region: reports filed in the month about a place in it, whatever became of them."

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils.translation import gettext
 
-from complaints.models import Complaint
+from complaints.models import Channel, Complaint
 from reports import charts, exports, figures
 from reports.charts import Chart, Rect, Text
 from reports.figures import FIGURES, display, row_values
@@ -176,6 +176,12 @@ def values(row: MonthlyRecap) -> list[Any]:
     return list(row_values(row).values())
 
 
+def values_and_channels(row: MonthlyRecap) -> list[Any]:
+    """A row as the CSV and the sheet carry it: its figures, then its received by channel,
+    every channel (0 where none)."""
+    return [*values(row), *(row.received_by_channel.get(c, 0) for c in Channel.values)]
+
+
 def number(text: str) -> int | float | None:
     """A number as an export writes it; none for an empty cell or a dash."""
     if text in ("", "–"):
@@ -211,6 +217,17 @@ def labels() -> list[str]:
     return [in_indonesian(str, f.label) for f in FIGURES]
 
 
+def channel_headers() -> list[str]:
+    """The exports' channel columns, after the figures: "Masuk: formulir web"..."""
+    return [
+        in_indonesian(gettext, "Received: %(channel)s") % {"channel": in_indonesian(str, c.label)}
+        for c in Channel
+    ]
+
+
+FIGURES_END = 3 + len(FIGURES)  # the CSV's and the sheet's columns: names, figures, channels
+
+
 # --- the monthly recap ------------------------------------------------------------------------
 
 
@@ -244,13 +261,21 @@ class TestMonthlyCsv:
     ) -> None:
         header, *rows = csv_rows(export(client_for("national"), "csv", region))
         assert header == in_indonesian(
-            lambda: [gettext("Name"), gettext("Level"), gettext("Code"), *map(str, labels())]
+            lambda: [
+                gettext("Name"),
+                gettext("Level"),
+                gettext("Code"),
+                *map(str, labels()),
+                *channel_headers(),
+            ]
         )
         expected = expected_rows(region)
         assert [r[:3] for r in rows] == [
             [r.name, in_indonesian(r.get_level_display), r.code] for r in expected
         ]
-        assert [[number(c) for c in r[3:]] for r in rows] == [values(r) for r in expected]
+        assert [[number(c) for c in r[3:]] for r in rows] == [
+            values_and_channels(r) for r in expected
+        ]
 
     @pytest.mark.parametrize("region", REGIONS)
     def test_numbers_are_those_of_the_page(
@@ -262,7 +287,7 @@ class TestMonthlyCsv:
         shown = [
             [
                 in_indonesian(display, number(cell), kind)
-                for cell, kind in zip(r[3:], KINDS.values(), strict=True)
+                for cell, kind in zip(r[3:FIGURES_END], KINDS.values(), strict=True)
             ]
             for r in rows
         ]
@@ -275,7 +300,7 @@ class TestMonthlyCsv:
         _header, *rows = csv_rows(export(client_for("kaltim"), "csv", "64"))
         (samarinda,) = [r for r in rows if r[2] == "64.72"]
         expected = row_values(MonthlyRecap.objects.get(month=NOV, region_id="64.72"))
-        for cell, (key, value) in zip(samarinda[3:], expected.items(), strict=True):
+        for cell, (key, value) in zip(samarinda[3:FIGURES_END], expected.items(), strict=True):
             if value is None:
                 assert cell == "", key
             elif isinstance(value, int):
@@ -297,7 +322,7 @@ class TestMonthlyCsv:
         ]
         assert any("." in c for r in for_scripts[1:] for c in r[3:])
         assert [[number(c) for c in r[3:]] for r in for_scripts[1:]] == [
-            values(r) for r in expected_rows("64")
+            values_and_channels(r) for r in expected_rows("64")
         ]
 
     def test_an_unknown_separator_is_refused(self, built: Built, client_for: ClientFor) -> None:
@@ -341,13 +366,17 @@ class TestMonthlyXlsx:
         assert header == [
             *(in_indonesian(gettext, h) for h in ("Name", "Level", "Code")),
             *labels(),
+            *channel_headers(),
         ]
         expected = expected_rows(region)
         assert [r[:3] for r in rows] == [
             [r.name, in_indonesian(r.get_level_display), r.code or None] for r in expected
         ]
         assert [r[3:] for r in rows] == [
-            [xlsx_value(v, f.kind) for v, f in zip(values(r), FIGURES, strict=True)]
+            [
+                *(xlsx_value(v, f.kind) for v, f in zip(values(r), FIGURES, strict=True)),
+                *values_and_channels(r)[len(FIGURES) :],
+            ]
             for r in expected
         ]
         for row in rows:
@@ -363,12 +392,14 @@ class TestMonthlyXlsx:
         formats = {"count": "#,##0", "percent": "0.0%", "days": "0.0", "rating": "0.00"}
         seen_missing = False
         for row in sheet.iter_rows(min_row=2):
-            for cell, figure in zip(row[3:], FIGURES, strict=True):
+            for cell, figure in zip(row[3:FIGURES_END], FIGURES, strict=True):
                 if cell.value is None:
                     seen_missing = True
                     assert cell.data_type == "n"  # empty, not "" or a dash
                 else:
                     assert cell.number_format == formats[figure.kind], figure.key
+            # A count per channel, 0 where none: never empty.
+            assert all(cell.number_format == "#,##0" for cell in row[FIGURES_END:])
         assert seen_missing  # Kutai Kartanegara answered nothing: no median, no rating
 
     def test_columns_fit_their_header_words_and_values_and_the_header_wraps(
@@ -489,12 +520,26 @@ class TestMonthlyPdf:
         pdf = export(client_for("samarinda"), "pdf", None)
         pages = pdf_pages(pdf)
         groups = [in_indonesian(str, title) for _key, title, _note in figures.GROUPS]
+        # The table of the figures, then the table of received by channel, each on pages of
+        # its own but one.
+        title = in_indonesian(str, figures.CHANNEL_TITLE)
+        channels_from = pages_with(pages, title)[0]
         table_pages = [i for i, page in enumerate(pages) if "(opd-" in page]
-        assert len(table_pages) >= 2
-        for i in table_pages:
+        figure_pages = [
+            i
+            for i in table_pages
+            if i < channels_from
+            or (i == channels_from and "(opd-" in " ".join(pages[i].split()).split(title)[0])
+        ]
+        channel_pages = [i for i in table_pages if i >= channels_from]
+        assert len(figure_pages) >= 2 and len(channel_pages) >= 2
+        for i in figure_pages:
             words = pdf_words(pdf, i)
             assert all(w in words for title in groups for w in title.split())
             assert all(w in words for label in labels() for w in label.split())
+        for i in channel_pages:
+            words = pdf_words(pdf, i)
+            assert all(w in words for c in Channel for w in in_indonesian(str, c.label).split())
 
     def test_title_period_and_page_numbers_in_indonesian(
         self, built: Built, client_for: ClientFor
