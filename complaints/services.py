@@ -964,6 +964,46 @@ def give_details(
     return change.complaint
 
 
+def set_details(
+    *,
+    complaint_id: int,
+    coordinator: Agency,
+    category: Category,
+    region: Region,
+    actor: User | None,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """The national coordinator gives the category and the place a report by e-mail did not
+    say (read from its text), instead of its reporter: it is routed by the rules from there
+    (``workflow.SET_DETAILS``).
+
+    :raises ValidationError: for an inactive category or a region that is not a regency/city
+        or a district.
+    :raises ActionError: (a conflict) when the report no longer waits for them.
+    """
+    errors: dict[str, list[str]] = {}
+    if not category.is_active:
+        errors["category"] = [_("This category is no longer in use.")]
+    if region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
+        errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
+    if errors:
+        raise ValidationError(errors)
+    with workflow.transition(
+        workflow.SET_DETAILS,
+        complaint_id=complaint_id,
+        now=now,
+        agency=coordinator,
+        actor=actor,
+        expected_version=expected_version,
+        data={"category_id": category.pk, "region": region.code},
+    ) as change:
+        change.complaint.category = category
+        change.complaint.region = region
+        change.updated_fields += ["category", "region"]
+    return change.complaint
+
+
 def accept_answer(*, complaint_id: int, now: dt.datetime) -> Complaint:
     """The citizen accepts the answer: the report is completed.
 

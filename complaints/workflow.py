@@ -82,6 +82,10 @@ class EventType(TextChoices):
     AUTO_COMPLETED = "AUTO_COMPLETED", gettext_lazy("Completed: no reply within the reply window")
     RATED = "RATED", gettext_lazy("The reporter rated the handling")
     CITIZEN_ADDED = "CITIZEN_ADDED", gettext_lazy("The reporter added information")
+    DETAILS_SET = (
+        "DETAILS_SET",
+        gettext_lazy("%(agency)s gave the category and the place; being routed"),
+    )
     DETAILS_GIVEN = (
         "DETAILS_GIVEN",
         gettext_lazy("The reporter gave the category and the place; being routed"),
@@ -138,6 +142,7 @@ class StaffAction(StrEnum):
     ARCHIVE = "archive"
     PRIVACY = "privacy"
     REVEAL = "reveal"
+    DETAILS = "details"
 
 
 class CitizenAction(StrEnum):
@@ -391,6 +396,10 @@ ADD_INFORMATION = T("add-information",
 GIVE_DETAILS = T("give-details", frozenset({S.AWAITING_VERIFICATION}), By.CITIZEN, S.SUBMITTED,
                  Deadline(Step.VERIFICATION), E.DETAILS_GIVEN, tells=frozenset({Tell.ROUTING}),
                  names_agency=False, action=CitizenAction.DETAILS, requires=_waits_for_details)
+# ... or the national coordinator reads them from the message and gives them itself.
+SET_DETAILS = T("set-details", frozenset({S.AWAITING_VERIFICATION}), By.QUEUE, S.SUBMITTED,
+                Deadline(Step.VERIFICATION), E.DETAILS_SET, tells=frozenset({Tell.ROUTING}),
+                action=StaffAction.DETAILS, requires=_waits_for_details)
 # The clock: the reply window passes (completed), a holder's deadline passes (one level up,
 # counted against it).
 AUTO_COMPLETE = T("auto-complete", frozenset({S.RESPONDED}), By.CLOCK, S.COMPLETED, None,
@@ -429,6 +438,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     RATE,
     ADD_INFORMATION,
     GIVE_DETAILS,
+    SET_DETAILS,
     AUTO_COMPLETE,
     ESCALATE,
 )
@@ -960,5 +970,5 @@ def _tell(change: Change) -> None:
         notifications.queue_agency_notice(complaint, now=change.now)
     if Tell.ROUTING in t.tells:
         # Routing again from the national queue, at the same hand-over: a step of its own.
-        again = "details" if t is GIVE_DETAILS else ""
+        again = "details" if t in (GIVE_DETAILS, SET_DETAILS) else ""
         notifications.queue_routing_step(complaint, now=change.now, again=again)

@@ -34,6 +34,7 @@ FORMS: dict[Action, type[django_forms.Form]] = {
     Action.ARCHIVE: forms.ReasonForm,
     Action.PRIVACY: forms.PrivacyForm,
     Action.REVEAL: forms.RevealForm,
+    Action.DETAILS: forms.DetailsForm,
 }
 
 
@@ -151,6 +152,15 @@ def perform(
             **common,
         )
         return _("The report is now more private.")
+    if action == Action.DETAILS:
+        services.set_details(
+            coordinator=agency,
+            category=data["category"],
+            region=data["regency"],
+            expected_version=version,
+            **common,
+        )
+        return _("The report has its category and place and is being routed by the rules.")
     if action == Action.REVEAL:
         return services.reveal_reporter(
             complaint_id=complaint.pk, actor=user, reason=data["reason"], now=now

@@ -330,6 +330,11 @@ StaffDisposeApi = _action_api(
     Action.DISPOSE, s.DisposeInput, "Verify and hand to an agency below (coordinator)"
 )
 StaffPassUpApi = _action_api(Action.PASS_UP, s.ReasonInput, "Pass up a level (coordinator)")
+StaffDetailsApi = _action_api(
+    Action.DETAILS,
+    s.DetailsInput,
+    "Give the category and place a report by e-mail did not say (national coordinator)",
+)
 StaffArchiveApi = _action_api(Action.ARCHIVE, s.ReasonInput, "Archive with a reason (coordinator)")
 StaffPrivacyApi = _action_api(
     Action.PRIVACY, s.PrivacyInput, "Make anonymous and/or confidential (coordinator)"
@@ -351,4 +356,5 @@ ACTION_APIS = {
     Action.ARCHIVE: StaffArchiveApi,
     Action.PRIVACY: StaffPrivacyApi,
     Action.REVEAL: StaffRevealApi,
+    Action.DETAILS: StaffDetailsApi,
 }

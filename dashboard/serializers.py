@@ -21,7 +21,7 @@ from complaints.models import (
     Disposition,
 )
 from lapor.fields import CodeRelatedField
-from routing.models import Agency
+from routing.models import Agency, Category, Region
 from routing.selectors import is_provisional
 
 
@@ -34,8 +34,20 @@ class AgencySerializer(serializers.ModelSerializer):
 class StaffComplaintSerializer(serializers.ModelSerializer):
     """One row of the staff inbox."""
 
-    category: CodeRelatedField = CodeRelatedField(slug_field="code", read_only=True)
-    region = serializers.CharField(source="region_id", read_only=True)
+    # Null only for a report by e-mail whose reporter has not given them yet.
+    category: CodeRelatedField = CodeRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="The category's code; null for a report by e-mail that has not said it yet.",
+    )
+    region = serializers.CharField(
+        source="region_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The region's Kemendagri code; null for a report by e-mail that has not said "
+        "it yet.",
+    )
     current_agency = AgencySerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
     due_at = serializers.DateTimeField(
@@ -330,6 +342,19 @@ class DisposeInput(VersionInput):
         help_text="Code of an agency below the coordinator.",
     )
     allow_returned = serializers.BooleanField(required=False, default=False)
+
+
+class DetailsInput(VersionInput):
+    category = CodeRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        help_text="Code of the report's category.",
+    )
+    regency = CodeRelatedField(
+        slug_field="code",
+        queryset=Region.objects.filter(level=Region.Level.REGENCY),
+        help_text="Kemendagri code of the regency/city where it happened.",
+    )
 
 
 class ReasonInput(VersionInput):

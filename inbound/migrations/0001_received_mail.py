@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('complaints', '0012_reports_by_email'),
+        ('complaints', '0011_report_channel_and_recording_officer'),
     ]
 
     operations = [

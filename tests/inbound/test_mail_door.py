@@ -9,6 +9,7 @@ import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,3 +223,92 @@ class TestWhatIsNeverAReport:
                 assert refused.smtp_code == 550
         send(door, citizen_mail())  # the door still answers
         assert Complaint.objects.count() == 1
+
+
+MAIL = Path(__file__).resolve().parent.parent / "lib" / "mail"
+
+
+def send_file(port: int, name: str, *, sender: str) -> bytes:
+    """A message as a real client wrote it (``tests/lib/mail``), as a mail server relays it."""
+    raw = (MAIL / name).read_bytes()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.sendmail(sender, [ADDRESS], raw)
+    return raw
+
+
+class TestRealClientsMessages:
+    """Messages as Gmail, Outlook, Apple Mail, Thunderbird and Foxmail write them, through the
+    listener: each becomes a report with its own words, its files cleaned, its receipt sent."""
+
+    @pytest.mark.parametrize(
+        ("name", "sender", "title", "words", "files"),
+        [
+            (
+                "html_only.eml",
+                "rene.wijaya@example.id",
+                "Keluhan layanan IGD \u2013 menunggu \u00b1 4 jam",
+                "Anak saya demam 39\u00b0C tetapi menunggu \u00b1 4 jam",
+                0,
+            ),
+            (
+                "thunderbird_attachments.eml",
+                "agus.salim@example.id",
+                "Pungutan liar di kantor kelurahan",
+                "petugas meminta uang Rp50.000",
+                2,
+            ),
+            (
+                "gmail_forward.eml",
+                "siti.aminah@gmail.com",
+                "Posyandu Melati tidak buka",
+                "Posyandu Melati di RT 09 Kelurahan Lok Bahu tidak buka",
+                0,
+            ),
+            (
+                "foxmail_gb2312.eml",
+                "wang.zhe@foxmail.com",
+                "Jalan rusak \u9053\u8def\u635f\u574f di Jl. Gajah Mada",
+                "\u5df2\u7ecf\u4e24\u4e2a\u6708\u4e86",
+                0,
+            ),
+            (
+                "iphone.eml",
+                "yusuf.maulana@icloud.com",
+                "Lampu jalan mati di Gang Mawar",
+                "Gang Mawar RT 05 Kelurahan Sungai Pinang Dalam",
+                1,
+            ),
+        ],
+    )
+    def test_becomes_a_report_with_its_words_and_files(
+        self, door: int, name: str, sender: str, title: str, words: str, files: int
+    ) -> None:
+        send_file(door, name, sender=sender)
+        complaint = filed()
+        assert complaint.title == title
+        assert words in complaint.description
+        assert ">" not in complaint.description.splitlines()[0]
+        assert complaint.attachments.count() == files
+        for attachment in complaint.attachments.all():
+            content = attachment.file.read()
+            assert b"Exif" not in content[:4096]  # a photo keeps only its pixels
+        assert complaint.reporter.email == sender
+        deliver_pending(now=complaint.submitted_at)
+        assert any(m.to == [sender] and complaint.tracking_number in m.body for m in mail.outbox)
+
+    @pytest.mark.parametrize(
+        ("name", "sender", "outcome"),
+        [
+            ("dsn_bounce.eml", "", "BOUNCE"),
+            ("out_of_office.eml", "budi.hartono@example.go.id", "AUTO_REPLY"),
+            ("mailing_list.eml", "forum-warga-bounces@lists.example.id", "BULK"),
+            ("loop.eml", "lapor@lapor.test", "LOOP"),
+        ],
+    )
+    def test_automatic_mail_is_dropped_and_counted(
+        self, door: int, name: str, sender: str, outcome: str
+    ) -> None:
+        send_file(door, name, sender=sender)
+        assert not Complaint.objects.exists()
+        assert InboundMail.objects.get().outcome == outcome
+        assert not mail.outbox
