@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from complaints.models import Complaint
+from lapor.lib.tracking import normalize_tracking_number
 
 PREFIX = "r."
 _DIGEST_CHARS = 20
@@ -43,10 +44,13 @@ def complaint_for_token(token: str) -> Complaint | None:
     """The report a reply address's token opens, or None (unknown, forged, or from before the
     private link was renewed)."""
     tracking, _, given = token.strip().lower().rpartition("-")
-    if not tracking or len(given) != _DIGEST_CHARS:
+    # The tracking number in its one stored form (a lookup by the unique index: an address
+    # anyone can make up costs no scan of the reports), or no report for what cannot be one.
+    number = normalize_tracking_number(tracking)
+    if number is None or len(given) != _DIGEST_CHARS:
         return None
     complaint = (
-        Complaint.objects.filter(tracking_number__iexact=tracking)
+        Complaint.objects.filter(tracking_number=number)
         .only("pk", "tracking_number", "access_key_hash", "status", "language")
         .first()
     )

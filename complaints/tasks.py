@@ -48,12 +48,18 @@ def relay_messages_task() -> int:
 
 @shared_task
 def forget_old_secrets_task() -> int:
-    """Erase what unsent messages keep sealed after a week, and forget old idempotency keys
-    (beat, daily)."""
+    """Erase what unsent messages keep sealed after a week, forget old idempotency keys, and
+    delete expired sessions (a staff entry's sealed receipt never opened among them) (beat,
+    daily)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
     from complaints.idempotency import forget_expired_idempotency_keys
 
     now = timezone.now()
     erased = outbox.forget_old_secrets(now=now, older_than=dt.timedelta(days=7))
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return erased + forget_expired_idempotency_keys(now=now)
 
 

@@ -7,10 +7,16 @@ shown on the receipt the first time it is opened, then forgotten (the citizen ca
 link from the tracking page, or by e-mail when they gave an address). With it, the receipt
 shows what the reporter gave as the officer typed it: for an anonymous report, the one time
 any staff member sees who the reporter was.
+
+The session is a database row, and stays one when the browser closes before the receipt is
+shown: it holds the receipt sealed with a key derived from the one-time key, and that key only
+as a digest. The one-time key itself is only in the receipt's URL.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from typing import Any
 
@@ -32,9 +38,10 @@ from dashboard.context import StaffRequest
 from dashboard.forms import StaffEntryForm
 from dashboard.twofactor import qr_svg
 from dashboard.views import staff_view
+from lapor.lib.secretbox import derived_key, open_sealed, seal
 
-# The session's receipts not yet shown, by their one-time key; at most this many (an officer
-# who records several reports and never opens a receipt does not grow the session).
+# The session's receipts not yet shown, by a digest of their one-time key; at most this many
+# (an officer who records several reports and never opens a receipt does not grow the session).
 RECEIPTS_KEY = "dashboard.entry_receipts"
 MAX_PENDING_RECEIPTS = 5
 
@@ -122,36 +129,61 @@ def _entry_page(
     )
 
 
-@sensitive_variables("receipt", "data", "pending")
+def _slot(token: str) -> str:
+    """Where the session keeps the receipt of one-time key ``token``: its digest."""
+    return hashlib.sha256(f"lapor.entry-receipt:{token}".encode()).hexdigest()
+
+
+def _keys(token: str) -> tuple[str]:
+    """The key that seals the receipt of one-time key ``token`` (which the session has not)."""
+    return (derived_key(f"lapor.entry-receipt:{token}"),)
+
+
+@sensitive_variables("receipt", "data", "pending", "shown", "token")
 def _keep_receipt(
     request: StaffRequest, receipt: services.SubmissionReceipt, data: dict[str, Any]
 ) -> str:
-    """Keep what the receipt shows in the session, under a new one-time key."""
+    """Keep what the receipt shows in the session, sealed, under a new one-time key."""
     token = secrets.token_urlsafe(18)
-    pending: dict[str, Any] = dict(request.session.get(RECEIPTS_KEY) or {})
-    pending[token] = {
+    shown = {
         "complaint": receipt.complaint.pk,
         "access_key": receipt.access_key,
-        "user": request.user.pk,
         "reporter": {name: data[name] for name in _REPORTER_FIELDS},
         "is_anonymous": data["is_anonymous"],
         "is_confidential": data["is_confidential"],
+    }
+    pending: dict[str, Any] = dict(request.session.get(RECEIPTS_KEY) or {})
+    pending[_slot(token)] = {
+        "user": request.user.pk,
+        "sealed": seal(json.dumps(shown), _keys(token)),
     }
     request.session[RECEIPTS_KEY] = dict(list(pending.items())[-MAX_PENDING_RECEIPTS:])
     return token
 
 
+@sensitive_variables("token", "kept", "opened")
+def _take_receipt(request: StaffRequest, token: str) -> dict[str, Any] | None:
+    """What the receipt of ``token`` shows, once: it leaves the session as it is read. None
+    when it was shown before, is another user's, or was never there."""
+    pending: dict[str, Any] = dict(request.session.get(RECEIPTS_KEY) or {})
+    kept = pending.pop(_slot(token), None)
+    if kept is None:
+        return None
+    request.session[RECEIPTS_KEY] = pending
+    if not isinstance(kept, dict) or kept.get("user") != request.user.pk:
+        return None
+    opened = open_sealed(str(kept.get("sealed", "")), _keys(token))
+    return json.loads(opened) if opened is not None else None
+
+
 @require_GET
 @staff_view
-@sensitive_variables("stored", "pending", "access_key", "private_url")
+@sensitive_variables("stored", "token", "access_key", "private_url")
 def entry_receipt(request: StaffRequest, token: str) -> HttpResponse:
     """The receipt of a report just recorded, to print or show the citizen: shown once (its
     key leaves the session as it is read); opened again, a page that says so."""
-    pending: dict[str, Any] = dict(request.session.get(RECEIPTS_KEY) or {})
-    stored = pending.pop(token, None)
-    if stored is not None:
-        request.session[RECEIPTS_KEY] = pending
-    if stored is None or stored.get("user") != request.user.pk:
+    stored = _take_receipt(request, token)
+    if stored is None:
         response = render(
             request, "dashboard/entry_receipt_gone.html", {"agency": request.agency}, status=410
         )

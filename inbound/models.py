@@ -1,6 +1,7 @@
 """Every message the e-mail door received, with what became of it: a report, a reply, or a
 refusal and its reason (counted per outcome in the admin and the logs). The sender's address
-is kept only as a keyed digest, for the per-sender limit and to know a copy delivered twice."""
+is kept only as a keyed digest, for the per-sender limit and to know a copy delivered twice; so
+is the Message-ID (``message_id``), which often names the sender's host, domain or address."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -71,6 +72,10 @@ CLOSED = (
     "perlu. / This report is closed; the reply was not added. Send a new report if needed."
 )
 EMPTY_REPLY = "550 5.6.0 Balasan ini kosong. / This reply is empty."
+TOO_LONG_REPLY = (
+    "550 5.6.0 Balasan ini terlalu panjang: tulis paling banyak %(max)d huruf. / "
+    "This reply is too long: write at most %(max)d characters."
+)
 TOO_SHORT = (
     "550 5.6.0 Pesan terlalu pendek untuk menjadi laporan: tulis apa yang terjadi, di mana dan "
     "kapan (paling sedikit %(min)d huruf). / Too short to be a report: write what happened, "
@@ -123,6 +128,14 @@ def sender_digest(address: str) -> str:
     ).hexdigest()
 
 
+def message_id_digest(message_id: str) -> str:
+    """A keyed digest of a message's Message-ID: a copy delivered twice is known by it, and
+    no Message-ID is kept (many name the sender's host, domain or address)."""
+    if not message_id:
+        return ""
+    return salted_hmac("lapor.inbound-message-id", message_id, algorithm="sha256").hexdigest()
+
+
 def receive_mail(
     *, raw: bytes, envelope_sender: str, recipients: Sequence[str], now: dt.datetime
 ) -> Received:
@@ -143,7 +156,7 @@ def receive_mail(
         max_text=DESCRIPTION_MAX_LENGTH,
     )
     digest = sender_digest(parsed.sender or envelope_sender)
-    mail = _Mail(size, now, digest, parsed.message_id)
+    mail = _Mail(size, now, digest, message_id_digest(parsed.message_id))
     if parsed.auto:
         outcome = {
             inbound_mail.BOUNCE: Outcome.BOUNCE,
@@ -153,9 +166,9 @@ def receive_mail(
         }.get(parsed.auto, Outcome.AUTO_REPLY)
         return mail.record(outcome, ACCEPTED)
     if (
-        parsed.message_id
+        mail.message_id
         and InboundMail.objects.filter(
-            message_id=parsed.message_id[:255], sender_digest=digest, outcome__in=InboundMail.ACTED
+            message_id=mail.message_id, sender_digest=digest, outcome__in=InboundMail.ACTED
         ).exists()
     ):
         return mail.record(Outcome.DUPLICATE, ACCEPTED)
@@ -163,11 +176,21 @@ def receive_mail(
         return mail.record(Outcome.RATE_LIMITED, RATE_LIMITED)
     tokens = [t for t in (_reply_token(r.strip().strip("<>").lower()) for r in recipients) if t]
     if tokens:
-        complaint = reply_address.complaint_for_token(tokens[0])
+        # The first address that opens a report: one that opens none beside it (an old reply
+        # address, a forged one) does not lose the reply.
+        complaint = next(
+            (c for c in map(reply_address.complaint_for_token, dict.fromkeys(tokens)) if c), None
+        )
         if complaint is None:
             return mail.record(Outcome.UNKNOWN_REPORT, UNKNOWN_REPORT)
         return _reply(complaint, parsed, mail)
     return _new_report(parsed, mail)
+
+
+def refuse_too_large(*, now: dt.datetime) -> Received:
+    """A message the listener refused for its size before reading it (``inbound.smtp``):
+    counted like every refusal, its size recorded as just over the limit (not read, not known)."""
+    return _Mail(settings.LAPOR_INBOUND_MAX_BYTES + 1, now).record(Outcome.TOO_LARGE, TOO_LARGE)
 
 
 def _address_of(header: str) -> str:
@@ -195,17 +218,26 @@ class _Mail:
     size: int
     now: dt.datetime
     digest: str = ""
-    message_id: str = ""
+    message_id: str = ""  # its keyed digest (``message_id_digest``)
 
     def record(self, outcome: str, reply: str, complaint_id: int | None = None) -> Received:
-        InboundMail.objects.create(
+        self.claim(outcome, complaint_id)
+        return self.logged(outcome, reply, complaint_id)
+
+    def claim(self, outcome: str, complaint_id: int | None = None) -> InboundMail:
+        """The message's row. Written first in the transaction that acts on the message, it
+        makes a copy being acted on at the same moment wait, then fail on the row's unique
+        constraint (``IntegrityError``) before it writes anything (a report's files)."""
+        return InboundMail.objects.create(
             outcome=outcome,
             size=self.size,
             received_at=self.now,
             sender_digest=self.digest,
-            message_id=self.message_id[:255],
+            message_id=self.message_id,
             complaint_id=complaint_id,
         )
+
+    def logged(self, outcome: str, reply: str, complaint_id: int | None = None) -> Received:
         logger.info("inbound mail %s (%d bytes)", outcome, self.size)
         return Received(outcome, reply, complaint_id)
 
@@ -218,6 +250,9 @@ def _reply(complaint: Complaint, parsed: ParsedMail, mail: _Mail) -> Received:
     text = parsed.text.strip()
     if not text:
         return mail.record(Outcome.INVALID, EMPTY_REPLY, complaint.pk)
+    if len(text) > services.REPLY_MAX_LENGTH:
+        too_long = TOO_LONG_REPLY % {"max": services.REPLY_MAX_LENGTH}
+        return mail.record(Outcome.INVALID, too_long, complaint.pk)
     act = services.reply_to_answer if complaint.awaits_citizen else services.add_information
     try:
         with transaction.atomic():
@@ -255,7 +290,8 @@ _KIND_WORDS = (
     ),
     (Complaint.Kind.ASPIRATION, ("aspirasi", "usulan", "saran", "aspiration", "suggestion")),
 )
-_ANONYMOUS_WORDS = ("[anonim]", "[anonymous]", "anonim:")
+# What makes it anonymous, in any case ("[Anonim]", "ANONIM:"); left out of the title.
+_ANONYMOUS_WORDS = re.compile(r"\[anonim\]|\[anonymous\]|anonim:", re.IGNORECASE)
 
 
 def _kind_of(subject: str) -> str:
@@ -270,11 +306,13 @@ def _title_of(parsed: ParsedMail) -> str:
     """The subject, or else the first line of the text, cut at a word to the title's length."""
     for candidate in (parsed.subject, *parsed.text.splitlines()[:3]):
         candidate = " ".join(candidate.split())
-        for word in _ANONYMOUS_WORDS:
-            candidate = candidate.replace(word, "").replace(word.upper(), "").strip()
+        candidate = " ".join(_ANONYMOUS_WORDS.sub("", candidate).split())
         if len(candidate) >= TITLE_MIN_LENGTH:
             if len(candidate) > TITLE_MAX_LENGTH:
-                candidate = candidate[: TITLE_MAX_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+                cut = candidate[: TITLE_MAX_LENGTH - 1]
+                at_word = cut.rsplit(" ", 1)[0]
+                # At a word, unless that leaves too little ("Rusak: https://…" and a long link).
+                candidate = (at_word if len(at_word) >= TITLE_MIN_LENGTH else cut) + "…"
             return candidate
     return ""
 
@@ -306,9 +344,9 @@ def _new_report(parsed: ParsedMail, mail: _Mail) -> Received:
         validate_email(email)
     except ValidationError:
         email = ""
-    lowered = parsed.subject.lower()
     try:
         with transaction.atomic():
+            row = mail.claim(Outcome.REPORT)
             receipt = services.submit_complaint(
                 kind=_kind_of(parsed.subject),
                 title=title,
@@ -316,7 +354,7 @@ def _new_report(parsed: ParsedMail, mail: _Mail) -> Received:
                 category=category if isinstance(category, Category) else None,
                 region=region,
                 incident_date=timezone.localdate(now),
-                is_anonymous=any(word in lowered for word in _ANONYMOUS_WORDS),
+                is_anonymous=bool(_ANONYMOUS_WORDS.search(parsed.subject)),
                 is_confidential=True,
                 reporter_name=parsed.sender_name[:100],
                 reporter_email=email[:254],
@@ -325,13 +363,15 @@ def _new_report(parsed: ParsedMail, mail: _Mail) -> Received:
                 now=now,
             )
             complaint = receipt.complaint
-            outcome = Outcome.INCOMPLETE if complaint.details_missing else Outcome.REPORT
-            result = mail.record(outcome, ACCEPTED, complaint.pk)
+            row.outcome = Outcome.INCOMPLETE if complaint.details_missing else Outcome.REPORT
+            row.complaint = complaint
+            row.save(update_fields=["outcome", "complaint"])
     except IntegrityError:  # the same message, delivered twice at once: the first one filed
         return mail.record(Outcome.DUPLICATE, ACCEPTED)
     except ValidationError as invalid:
         logger.info("inbound mail not filed: %s", sorted(invalid.message_dict))
         return mail.record(Outcome.INVALID, TOO_SHORT % {"min": DESCRIPTION_MIN_LENGTH})
+    result = mail.logged(row.outcome, ACCEPTED, complaint.pk)
     if refused:
         logger.info("inbound mail: %d attachment(s) left out", len(refused))
     return result

@@ -1,7 +1,7 @@
 """The listener a mail server delivers to: SMTP (or LMTP, for Postfix's lmtp transport) on
 ``LAPOR_SMTP_HOST``:``LAPOR_SMTP_PORT``, built on aiosmtpd. It takes mail only for the
 portal's address and its reply addresses, refuses a message over ``LAPOR_INBOUND_MAX_BYTES``
-before reading it (the SIZE extension), and hands each message to
+before reading it (the SIZE extension; counted like every refusal), and hands each message to
 ``inbound.services.receive_mail`` in a worker thread (the database is synchronous)."""
 
 from __future__ import annotations
@@ -20,6 +20,16 @@ from django.utils import timezone
 from inbound import services
 
 logger = logging.getLogger(__name__)
+
+# aiosmtpd logs every command line with its sender and recipients at INFO, and the message's
+# lines at DEBUG: citizens' addresses, their texts and reply addresses (each a report's secret).
+# Only its warnings and errors reach the log, whatever the level of the others.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+# Recipients of one message: RFC 5321 asks a server to take at least 100; more are answered
+# "try the rest later", so that a client cannot grow one envelope without end.
+MAX_RECIPIENTS = 100
+TOO_MANY_RECIPIENTS = "452 4.5.3 Terlalu banyak penerima. / Too many recipients."
 
 
 def _receive(raw: bytes, sender: str, recipients: list[str]) -> services.Received:
@@ -43,6 +53,8 @@ class Handler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return TOO_MANY_RECIPIENTS
         if not services.takes_recipient(address):
             return services.NO_SUCH_ADDRESS
         envelope.rcpt_tos.append(address)
@@ -67,13 +79,55 @@ class Handler:
         return received.reply
 
 
+# What aiosmtpd answers, before any hook of ours, to a message over ``data_size_limit``: declared
+# too large (MAIL FROM's SIZE) or found so while reading its DATA.
+_AIOSMTPD_TOO_LARGE = (
+    "552 Error: message size exceeds fixed maximum",
+    "552 Error: Too much mail data",
+)
+
+
+def _refused_too_large() -> None:
+    close_old_connections()
+    try:
+        services.refuse_too_large(now=timezone.now())
+    finally:
+        close_old_connections()
+
+
+async def _counted_too_large(status: object) -> bool:
+    """Whether ``status`` is aiosmtpd's own refusal of a message too large; if so, it is
+    counted (the door then says why in Indonesian and English, like every refusal)."""
+    if not isinstance(status, str) or not status.startswith(_AIOSMTPD_TOO_LARGE):
+        return False
+    try:
+        await sync_to_async(_refused_too_large, thread_sensitive=False)()
+    except Exception:  # counting it must not keep the refusal from the sender
+        logger.exception("a message refused for its size could not be counted")
+    return True
+
+
+class _SMTP(SMTP):
+    async def push(self, status: Any) -> None:
+        if await _counted_too_large(status):
+            status = services.TOO_LARGE
+        await super().push(status)
+
+
+class _LMTP(LMTP):
+    async def push(self, status: Any) -> None:
+        if await _counted_too_large(status):
+            status = services.TOO_LARGE
+        await super().push(status)
+
+
 class _Controller(Controller):
     def __init__(self, handler: Handler, *, lmtp: bool, **kwargs: Any) -> None:
         self.lmtp = lmtp
         super().__init__(handler, **kwargs)
 
     def factory(self) -> SMTP:
-        return (LMTP if self.lmtp else SMTP)(self.handler, **self.SMTP_kwargs)
+        return (_LMTP if self.lmtp else _SMTP)(self.handler, **self.SMTP_kwargs)
 
 
 def listener(*, host: str, port: int, lmtp: bool = False) -> Controller:

@@ -42,6 +42,11 @@ logger = logging.getLogger(__name__)
 # bytes of one text part decoded, characters of HTML converted.
 MAX_DEPTH = 16
 MAX_PARTS = 500
+# What the parser may make of one message before it stops reading it (no person's message comes
+# near): MIME parts and header fields, all told. Each costs the parser memory and time whether or
+# not it is visited, and "--b\r\n\r\n" makes one in seven bytes.
+MAX_PARSED_PARTS = 5_000
+MAX_HEADER_FIELDS = 10_000
 MAX_HEADER = 16_384
 MAX_TEXT_PART = 2_000_000
 MAX_HTML = 2_000_000
@@ -1013,26 +1018,51 @@ _EXTENSIONS = {
 }
 
 
+class _TooComplex(Exception):
+    """More parts or header fields than ``MAX_PARSED_PARTS`` or ``MAX_HEADER_FIELDS``."""
+
+
+@dataclass
+class _Budget:
+    """What the parser may still make of one message, every reading of it together."""
+
+    parts: int = MAX_PARSED_PARTS
+    fields: int = MAX_HEADER_FIELDS
+
+
 class _Part(Message):
     """A compat32 message that knows its depth, so that the parser stops descending at
     MAX_DEPTH: deeper multipart and message parts read as one opaque leaf. The parser attaches
-    every part to its parent before it asks the part's type."""
+    every part to its parent before it asks the part's type. The parser stops (``_TooComplex``)
+    once the message's parts or header fields exceed its ``_Budget``."""
 
     depth = 0
+    budget: _Budget | None = None
 
     @classmethod
-    def factory(cls, depth: int) -> Callable[..., Message]:
+    def factory(cls, depth: int, budget: _Budget) -> Callable[..., Message]:
         """What makes the parser's parts, the first (the root) at ``depth``."""
         made = 0
 
         def make(policy: Policy = policy_compat32) -> Message:
             nonlocal made
+            budget.parts -= 1
+            if budget.parts < 0:
+                raise _TooComplex
             part = cls(policy)
             part.depth = depth if made == 0 else 0  # attach() sets the others' depth
+            part.budget = budget
             made += 1
             return part
 
         return make
+
+    def set_raw(self, name: str, value: str) -> None:
+        if self.budget is not None:
+            self.budget.fields -= 1
+            if self.budget.fields < 0:
+                raise _TooComplex
+        super().set_raw(name, value)
 
     def attach(self, payload: Message) -> None:  # type: ignore[override]
         if isinstance(payload, _Part):
@@ -1055,6 +1085,7 @@ class _Part(Message):
 @dataclass
 class _Walk:
     charset: str | None  # the message's charset: raw 8-bit headers are likely in it
+    budget: _Budget  # what reading it again (``_salvaged``) may still make
     texts: list[str] = field(default_factory=list)
     attachments: list[MailAttachment] = field(default_factory=list)
     parts: int = 0
@@ -1122,7 +1153,7 @@ def _walk(part: Message, depth: int, walk: _Walk, *, body: bool) -> None:
     # get_payload() without decode=True decodes 8-bit text with the declared charset and fails
     # on some (charset=idna): the structure is asked of is_multipart() instead.
     if kind.startswith("multipart/") and not part.is_multipart():
-        salvaged = _salvaged(part, kind, depth + 1)
+        salvaged = _salvaged(part, kind, depth + 1, walk.budget)
         if salvaged is not None:
             _walk(salvaged, depth + 1, walk, body=body)
         return
@@ -1176,7 +1207,7 @@ def _alternative(children: list[Message], walk: _Walk) -> Message | None:
 def _nested(message: Message, depth: int, walk: _Walk, *, body: bool) -> None:
     """An attached message (forwarded as an attachment): its files are the mail's files, and
     its text follows the body as a forwarded message, which ``trim_reply`` keeps."""
-    inner = _Walk(charset=walk.charset, parts=walk.parts)
+    inner = _Walk(charset=walk.charset, budget=walk.budget, parts=walk.parts)
     _walk(message, depth, inner, body=body)
     walk.parts = inner.parts
     walk.defects += inner.defects
@@ -1195,14 +1226,14 @@ def _nested(message: Message, depth: int, walk: _Walk, *, body: bool) -> None:
 # --- the message ------------------------------------------------------------------------------
 
 
-def _read(raw: bytes, *, depth: int) -> Message:
-    return BytesParser(_class=_Part.factory(depth), policy=policy_compat32).parsebytes(raw)
+def _read(raw: bytes, *, depth: int, budget: _Budget) -> Message:
+    return BytesParser(_class=_Part.factory(depth, budget), policy=policy_compat32).parsebytes(raw)
 
 
 _BOUNDARY_LINE = re.compile(r"^--([^\s\"\\]{1,70})[ \t]*\r?$", re.M)
 
 
-def _salvaged(part: Message, kind: str, depth: int) -> Message | None:
+def _salvaged(part: Message, kind: str, depth: int, budget: _Budget) -> Message | None:
     """A multipart part the parser found no boundary in (the parameter missing, wrong or
     unreadable), read again with the boundary its first "--" line shows. Each reading is one
     level deeper, so a part that stays unreadable ends at MAX_DEPTH."""
@@ -1211,7 +1242,7 @@ def _salvaged(part: Message, kind: str, depth: int) -> Message | None:
     if match is None:
         return None
     head = f'Content-Type: {kind}; boundary="{match.group(1)}"\r\n\r\n'.encode()
-    return _read(head + payload, depth=depth)
+    return _read(head + payload, depth=depth, budget=budget)
 
 
 def _empty(defects: int) -> ParsedMail:
@@ -1235,7 +1266,8 @@ def parse_mail(
     ``our_addresses`` are the portal's own addresses (``+tag`` variants included): mail from
     them is a loop. The body is the plain text of the message (its HTML converted when it has
     none), with ``trim_reply`` applied for ``text``; a message attached as message/rfc822 counts
-    as a forwarded one.
+    as a forwarded one. A message of more than ``MAX_PARSED_PARTS`` parts or
+    ``MAX_HEADER_FIELDS`` header fields is not read further: it says nothing.
     """
     try:
         return _parse(
@@ -1246,6 +1278,14 @@ def parse_mail(
             max_text=max_text,
             max_received=max_received,
         )
+    except _TooComplex:  # built to cost: what it says is not read
+        logger.info(
+            "Message not read (%d bytes): more than %d parts or %d header fields",
+            len(raw),
+            MAX_PARSED_PARTS,
+            MAX_HEADER_FIELDS,
+        )
+        return _empty(1)
     except (
         Exception
     ) as error:  # the promise to the listener: a message that trips a bug is unreadable
@@ -1271,7 +1311,8 @@ def _parse(
     max_text: int,
     max_received: int,
 ) -> ParsedMail:
-    message = _read(bytes(raw), depth=0)
+    budget = _Budget()
+    message = _read(bytes(raw), depth=0, budget=budget)
     headers = _headers(message)
     kind, parameters = _content_type(message)
     charset = parameters.get("charset")
@@ -1291,7 +1332,7 @@ def _parse(
         loop_header=loop_header,
         max_received=max_received,
     )
-    walk = _Walk(charset=charset)
+    walk = _Walk(charset=charset, budget=budget)
     _walk(message, 0, walk, body=True)
     full = _clean("\n".join(walk.texts)[: 2 * MAX_FULL_TEXT])[:MAX_FULL_TEXT]
     text = trim_reply(full, forward=bool(_FORWARD_PREFIX.match(decoded_subject)))

@@ -165,6 +165,8 @@ EVENT_OF = {
     A.ARCHIVE: ComplaintEvent.Type.ARCHIVED,
     A.PRIVACY: ComplaintEvent.Type.PRIVACY_RAISED,
     A.REVEAL: ComplaintEvent.Type.IDENTITY_REVEALED,
+    # Only on a report by e-mail without its category and place (none here: refused to all).
+    A.DETAILS: ComplaintEvent.Type.DETAILS_SET,
 }
 
 SURFACES = ["html", "token", "session"]
@@ -467,6 +469,8 @@ def valid_input(action: Action, role: str, complaint: Complaint, surface: str) -
         body["to_agency"] = target.pk if html else target.code
     elif action in (A.PASS_UP, A.ARCHIVE):
         body["reason"] = "Di luar kewenangan tingkat ini."
+    elif action == A.DETAILS:
+        body.update(category="kesehatan", regency="64.72")
     elif action == A.PRIVACY:
         body["make_confidential"] = "on" if html else True
     elif action == A.REVEAL:
