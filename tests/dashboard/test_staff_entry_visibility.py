@@ -18,6 +18,7 @@ import yaml
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
+from django.utils.text import capfirst
 
 from complaints.models import Complaint, ComplaintEvent
 from routing.models import Agency
@@ -182,7 +183,7 @@ class TestWhoRecordedIt:
     ) -> None:
         complaint, _receipt = record(people, entry())
         tn = complaint.tracking_number
-        channel_line = in_indonesian("telephone")
+        channel_line = capfirst(in_indonesian("telephone"))
         for role in ("recorder", "colleague", "samarinda", "kaltim", "national"):
             body = people.html(role).get(f"/dashboard/complaints/{tn}/").content.decode()
             detail = people.api(role).get(f"/api/v1/staff/complaints/{tn}/").json()
