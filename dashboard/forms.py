@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -251,7 +252,7 @@ class StaffEntryForm(ComplaintForm):
 
     channel = forms.ChoiceField(
         label=_("How did the report reach you?"),
-        choices=[(c.value, c.label) for c in STAFF_CHANNELS],
+        choices=[(c.value, capfirst(c.label)) for c in STAFF_CHANNELS],
         widget=forms.RadioSelect,
     )
     received_on = forms.DateField(
