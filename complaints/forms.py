@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -220,6 +221,32 @@ class ComplaintForm(forms.Form):
     @property
     def region(self) -> Region:
         return self.cleaned_data.get("district") or self.cleaned_data["regency"]
+
+    def report_fields(self) -> dict[str, Any]:
+        """What the one door (``services.submit_complaint``) takes of the valid form."""
+        data = self.cleaned_data
+        return {name: data[name] for name in _REPORT_FIELDS} | {"region": self.region}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The one door's messages, each on its field (the place's on the regency select)."""
+        for field, messages in error.message_dict.items():
+            target = "regency" if field == "region" else field
+            for message in messages:
+                self.add_error(target if target in self.fields else None, message)
+
+
+_REPORT_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "category",
+    "incident_date",
+    "is_anonymous",
+    "is_confidential",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+)
 
 
 class TrackForm(forms.Form):

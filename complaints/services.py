@@ -131,6 +131,16 @@ def check_attachments(
     return cleaned, errors.get("attachments", [])
 
 
+def _check_place(
+    errors: dict[str, list[str]], category: Category | None, region: Region | None
+) -> None:
+    """What a report's category and place must be (a report by e-mail may wait for them)."""
+    if category is not None and not category.is_active:
+        errors["category"] = [_("This category is no longer in use.")]
+    if region is not None and region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
+        errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
+
+
 def _check_report(
     errors: dict[str, list[str]],
     *,
@@ -151,10 +161,7 @@ def _check_report(
         errors["kind"] = [_("Choose the kind of report.")]
     _check_text(errors, "title", title, TITLE_MIN_LENGTH, TITLE_MAX_LENGTH)
     _check_text(errors, "description", description, DESCRIPTION_MIN_LENGTH, DESCRIPTION_MAX_LENGTH)
-    if category is not None and not category.is_active:
-        errors["category"] = [_("This category is no longer in use.")]
-    if region is not None and region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
-        errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
+    _check_place(errors, category, region)
     if incident_date > timezone.localdate(now):
         errors["incident_date"] = [_("The date of the event cannot be in the future.")]
     for field, value, limit in (
@@ -945,23 +952,9 @@ def give_details(
         or a district.
     :raises ActionError: (a conflict) when the report no longer waits for them.
     """
-    errors: dict[str, list[str]] = {}
-    if not category.is_active:
-        errors["category"] = [_("This category is no longer in use.")]
-    if region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
-        errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
-    if errors:
-        raise ValidationError(errors)
-    with workflow.transition(
-        workflow.GIVE_DETAILS,
-        complaint_id=complaint_id,
-        now=now,
-        data={"category_id": category.pk, "region": region.code},
-    ) as change:
-        change.complaint.category = category
-        change.complaint.region = region
-        change.updated_fields += ["category", "region"]
-    return change.complaint
+    return _fill_details(
+        workflow.GIVE_DETAILS, complaint_id=complaint_id, category=category, region=region, now=now
+    )
 
 
 def set_details(
@@ -982,18 +975,38 @@ def set_details(
         or a district.
     :raises ActionError: (a conflict) when the report no longer waits for them.
     """
+    return _fill_details(
+        workflow.SET_DETAILS,
+        complaint_id=complaint_id,
+        category=category,
+        region=region,
+        now=now,
+        agency=coordinator,
+        actor=actor,
+        expected_version=expected_version,
+    )
+
+
+def _fill_details(
+    t: workflow.Transition,
+    *,
+    complaint_id: int,
+    category: Category,
+    region: Region,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    actor: User | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
     errors: dict[str, list[str]] = {}
-    if not category.is_active:
-        errors["category"] = [_("This category is no longer in use.")]
-    if region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
-        errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
+    _check_place(errors, category, region)
     if errors:
         raise ValidationError(errors)
     with workflow.transition(
-        workflow.SET_DETAILS,
+        t,
         complaint_id=complaint_id,
         now=now,
-        agency=coordinator,
+        agency=agency,
         actor=actor,
         expected_version=expected_version,
         data={"category_id": category.pk, "region": region.code},

@@ -41,9 +41,6 @@ RECEIPT_COOKIE = "lapor_receipt"
 RECEIPT_SALT = "complaints.receipt"
 RECEIPT_MAX_AGE = 30 * 60
 
-# The service's field names, as the form calls them.
-_FORM_FIELD = {"region": "regency"}
-
 
 def rate_limited_response(
     request: HttpRequest, wait_seconds: int, *, lookups: bool = False
@@ -107,20 +104,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     for problem in gathered.errors:
         form.add_error("attachments", problem)
     if form.is_valid():
-        data = form.cleaned_data
         try:
             receipt = services.submit_complaint(
-                kind=data["kind"],
-                title=data["title"],
-                description=data["description"],
-                category=data["category"],
-                region=form.region,
-                incident_date=data["incident_date"],
-                is_anonymous=data["is_anonymous"],
-                is_confidential=data["is_confidential"],
-                reporter_name=data["reporter_name"],
-                reporter_email=data["reporter_email"],
-                reporter_phone=data["reporter_phone"],
+                **form.report_fields(),
                 checked_attachments=gathered.checked(),
                 ip_address=client_ip(request),
                 language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -128,10 +114,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 now=now,
             )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                target = _FORM_FIELD.get(field, field)
-                for message in messages:
-                    form.add_error(target if target in form.fields else None, message)
+            form.add_service_errors(exc)
         else:
             held_uploads.release_held(gathered.held)
             response = redirect("complaints:receipt")

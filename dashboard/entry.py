@@ -45,8 +45,6 @@ from lapor.lib.secretbox import derived_key, open_sealed, seal
 RECEIPTS_KEY = "dashboard.entry_receipts"
 MAX_PENDING_RECEIPTS = 5
 
-# The service's field names, as the form calls them.
-_FORM_FIELD = {"region": "regency"}
 _REPORTER_FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 
 
@@ -85,26 +83,13 @@ def enter(request: StaffRequest) -> HttpResponse:
                 received_on=data["received_on"],
                 keep=data["keep"],
                 now=now,
-                kind=data["kind"],
-                title=data["title"],
-                description=data["description"],
-                category=data["category"],
-                region=form.region,
-                incident_date=data["incident_date"],
-                is_anonymous=data["is_anonymous"],
-                is_confidential=data["is_confidential"],
-                reporter_name=data["reporter_name"],
-                reporter_email=data["reporter_email"],
-                reporter_phone=data["reporter_phone"],
+                **form.report_fields(),
                 checked_attachments=checked,
                 # The reporter's e-mails in the portal's language (not the officer's screen's).
                 language=settings.LANGUAGE_CODE,
             )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                target = _FORM_FIELD.get(field, field)
-                for message in messages:
-                    form.add_error(target if target in form.fields else None, message)
+            form.add_service_errors(exc)
         else:
             token = _keep_receipt(request, receipt, data)
             return redirect("dashboard:entry-receipt", token=token)

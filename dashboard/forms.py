@@ -13,7 +13,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints.forms import ComplaintForm, MultipleFileField, RegionChoiceField
+from complaints.forms import ComplaintForm, MultipleFileField
+from complaints.forms import DetailsForm as CitizenDetailsForm
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -22,7 +23,7 @@ from complaints.models import (
 )
 from complaints.selectors import NearbyAgencies, agency_place
 from complaints.services import check_received_on
-from routing.models import Agency, Category, Region
+from routing.models import Agency, Region
 
 
 class VersionForm(forms.Form):
@@ -201,21 +202,9 @@ class DisposeForm(VersionForm):
             field.queryset = agencies
 
 
-class DetailsForm(VersionForm):
+class DetailsForm(VersionForm, CitizenDetailsForm):
     """The category and place a report by e-mail did not say, as the coordinator reads them
-    from its text (the citizen's private page has the same choice)."""
-
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=Category.objects.filter(is_active=True).order_by("position", "code"),
-        to_field_name="code",
-        empty_label=_("— choose —"),
-    )
-    regency = RegionChoiceField(
-        label=_("Regency/city where it happened"),
-        queryset=Region.objects.filter(level=Region.Level.REGENCY).order_by("code"),
-        empty_label=_("— choose —"),
-    )
+    from its text: the choice of the citizen's private page, with the report's version."""
 
 
 class ReasonForm(VersionForm):

@@ -312,3 +312,24 @@ class TestRealClientsMessages:
         assert not Complaint.objects.exists()
         assert InboundMail.objects.get().outcome == outcome
         assert not mail.outbox
+
+
+class TestOutage:
+    def test_a_database_that_cannot_be_reached_is_a_temporary_failure(
+        self, door: int, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from django.db import OperationalError
+
+        from inbound import services
+
+        def down(**_: Any) -> services.Received:
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(services, "receive_mail", down)
+        with pytest.raises(smtplib.SMTPDataError) as deferred:
+            send(door, citizen_mail())
+        # 4xx: the sending server keeps the message and tries again later.
+        assert deferred.value.smtp_code == 451
+        monkeypatch.undo()
+        send(door, citizen_mail())
+        assert Complaint.objects.count() == 1
