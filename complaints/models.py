@@ -207,6 +207,14 @@ class Complaint(models.Model):
     incident_date = models.DateField(_("date of the event"))
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
+    # Where it happened, when the reporter shared a point (a location sent by WhatsApp); for
+    # staff only, like the reporter's own details.
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     # Berkadar pengawasan: a complaint that needs an inspection (60 working days to complete).
     needs_inspection = models.BooleanField(_("needs an inspection"), default=False)
     # An information request's deadline was extended (UU 14/2008: once, by 7 working days).
@@ -929,6 +937,9 @@ class Message(models.Model):
         ACCOUNT_EXISTS = "account_exists", _("account already exists")
         PASSWORD_RESET = "password_reset", _("password reset")
         PRIVATE_LINK = "private_link", _("private link to the reporter")
+        PHONE_RECEIPT = "phone_receipt", _("receipt to the reporter's phone")
+        PHONE_UPDATE = "phone_update", _("update to the reporter's phone")
+        PHONE_REPLY = "phone_reply", _("reply to a phone")
 
     class Outcome(models.TextChoices):
         SENT = "sent", _("sent")

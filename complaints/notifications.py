@@ -5,15 +5,52 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
 from complaints import outbox
-from complaints.models import Complaint, ComplaintEvent, Message, Reporter
+from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter
+
+EMAIL = "EMAIL"
+PHONE_BACKEND_SETTINGS: dict[str, str] = {
+    Channel.SMS: "LAPOR_SMS_BACKEND",
+    Channel.WHATSAPP: "LAPOR_WHATSAPP_BACKEND",
+}
+
+
+def reporter_channel(complaint: Complaint) -> str:
+    """How the reporter of ``complaint`` is told about it: ``Channel.SMS`` or
+    ``Channel.WHATSAPP`` when they filed that way (or left a phone number and no e-mail
+    address, by SMS) and that channel is on; else ``EMAIL`` when they left an address; else
+    "" (nothing to tell them by)."""
+    try:
+        # The report's reporter: already in memory when the report was just filed.
+        reporter = complaint.reporter
+    except Reporter.DoesNotExist:
+        return ""
+    if reporter.phone and (complaint.channel in PHONE_BACKEND_SETTINGS or not reporter.email):
+        ways = [complaint.channel] if complaint.channel in PHONE_BACKEND_SETTINGS else []
+        for way in [*ways, Channel.SMS]:
+            if getattr(settings, PHONE_BACKEND_SETTINGS[way], ""):
+                return str(way)
+    return EMAIL if reporter.email else ""
 
 
 def queue_reporter_notification(event: ComplaintEvent) -> Message | None:
     """Queue the reporter's e-mail about ``event`` when they left an address; called by the
     workflow inside the transaction that wrote the event, for the transitions that tell the
-    reporter. The receipt is queued by the intake (``queue_receipt``), with the private link."""
-    if not _reporter_address(event.complaint):
+    reporter. The receipt is queued by the intake (``queue_receipt``), with the private link.
+    A reporter told by phone (``reporter_channel``) gets a text message instead."""
+    way = reporter_channel(event.complaint)
+    if way in PHONE_BACKEND_SETTINGS:
+        return outbox.enqueue(
+            Message.Kind.PHONE_UPDATE,
+            f"phone-event:{event.pk}",
+            now=event.created_at,
+            complaint=event.complaint,
+            event=event,
+            data={"channel": way},
+        )
+    if way != EMAIL:
         return None
     return outbox.enqueue(
         Message.Kind.REPORTER_UPDATE,
@@ -26,8 +63,20 @@ def queue_reporter_notification(event: ComplaintEvent) -> Message | None:
 
 def queue_receipt(event: ComplaintEvent, *, access_key: str) -> Message | None:
     """Queue the receipt of a report just filed, with its private link: the access key, of
-    which the report keeps only the hash, is sealed into the row until the e-mail is sent."""
-    if not _reporter_address(event.complaint):
+    which the report keeps only the hash, is sealed into the row until the e-mail is sent.
+    A reporter told by phone (``reporter_channel``) gets it as a text message."""
+    way = reporter_channel(event.complaint)
+    if way in PHONE_BACKEND_SETTINGS:
+        return outbox.enqueue(
+            Message.Kind.PHONE_RECEIPT,
+            f"phone-receipt:{event.complaint_id}",
+            now=event.created_at,
+            secret=access_key,
+            complaint=event.complaint,
+            event=event,
+            data={"channel": way},
+        )
+    if way != EMAIL:
         return None
     return outbox.enqueue(
         Message.Kind.RECEIPT,
@@ -64,11 +113,3 @@ def queue_routing_step(complaint: Complaint, *, now: dt.datetime, again: str = "
         complaint=complaint,
         data={"step": complaint.routing_step},
     )
-
-
-def _reporter_address(complaint: Complaint) -> str:
-    try:
-        # The report's reporter: already in memory when the report was just filed.
-        return complaint.reporter.email
-    except Reporter.DoesNotExist:
-        return ""

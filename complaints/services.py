@@ -6,12 +6,14 @@ and writes the rows that belong to it (an answer, a dispute, a rating)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import secrets
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any, Protocol
 
 from django.conf import settings
@@ -65,6 +67,23 @@ class UploadedFileLike(Protocol):
 
     @property
     def file(self) -> IO[bytes]: ...
+
+
+class BytesUpload:
+    """A file that came as bytes (an e-mail's attachment, a photo sent by WhatsApp), as the
+    upload cleaner reads a file."""
+
+    name: str | None
+    size: int | None
+
+    def __init__(self, name: str, content: bytes) -> None:
+        self.name = name
+        self.size = len(content)
+        self._file = io.BytesIO(content)
+
+    @property
+    def file(self) -> IO[bytes]:
+        return self._file
 
 
 @dataclass(frozen=True)
@@ -205,6 +224,7 @@ def submit_complaint(
     entered_by: User | None = None,
     keep_for: Agency | None = None,
     caller_errors: dict[str, list[str]] | None = None,
+    point: tuple[float, float] | None = None,
     now: dt.datetime,
 ) -> SubmissionReceipt:
     """File a citizen's report: the report, its reporter, its attachments, its first event and
@@ -220,6 +240,9 @@ def submit_complaint(
     removed again, so a refused or failed submission leaves nothing behind.
 
     ``caller_errors``: problems the caller found in its own fields, raised with these.
+
+    ``point``: where it happened (latitude, longitude), when the reporter shared one; a point
+    that is not on the globe is not kept.
 
     ``checked_attachments`` are files already checked and cleaned by ``check_attachments``
     (the report form's, some held across an error round): stored as they are, before
@@ -280,6 +303,7 @@ def submit_complaint(
                 access_key_hash=hash_access_key(access_key),
                 access_key=access_key,
                 owner=owner,
+                **_point_fields(point),
             ) as change:
                 complaint = change.complaint
                 Reporter.objects.create(
@@ -307,6 +331,19 @@ def submit_complaint(
             default_storage.delete(name)
         raise
     return SubmissionReceipt(complaint=complaint, access_key=access_key)
+
+
+def _point_fields(point: tuple[float, float] | None) -> dict[str, Decimal]:
+    if point is None:
+        return {}
+    latitude, longitude = point
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return {}
+    six = Decimal("0.000001")
+    return {
+        "latitude": Decimal(str(latitude)).quantize(six),
+        "longitude": Decimal(str(longitude)).quantize(six),
+    }
 
 
 def received_at_for(received_on: dt.date, *, now: dt.datetime) -> dt.datetime:

@@ -12,12 +12,10 @@ own mail coming back) is accepted and dropped: answering it would only make more
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -266,22 +264,6 @@ def _reply(complaint: Complaint, parsed: ParsedMail, mail: _Mail) -> Received:
         return mail.record(Outcome.CLOSED, CLOSED, complaint.pk)
 
 
-class _Upload:
-    """An attachment of a message, as the upload cleaner reads a file."""
-
-    name: str | None
-    size: int | None
-
-    def __init__(self, name: str, content: bytes) -> None:
-        self.name = name
-        self.size = len(content)
-        self._file = io.BytesIO(content)
-
-    @property
-    def file(self) -> IO[bytes]:
-        return self._file
-
-
 # What the subject may say about the kind of report (else it is a complaint).
 _KIND_WORDS = (
     (
@@ -335,7 +317,7 @@ def _new_report(parsed: ParsedMail, mail: _Mail) -> Received:
         entry = routing_selectors.region_named_in(f"{parsed.subject}\n{text}")
     region = Region.objects.filter(code=entry.code).first() if entry else None
     uploads = [
-        _Upload(attachment.filename or "lampiran", attachment.content)
+        services.BytesUpload(attachment.filename or "lampiran", attachment.content)
         for attachment in parsed.attachments[: settings.LAPOR_MAX_ATTACHMENTS]
     ]
     kept, refused = services.check_attachments(uploads)

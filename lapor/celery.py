@@ -85,6 +85,11 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.forget_old_secrets_task",
         "schedule": crontab(minute=15, hour=3),
     },
+    # What unfinished SMS and WhatsApp conversations hold, forgotten once they expire.
+    "forget-expired-conversations": {
+        "task": "messaging.tasks.forget_expired_conversations_task",
+        "schedule": 600.0,
+    },
     # Each morning (and each hour until 17:00, for what was lost or fell overdue since), the
     # day's digest of overdue reports to each agency holding some; one per agency and day.
     "overdue-digests": {

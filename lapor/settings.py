@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dashboard",
     "open311",
     "inbound",
+    "messaging",
     "demo",
 ]
 
@@ -469,6 +470,46 @@ LAPOR_SMTP_PROTOCOL = env.str("LAPOR_SMTP_PROTOCOL", default="smtp")
 LAPOR_INBOUND_MAX_BYTES = env.int("LAPOR_INBOUND_MAX_BYTES", default=20 * 1024 * 1024)
 # Messages one sender may send in a window; more are refused, counted and logged.
 LAPOR_INBOUND_SENDER_RATE = env.str("LAPOR_INBOUND_SENDER_RATE", default="10/h")
+# Reports by SMS and WhatsApp (``messaging``): each channel is off unless configured. SMS goes
+# through Kannel: its smsbox delivers incoming messages to /kanal/sms/ with the shared secret
+# (from these addresses only), and the portal sends through its sendsms interface.
+LAPOR_KANNEL_SENDSMS_URL = env.str("LAPOR_KANNEL_SENDSMS_URL", default="")
+LAPOR_KANNEL_USERNAME = env.str("LAPOR_KANNEL_USERNAME", default="")
+LAPOR_KANNEL_PASSWORD = env.str("LAPOR_KANNEL_PASSWORD", default="")
+# The number the portal's SMS come from (a short code such as 1708), when the SMSC allows it.
+LAPOR_SMS_FROM = env.str("LAPOR_SMS_FROM", default="")
+LAPOR_SMS_SECRET = env.str("LAPOR_SMS_SECRET", default="")
+LAPOR_SMS_ALLOWED_IPS = env.list("LAPOR_SMS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+LAPOR_SMS_BACKEND = env.str(
+    "LAPOR_SMS_BACKEND",
+    default="messaging.kannel.KannelBackend" if LAPOR_KANNEL_SENDSMS_URL else "",
+)
+# An SMS the portal sends is cut to this many characters (three concatenated parts of GSM
+# text), with a link to the rest.
+LAPOR_SMS_MAX_LENGTH = env.int("LAPOR_SMS_MAX_LENGTH", default=459)
+# WhatsApp through the WhatsApp Business Cloud API: the webhook's verify token, the app secret
+# that signs every delivery, the access token and the Graph API's address for sending, the
+# business phone number's id, and the approved template (one body parameter) sent when the
+# citizen last wrote more than 24 hours ago.
+LAPOR_WHATSAPP_VERIFY_TOKEN = env.str("LAPOR_WHATSAPP_VERIFY_TOKEN", default="")
+LAPOR_WHATSAPP_APP_SECRET = env.str("LAPOR_WHATSAPP_APP_SECRET", default="")
+LAPOR_WHATSAPP_TOKEN = env.str("LAPOR_WHATSAPP_TOKEN", default="")
+LAPOR_WHATSAPP_GRAPH_URL = env.str(
+    "LAPOR_WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v21.0"
+)
+LAPOR_WHATSAPP_PHONE_NUMBER_ID = env.str("LAPOR_WHATSAPP_PHONE_NUMBER_ID", default="")
+LAPOR_WHATSAPP_TEMPLATE = env.str("LAPOR_WHATSAPP_TEMPLATE", default="lapor_kabar")
+LAPOR_WHATSAPP_TEMPLATE_LANGUAGE = env.str("LAPOR_WHATSAPP_TEMPLATE_LANGUAGE", default="id")
+LAPOR_WHATSAPP_BACKEND = env.str(
+    "LAPOR_WHATSAPP_BACKEND",
+    default="messaging.whatsapp.CloudApiBackend" if LAPOR_WHATSAPP_TOKEN else "",
+)
+# Messages one phone number may send in a window (more are dropped, counted and logged), and
+# reports it may file.
+LAPOR_PHONE_SENDER_RATE = env.str("LAPOR_PHONE_SENDER_RATE", default="30/h")
+LAPOR_PHONE_REPORT_RATE = env.str("LAPOR_PHONE_REPORT_RATE", default="5/d")
+# A guided conversation not finished in this many minutes is forgotten, with what it held.
+LAPOR_CONVERSATION_MINUTES = env.int("LAPOR_CONVERSATION_MINUTES", default=120)
 # How many days back an officer may date a report brought to their office (never into a month
 # whose recap is built).
 LAPOR_STAFF_ENTRY_DAYS_BACK = env.int("LAPOR_STAFF_ENTRY_DAYS_BACK", default=14)

@@ -10,6 +10,7 @@ from complaints import views as complaint_views
 urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("", include("complaints.urls")),
+    path("", include("messaging.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("lapor.api_urls")),

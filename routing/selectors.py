@@ -653,6 +653,12 @@ _PLACE_WORDS = re.compile(
 )
 
 
+def regions_named(text: str) -> list[RegionEntry]:
+    """The regions ``text`` names exactly (case, accents, marks and "Kota"/"Kabupaten"/"Kab."
+    aside), for a message whose place is among other words (the SMS door's ``LAPOR``)."""
+    return _named(_region_index(), text)
+
+
 def region_named_in(text: str) -> RegionEntry | None:
     """The one regency/city (or district) a free text names, or None when it names none or
     several: a line "Wilayah: …" / "Lokasi: …" first, else every "Kota …" / "Kabupaten …" /

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "messaging"
+    verbose_name = _("Reports by SMS and WhatsApp")
+
+    def ready(self) -> None:
+        from messaging import senders
+
+        senders.register()

@@ -1,0 +1,150 @@
+"""What delivering a text message to a phone does (``complaints.outbox``): the conversation's
+replies (``PHONE_REPLY``), the receipt (``PHONE_RECEIPT``) and the updates (``PHONE_UPDATE``)
+of a reporter told by phone (``complaints.notifications.reporter_channel``). Each goes through
+the channel's gateway (``messaging.backends``); nothing to a number that sent BERHENTI (but
+the message saying it is stopped), nothing once the channel is off. A gateway that cannot
+take it now raises ``SendFailed`` (an ``OSError``): the outbox tries again later.
+
+SMS are cut to ``LAPOR_SMS_MAX_LENGTH`` characters with a link to the rest; WhatsApp messages
+to 4,096. On WhatsApp, a message to a number that last wrote more than 24 hours ago goes as
+the approved template (``window_open=False``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from complaints import outbox
+from complaints.emails import private_link_path
+from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter, Response
+from messaging.backends import backend_for, is_on
+from messaging.models import Conversation
+
+WHATSAPP_MAX_LENGTH = 4096
+WINDOW = dt.timedelta(hours=24)
+
+
+def register() -> None:
+    outbox.register(Message.Kind.PHONE_REPLY, phone_reply)
+    outbox.register(Message.Kind.PHONE_RECEIPT, phone_receipt)
+    outbox.register(Message.Kind.PHONE_UPDATE, phone_update)
+
+
+def phone_reply(message: Message, now: dt.datetime) -> bool:
+    """A reply of the conversation engine, to the number sealed with it."""
+    sealed = outbox.sealed_secret(message)
+    if sealed is None:
+        return False
+    payload = json.loads(sealed)
+    return _send(
+        str(message.data.get("channel")),
+        str(payload["to"]),
+        str(payload["text"]),
+        now=now,
+        final=bool(message.data.get("final")),
+    )
+
+
+def phone_receipt(message: Message, now: dt.datetime) -> bool:
+    """The receipt: the tracking number, how to follow it, and the private link while the row
+    keeps its sealed key."""
+    complaint, phone = _complaint_and_phone(message)
+    if complaint is None or not phone:
+        return False
+    access_key = outbox.sealed_secret(message)
+    number = complaint.tracking_number
+    text = (
+        f"LAPOR: laporan Anda diterima dengan nomor {number}. Simpan nomor ini. Cek status: "
+        f"kirim CEK {number}. Tambah keterangan: kirim {number} <pesan>."
+    )
+    if access_key:
+        link = settings.LAPOR_BASE_URL + private_link_path(complaint, access_key)
+        text += f" Tautan pribadi (jangan dibagikan): {link}"
+    return _send(str(message.data.get("channel")), phone, text, now=now)
+
+
+def phone_update(message: Message, now: dt.datetime) -> bool:
+    """What just happened to the report: the answer itself (cut, with a link to the rest),
+    or the step in words."""
+    complaint, phone = _complaint_and_phone(message)
+    event = message.event
+    if complaint is None or not phone or event is None:
+        return False
+    channel = str(message.data.get("channel"))
+    number = complaint.tracking_number
+    track = settings.LAPOR_BASE_URL + reverse(
+        "complaints:public", kwargs={"tracking_number": number}
+    )
+    with translation.override("id"):
+        response = None
+        if event.type in (ComplaintEvent.Type.RESPONDED, ComplaintEvent.Type.INTERIM_REPLY):
+            response = (
+                Response.objects.select_related("agency")
+                .filter(pk=event.data.get("response_id"))
+                .first()
+            )
+        if response is not None:
+            head = f"LAPOR {number}: {response.agency.name} menjawab: "
+            tail = (
+                f" Balas dengan {number} <pesan> untuk membalas jawaban ini."
+                if event.type == ComplaintEvent.Type.RESPONDED
+                else ""
+            )
+            body = response.text
+        else:
+            head = f"LAPOR {number}: {event.label}."
+            reason = str(event.data.get("reason", "") or "")
+            body = f" Alasan: {reason}" if reason else ""
+            tail = ""
+    text = fit(head, body, tail, link=track, limit=_limit(channel))
+    return _send(channel, phone, text, now=now)
+
+
+def fit(head: str, body: str, tail: str, *, link: str, limit: int) -> str:
+    """``head + body + tail`` when it fits in ``limit``; else the body cut at a word, with
+    the link where the rest can be read."""
+    whole = f"{head}{body}{tail}"
+    if len(whole) <= limit:
+        return whole
+    more = f"… Selengkapnya: {link}"
+    room = max(0, limit - len(head) - len(more) - len(tail))
+    cut = body[:room]
+    if len(body) > room and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return f"{head}{cut.rstrip()}{more}{tail}"[:limit]
+
+
+def _limit(channel: str) -> int:
+    return WHATSAPP_MAX_LENGTH if channel == Channel.WHATSAPP else settings.LAPOR_SMS_MAX_LENGTH
+
+
+def _complaint_and_phone(message: Message) -> tuple[Complaint | None, str]:
+    if message.complaint_id is None:
+        return None, ""
+    complaint = Complaint.objects.filter(pk=message.complaint_id).first()
+    if complaint is None:
+        return None, ""
+    phone = Reporter.objects.filter(complaint=complaint).values_list("phone", flat=True).first()
+    return complaint, phone or ""
+
+
+def _send(channel: str, to: str, text: str, *, now: dt.datetime, final: bool = False) -> bool:
+    if channel not in (Channel.SMS, Channel.WHATSAPP) or not is_on(channel):
+        return False
+    conversation = Conversation.objects.filter(channel=channel, sender=to).first()
+    if conversation is not None and conversation.stopped_at is not None and not final:
+        return False
+    window_open = (
+        conversation is not None
+        and conversation.last_inbound_at is not None
+        and now - conversation.last_inbound_at < WINDOW
+    )
+    if channel == Channel.SMS:
+        text = text[: settings.LAPOR_SMS_MAX_LENGTH]
+        window_open = True
+    backend_for(channel).send(to, text[:WHATSAPP_MAX_LENGTH], window_open=window_open)
+    return True
