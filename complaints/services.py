@@ -28,7 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from lokal import parse_phone
 
-from complaints import outbox, workflow
+from complaints import notifications, outbox, workflow
 from complaints.models import (
     ANSWER_MIN_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -1190,15 +1190,20 @@ def resend_private_link(
     without the other. Links still waiting in the outbox (an unsent receipt, an earlier new
     link) are erased: they would open nothing. Returns whether a new link was queued.
 
-    There is no text-message gateway yet: a reporter who gave only a phone number cannot be
-    sent a new link, and keeps the one they have. The caller answers the same whatever this
-    returns, so that the page tells no one whose report it is.
+    A reporter told by phone (``notifications.reporter_channel``: they filed by SMS or
+    WhatsApp, or gave only a phone number, and that channel is on) gets the new link there.
+    Without either, the reporter keeps the link they have. The caller answers the same
+    whatever this returns, so that the page tells no one whose report it is.
     """
     given_email = email.strip().casefold()
     with transaction.atomic():
         complaint = workflow.lock(complaint_id)
         reporter = Reporter.objects.filter(complaint=complaint).first()
-        if reporter is None or not reporter.email:
+        if reporter is None:
+            return False
+        complaint.reporter = reporter
+        way = notifications.reporter_channel(complaint)
+        if not way:
             return False
         by_email = bool(given_email) and given_email == reporter.email.strip().casefold()
         if not (by_email or same_phone(phone, reporter.phone)):
@@ -1207,9 +1212,24 @@ def resend_private_link(
         complaint.access_key_hash = hash_access_key(access_key)
         complaint.save(update_fields=["access_key_hash"])
         Message.objects.pending().filter(
-            complaint=complaint, kind__in=[Message.Kind.RECEIPT, Message.Kind.PRIVATE_LINK]
+            complaint=complaint,
+            kind__in=[
+                Message.Kind.RECEIPT,
+                Message.Kind.PRIVATE_LINK,
+                Message.Kind.PHONE_RECEIPT,
+            ],
         ).exclude(secret="").update(secret="")
-        _queue_private_link(complaint, access_key=access_key, now=now, renewed=True)
+        if way in notifications.PHONE_BACKEND_SETTINGS:
+            outbox.enqueue(
+                Message.Kind.PHONE_RECEIPT,
+                f"phone-link:{complaint.pk}:{complaint.access_key_hash[:16]}",
+                now=now,
+                secret=access_key,
+                complaint=complaint,
+                data={"channel": way, "renewed": True},
+            )
+        else:
+            _queue_private_link(complaint, access_key=access_key, now=now, renewed=True)
     return True
 
 

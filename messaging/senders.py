@@ -51,19 +51,32 @@ def phone_reply(message: Message, now: dt.datetime) -> bool:
 
 def phone_receipt(message: Message, now: dt.datetime) -> bool:
     """The receipt: the tracking number, how to follow it, and the private link while the row
-    keeps its sealed key."""
+    keeps its sealed key and the key still opens the report. ``renewed``: a new private link
+    the reporter asked for (``complaints.services.resend_private_link``), sent only while it
+    works."""
     complaint, phone = _complaint_and_phone(message)
     if complaint is None or not phone:
         return False
     access_key = outbox.sealed_secret(message)
+    if access_key and not complaint.access_key_matches(access_key):
+        access_key = None
     number = complaint.tracking_number
-    text = (
-        f"LAPOR: laporan Anda diterima dengan nomor {number}. Simpan nomor ini. Cek status: "
-        f"kirim CEK {number}. Tambah keterangan: kirim {number} <pesan>."
-    )
+    if message.data.get("renewed"):
+        if not access_key:
+            return False
+        text = (
+            f"LAPOR: tautan pribadi baru untuk laporan {number} (tautan lama tidak berlaku "
+            "lagi; bila bukan Anda yang memintanya, abaikan pesan ini): "
+        )
+    else:
+        text = (
+            f"LAPOR: laporan Anda diterima dengan nomor {number}. Simpan nomor ini. Cek "
+            f"status: kirim CEK {number}. Tambah keterangan: kirim {number} <pesan>."
+        )
+        if access_key:
+            text += " Tautan pribadi (jangan dibagikan): "
     if access_key:
-        link = settings.LAPOR_BASE_URL + private_link_path(complaint, access_key)
-        text += f" Tautan pribadi (jangan dibagikan): {link}"
+        text += settings.LAPOR_BASE_URL + private_link_path(complaint, access_key)
     return _send(str(message.data.get("channel")), phone, text, now=now)
 
 

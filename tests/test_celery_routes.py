@@ -24,8 +24,18 @@ WORKS_ON_REPORTS = {
     "complaints.tasks.complete_unanswered_reports_task",
     "complaints.tasks.queue_overdue_digests_task",
     "reports.tasks.build_previous_month_recap_task",
+    "messaging.tasks.forget_expired_conversations_task",
 }
-APPS = ("complaints.", "reports.", "routing.", "dashboard.", "open311.", "demo.")
+APPS = (
+    "complaints.",
+    "reports.",
+    "routing.",
+    "dashboard.",
+    "open311.",
+    "inbound.",
+    "messaging.",
+    "demo.",
+)
 
 
 @pytest.fixture(scope="module")

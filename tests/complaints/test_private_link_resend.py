@@ -131,8 +131,10 @@ class TestResendPrivateLink:
         )
         assert links_queued(receipt.complaint) == []
 
-    def test_a_reporter_with_only_a_phone_number_keeps_the_link(self, submit: Any) -> None:
-        """No text-message gateway yet: nothing could carry a new link, so the old one stays."""
+    def test_a_reporter_with_only_a_phone_number_keeps_the_link_while_sms_is_off(
+        self, submit: Any
+    ) -> None:
+        """No text-message gateway: nothing could carry a new link, so the old one stays."""
         receipt = submit(reporter_email="")
         complaint = receipt.complaint
         assert not services.resend_private_link(
@@ -141,6 +143,31 @@ class TestResendPrivateLink:
         complaint.refresh_from_db()
         assert complaint.access_key_matches(receipt.access_key)
         assert links_queued(complaint) == []
+
+    def test_with_sms_on_a_reporter_with_only_a_phone_number_gets_the_new_link_by_sms(
+        self, submit: Any, settings: Any
+    ) -> None:
+        from messaging.backends import LocmemBackend
+
+        settings.LAPOR_SMS_BACKEND = "messaging.backends.LocmemBackend"
+        LocmemBackend.sent.clear()
+        receipt = submit(reporter_email="")
+        complaint = receipt.complaint
+        assert services.resend_private_link(
+            complaint_id=complaint.pk, phone="0812-3456-7890", now=NOW
+        )
+        complaint.refresh_from_db()
+        assert not complaint.access_key_matches(receipt.access_key)
+        deliver_pending(NOW, kinds=(Message.Kind.PHONE_RECEIPT,))
+        texts = [s.text for s in LocmemBackend.sent if s.to == "+6281234567890"]
+        LocmemBackend.sent.clear()
+        # The receipt (its link erased: it opens nothing now), then the new link.
+        assert len(texts) == 2 and "/lacak/" not in texts[0]
+        assert texts[1].startswith(
+            f"LAPOR: tautan pribadi baru untuk laporan {complaint.tracking_number}"
+        )
+        new_key = texts[1].rstrip("/").rsplit("/", 1)[1]
+        assert complaint.access_key_matches(new_key)
 
     def test_a_reporter_who_left_no_contact_gets_nothing(self, submit: Any) -> None:
         receipt = submit(reporter_email="", reporter_phone="", reporter_name="")

@@ -208,9 +208,11 @@ class TestGuided:
         choices = siti.last()
         assert "Balas nomornya: 1 " in choices
         labels = choices.split("Balas nomornya: ", 1)[1]
-        number = [
-            part.split(" ", 1)[0] for part in labels.rstrip(".").split(", ") if "Kutai Timur" in part
-        ][0]
+        number = next(
+            part.split(" ", 1)[0]
+            for part in labels.rstrip(".").split(", ")
+            if "Kutai Timur" in part
+        )
         assert siti.send(number).outcome == "filed"
         assert Region.objects.get(code=the_report().region_id).name.endswith("Kutai Timur")
 
@@ -264,7 +266,9 @@ class TestStatusAndReplies:
         siti = Phone(SITI)
         complaint = self.filed(siti)
         number = complaint.tracking_number
-        assert siti.send(f"{number} Hari ini juga tutup, pasien menunggu di luar.").outcome == "reply"
+        assert (
+            siti.send(f"{number} Hari ini juga tutup, pasien menunggu di luar.").outcome == "reply"
+        )
         event = ComplaintEvent.objects.filter(complaint=complaint).latest("pk")
         assert event.type == ComplaintEvent.Type.CITIZEN_ADDED
         assert event.data["text"] == "Hari ini juga tutup, pasien menunggu di luar."
@@ -295,10 +299,12 @@ class TestStatusAndReplies:
         text = siti.last()
         assert text.startswith(f"LAPOR {complaint.tracking_number}: Dinkes Samarinda menjawab: ")
         assert len(text) <= settings.LAPOR_SMS_MAX_LENGTH
-        assert f"Selengkapnya: http" in text and f"/lacak/{complaint.tracking_number}/" in text
+        assert "Selengkapnya: http" in text and f"/lacak/{complaint.tracking_number}/" in text
         assert f"Balas dengan {complaint.tracking_number}" in text
 
-        assert siti.send(f"{complaint.tracking_number} Tapi hari ini masih tutup.").outcome == "reply"
+        assert (
+            siti.send(f"{complaint.tracking_number} Tapi hari ini masih tutup.").outcome == "reply"
+        )
         complaint.refresh_from_db()
         assert complaint.status == Complaint.Status.IN_PROGRESS
         assert "dikirim ke instansinya" in siti.last()
@@ -320,7 +326,9 @@ class TestStatusAndReplies:
             now=siti.clock,
         )
         assert len(siti.inbox()) == count
-        assert Message.objects.filter(kind=Message.Kind.PHONE_UPDATE, outcome="skipped").count() == 1
+        assert (
+            Message.objects.filter(kind=Message.Kind.PHONE_UPDATE, outcome="skipped").count() == 1
+        )
         assert siti.send("MULAI").outcome == "started"
         assert "menerima kabar laporan Anda lagi" in siti.last()
 
@@ -332,9 +340,7 @@ class TestStatusAndReplies:
         assert Complaint.objects.count() == 1
         assert InboundMessage.objects.count() == 1
 
-    def test_a_number_over_its_limit_gets_no_answer(
-        self, phones: list[Any], settings: Any
-    ) -> None:
+    def test_a_number_over_its_limit_gets_no_answer(self, phones: list[Any], settings: Any) -> None:
         settings.LAPOR_PHONE_SENDER_RATE = "3/h"
         budi = Phone(BUDI)
         outcomes = [budi.send("BANTUAN").outcome for _ in range(5)]
@@ -348,9 +354,7 @@ class TestStatusAndReplies:
 
 
 class TestWhatsApp:
-    def test_a_photo_and_a_shared_place_join_the_report(
-        self, phones: list[Any]
-    ) -> None:
+    def test_a_photo_and_a_shared_place_join_the_report(self, phones: list[Any]) -> None:
         photo = io.BytesIO()
         Image.new("RGB", (64, 48), (120, 90, 60)).save(photo, "JPEG")
         LocmemBackend.media["media-1"] = (photo.getvalue(), "image/jpeg")
@@ -392,9 +396,7 @@ class TestWebReporters:
         assert LocmemBackend.sent == []
         assert {tuple(m.to) for m in mail.outbox} == {("siti@example.id",)}
 
-    def test_with_sms_off_nothing_is_queued_for_the_phone(
-        self, settings: Any, submit: Any
-    ) -> None:
+    def test_with_sms_off_nothing_is_queued_for_the_phone(self, settings: Any, submit: Any) -> None:
         settings.LAPOR_SMS_BACKEND = ""
         submit(reporter_phone="0812-3456-7890", reporter_email="")
         assert not Message.objects.filter(kind=Message.Kind.PHONE_RECEIPT).exists()
