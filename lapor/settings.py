@@ -487,6 +487,10 @@ LAPOR_SMS_BACKEND = env.str(
 # An SMS the portal sends is cut to this many characters (three concatenated parts of GSM
 # text), with a link to the rest.
 LAPOR_SMS_MAX_LENGTH = env.int("LAPOR_SMS_MAX_LENGTH", default=459)
+# The demo phone (/demo/ponsel/, demo.phone): a page that plays a citizen's phone, its SMS
+# taken by the conversation engine and the replies written to var/demo-phone/ by
+# demo.phone.DemoPhoneBackend. `make run` turns it on; off (404) everywhere else.
+LAPOR_DEMO_PHONE = env.bool("LAPOR_DEMO_PHONE", default=False)
 # WhatsApp through the WhatsApp Business Cloud API: the webhook's verify token, the app secret
 # that signs every delivery, the access token and the Graph API's address for sending, the
 # business phone number's id, and the approved template (one body parameter) sent when the

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from complaints import views as complaint_views
+from demo import phone as demo_phone
 
 urlpatterns = [
     path("", complaint_views.home, name="home"),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/v1/", include("lapor.api_urls")),
     path("open311/v2/", include("open311.urls")),
+    # Off (404) unless LAPOR_DEMO_PHONE: `make run` only.
+    path("demo/ponsel/", demo_phone.phone, name="demo-phone"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up as a script file: no inline script (CSP).
     # Swagger UI sets inline styles as it draws, so this one page allows those (styles only).

@@ -366,7 +366,12 @@ class _Turn:
     def one_message(self, kind: str) -> tuple[str, int | None]:
         """``LAPOR <kategori> <wilayah> <isi>``: what it gives is kept, what is missing asked."""
         conversation = self.conversation
-        data: dict[str, object] = {"kind": kind}
+        # A photo or a place sent just before (WhatsApp) stays with the report.
+        self._gather_media()
+        data: dict[str, object] = {
+            key: conversation.data[key] for key in ("point", "media") if key in conversation.data
+        }
+        data["kind"] = kind
         # What follows the keyword, with or without a "#" between.
         rest = re.sub(r"^\s*[^\s#/:]+\s*[#/:]?", "", self.text, count=1)
         anonymous = confidential = False

@@ -23,7 +23,7 @@ from messaging.types import Incoming, MediaRef
 from reports.models import MonthlyRecap
 from reports.services import build_monthly_recap
 from routing.models import Category, Region
-from tests.helpers import NOW, deliver_pending, route_fully
+from tests.helpers import NOW, deliver_pending, make_user, route_fully
 
 pytestmark = pytest.mark.django_db
 
@@ -376,6 +376,30 @@ class TestWhatsApp:
         sent = [s for s in LocmemBackend.sent if s.to == SITI]
         assert {s.channel for s in sent} == {Channel.WHATSAPP}
         assert all(s.window_open for s in sent)
+
+
+class TestStaffSee:
+    def test_the_point_and_for_an_open_report_the_number_but_never_an_anonymous_ones(
+        self, phones: list[Any], tree: dict[str, Any], client: Any
+    ) -> None:
+        officer = make_user("petugas.dinkes", tree["dinkes"])
+        client.force_login(officer)
+        for number, flags in ((SITI, ""), (BUDI, " ANONIM")):
+            Conversation.objects.create(channel=Channel.WHATSAPP, sender=number, consented_at=NOW)
+            phone = Phone(number, Channel.WHATSAPP)
+            phone.send("", location=(-0.502106, 117.153709))
+            assert phone.send(REPORT.replace("LAPOR", "LAPOR" + flags)).outcome == "filed"
+            phone.inbox()
+        open_report, anonymous = Complaint.objects.order_by("pk")
+        page = client.get(f"/dashboard/complaints/{open_report.tracking_number}/")
+        assert page.status_code == 200, page.status_code
+        html = page.content.decode()
+        assert "-0.502106, 117.153709" in html
+        assert SITI in html
+        page = client.get(f"/dashboard/complaints/{anonymous.tracking_number}/")
+        html = page.content.decode()
+        assert BUDI not in html and BUDI[1:] not in html and "0857" not in html
+        assert "-0.502106, 117.153709" in html  # staff need the place to act
 
 
 class TestWebReporters:
