@@ -10,7 +10,10 @@ from django.utils.module_loading import import_string
 from complaints.models import Channel
 from messaging.types import Backend, MediaRef, SendRefused
 
-SETTING: dict[str, str] = {Channel.SMS: "LAPOR_SMS_BACKEND", Channel.WHATSAPP: "LAPOR_WHATSAPP_BACKEND"}
+SETTING: dict[str, str] = {
+    Channel.SMS: "LAPOR_SMS_BACKEND",
+    Channel.WHATSAPP: "LAPOR_WHATSAPP_BACKEND",
+}
 
 
 def is_on(channel: str) -> bool:

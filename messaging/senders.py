@@ -5,7 +5,8 @@ the channel's gateway (``messaging.backends``); nothing to a number that sent BE
 the message saying it is stopped), nothing once the channel is off. A gateway that cannot
 take it now raises ``SendFailed`` (an ``OSError``): the outbox tries again later.
 
-SMS are cut to ``LAPOR_SMS_MAX_LENGTH`` characters with a link to the rest; WhatsApp messages
+SMS are cut to ``LAPOR_SMS_MAX_LENGTH`` characters (201 when the text needs UCS-2), with a
+link to the rest; WhatsApp messages
 to 4,096. On WhatsApp, a message to a number that last wrote more than 24 hours ago goes as
 the approved template (``window_open=False``)."""
 
@@ -22,9 +23,12 @@ from complaints import outbox
 from complaints.emails import private_link_path
 from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter, Response
 from messaging.backends import backend_for, is_on
+from messaging.kannel import needs_ucs2, plain_text
 from messaging.models import Conversation
 
 WHATSAPP_MAX_LENGTH = 4096
+# Three concatenated SMS in UCS-2 (67 characters each), for a text the GSM alphabet cannot carry.
+SMS_UCS2_MAX_LENGTH = 201
 WINDOW = dt.timedelta(hours=24)
 
 
@@ -113,7 +117,7 @@ def phone_update(message: Message, now: dt.datetime) -> bool:
             reason = str(event.data.get("reason", "") or "")
             body = f" Alasan: {reason}" if reason else ""
             tail = ""
-    text = fit(head, body, tail, link=track, limit=_limit(channel))
+    text = fit(head, body, tail, link=track, limit=_limit(channel, head + body + tail))
     return _send(channel, phone, text, now=now)
 
 
@@ -131,8 +135,12 @@ def fit(head: str, body: str, tail: str, *, link: str, limit: int) -> str:
     return f"{head}{cut.rstrip()}{more}{tail}"[:limit]
 
 
-def _limit(channel: str) -> int:
-    return WHATSAPP_MAX_LENGTH if channel == Channel.WHATSAPP else settings.LAPOR_SMS_MAX_LENGTH
+def _limit(channel: str, text: str) -> int:
+    """How long a message may be: an SMS is shorter when it must go as UCS-2."""
+    if channel == Channel.WHATSAPP:
+        return WHATSAPP_MAX_LENGTH
+    limit: int = settings.LAPOR_SMS_MAX_LENGTH
+    return min(limit, SMS_UCS2_MAX_LENGTH) if needs_ucs2(plain_text(text)) else limit
 
 
 def _complaint_and_phone(message: Message) -> tuple[Complaint | None, str]:
@@ -157,7 +165,7 @@ def _send(channel: str, to: str, text: str, *, now: dt.datetime, final: bool = F
         and now - conversation.last_inbound_at < WINDOW
     )
     if channel == Channel.SMS:
-        text = text[: settings.LAPOR_SMS_MAX_LENGTH]
+        text = text[: _limit(channel, text)]
         window_open = True
     backend_for(channel).send(to, text[:WHATSAPP_MAX_LENGTH], window_open=window_open)
     return True

@@ -6,6 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import InterfaceError, OperationalError
+
+# The database cannot be reached: a door answers 503 with Retry-After, and the gateway delivers
+# the message again (the same id: it is taken once).
+DATABASE_AWAY = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
 
 @dataclass(frozen=True)
 class MediaRef:

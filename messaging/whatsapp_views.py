@@ -15,7 +15,6 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from complaints.models import Channel
 from messaging import backends, services
+from messaging.types import DATABASE_AWAY, RETRY_AFTER_SECONDS
 from messaging.whatsapp import parse_webhook, verify_signature
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 # Meta's deliveries are a few kilobytes (media come by id, not inline).
 MAX_BODY_BYTES = 1024 * 1024
 # How long Meta is asked to wait after a 503 (it retries with its own backoff anyway).
-RETRY_AFTER_SECONDS = 5
 
 
 def _status(status: int, word: str) -> JsonResponse:
@@ -86,7 +85,7 @@ def _delivery(request: HttpRequest) -> HttpResponse:
     try:
         for incoming in messages:
             services.receive(incoming, now=timezone.now())
-    except (OperationalError, InterfaceError) as exc:
+    except DATABASE_AWAY as exc:
         # What was taken before stays taken; Meta's next delivery repeats it by id.
         logger.warning("whatsapp delivery not taken, database unavailable: %s", type(exc).__name__)
         response = _status(503, "unavailable")

@@ -141,9 +141,21 @@ class TestDemoPhone:
         [
             (NUMBER, "", "Write a message before sending it."),
             (NUMBER, "   \n ", "Write a message before sending it."),
-            (NUMBER, "x" * (phone.MAX_TEXT_LENGTH + 1), "A message may have at most"),
-            ("+1 415 555 0100", "BANTUAN", "This is not an Indonesian phone number."),
-            ("12345", "BANTUAN", "This is not an Indonesian phone number."),
+            (
+                NUMBER,
+                "x" * (phone.MAX_TEXT_LENGTH + 1),
+                "A message may have at most %(limit_value)s characters; this one has %(show_value)s.",
+            ),
+            (
+                "+1 415 555 0100",
+                "BANTUAN",
+                "This is not an Indonesian phone number. Write it like 0812 0000 1708 or +62 812 0000 1708.",
+            ),
+            (
+                "12345",
+                "BANTUAN",
+                "This is not an Indonesian phone number. Write it like 0812 0000 1708 or +62 812 0000 1708.",
+            ),
             ("", "BANTUAN", "Write the number the message comes from."),
         ],
     )

@@ -309,6 +309,23 @@ class TestStatusAndReplies:
         assert complaint.status == Complaint.Status.IN_PROGRESS
         assert "dikirim ke instansinya" in siti.last()
 
+    def test_an_answer_the_gsm_alphabet_cannot_carry_is_cut_shorter(
+        self, phones: list[Any], tree: dict[str, Any]
+    ) -> None:
+        siti = Phone(SITI)
+        complaint = self.filed(siti)
+        siti.inbox()
+        complaint_services.respond_to_complaint(
+            complaint_id=complaint.pk,
+            agency=tree["dinkes"],
+            text="Jadwal sudah dipasang 👍 " + "Kepala puskesmas sudah kami tegur. " * 10,
+            actor=None,
+            now=siti.clock,
+        )
+        text = siti.last()
+        assert len(text) <= 201 and text.startswith(f"LAPOR {complaint.tracking_number}")
+        assert f"/lacak/{complaint.tracking_number}/" in text
+
     def test_berhenti_stops_every_message_until_the_number_writes_again(
         self, phones: list[Any], tree: dict[str, Any]
     ) -> None:
