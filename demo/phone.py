@@ -1,15 +1,18 @@
-"""A phone in the browser, for ``make run``: try the SMS channel without a handset or Kannel.
+"""A phone in the browser, for ``make run``: try the SMS and WhatsApp channels without a
+handset, Kannel or the Cloud API.
 
 The page (``/demo/ponsel/``, only while ``LAPOR_DEMO_PHONE`` is on) sends what is typed to the
-conversation engine (``messaging.services.receive``) as an SMS from the number in its field,
-just as the SMS door does for Kannel. The portal's replies leave through the outbox, in the
-Celery worker, by ``DemoPhoneBackend`` (``LAPOR_SMS_BACKEND=demo.phone.DemoPhoneBackend``),
-which writes them to a file per number that the page reads: on the embedded default the worker
+conversation engine (``messaging.services.receive``) as an SMS or a WhatsApp message from the
+number in its field, just as the SMS door does for Kannel and the WhatsApp door for Meta. The
+portal's replies leave through the outbox, in the Celery worker, by ``DemoPhoneBackend``
+(``LAPOR_SMS_BACKEND=demo.phone.DemoPhoneBackend``) or ``DemoWhatsAppBackend``
+(``LAPOR_WHATSAPP_BACKEND``), which write them to a file per number that the page reads: on the embedded default the worker
 and the web server share nothing else that both can write without a broker or a database
 table of their own.
 
 One JSON line per message in ``<LAPOR_VAR_DIR>/demo-phone/<digits of the number>.jsonl``:
-``{"at": ISO time, "to": …, "from": …, "text": …}``; "LAPOR" stands for the portal's side.
+``{"at": ISO time, "to": …, "from": …, "text": …, "channel": "SMS" or "WHATSAPP"}``; "LAPOR"
+stands for the portal's side.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from messaging.types import Backend, Incoming, MediaRef, SendRefused
 PORTAL = "LAPOR"
 DEFAULT_NUMBER = "0812 0000 1708"
 SESSION_KEY = "demo_phone_number"
+CHANNEL_KEY = "demo_phone_channel"
 # The longest message the page takes: some ten concatenated SMS.
 MAX_TEXT_LENGTH = 1600
 # The thread shows this many of the newest messages.
@@ -70,13 +74,27 @@ def thread_path(number: str) -> Path:
     return thread_folder() / f"{digits}.jsonl"
 
 
-def append_line(number: str, *, at: dt.datetime, sender: str, to: str, text: str) -> None:
+def append_line(
+    number: str,
+    *,
+    at: dt.datetime,
+    sender: str,
+    to: str,
+    text: str,
+    channel: str = Channel.SMS,
+) -> None:
     """Add one message to ``number``'s thread. One ``write`` on a file opened for appending, so
     that the worker's lines and the web server's never interleave."""
     path = thread_path(number)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(
-        {"at": timezone.localtime(at).isoformat(), "to": to, "from": sender, "text": text},
+        {
+            "at": timezone.localtime(at).isoformat(),
+            "to": to,
+            "from": sender,
+            "text": text,
+            "channel": str(channel),
+        },
         ensure_ascii=False,
     )
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -90,14 +108,24 @@ class DemoPhoneBackend(Backend):
     """The SMS gateway of the demo: what the portal sends to a number is written to the
     number's thread (see the module's docstring), where the page shows it."""
 
+    channel: str = Channel.SMS
+
     def send(self, to: str, text: str, *, window_open: bool = True) -> None:
         try:
-            append_line(to, at=timezone.now(), sender=PORTAL, to=to, text=text)
+            append_line(
+                to, at=timezone.now(), sender=PORTAL, to=to, text=text, channel=self.channel
+            )
         except ValueError:
             raise SendRefused("not a phone number") from None
 
     def download(self, media: MediaRef) -> tuple[bytes, str]:
         raise SendRefused("the demo phone sends no pictures")
+
+
+class DemoWhatsAppBackend(DemoPhoneBackend):
+    """The WhatsApp gateway of the demo: the same thread, marked WhatsApp."""
+
+    channel = Channel.WHATSAPP
 
 
 @dataclass(frozen=True)
@@ -107,6 +135,11 @@ class Line:
     at: dt.datetime
     sender: str
     text: str
+    channel: str = Channel.SMS
+
+    @property
+    def channel_label(self) -> str:
+        return "WhatsApp" if self.channel == Channel.WHATSAPP else "SMS"
 
     @property
     def from_portal(self) -> bool:
@@ -126,7 +159,12 @@ def read_thread(number: str) -> list[Line]:
         try:
             item = json.loads(row)
             at = dt.datetime.fromisoformat(str(item["at"]))
-            line = Line(at=at, sender=str(item["from"]), text=str(item["text"]))
+            line = Line(
+                at=at,
+                sender=str(item["from"]),
+                text=str(item["text"]),
+                channel=str(item.get("channel", Channel.SMS)),
+            )
         except (ValueError, TypeError, KeyError):
             continue
         if timezone.is_aware(at):
@@ -136,6 +174,13 @@ def read_thread(number: str) -> list[Line]:
 
 
 class PhoneForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Send as"),
+        choices=[(Channel.SMS.value, "SMS"), (Channel.WHATSAPP.value, "WhatsApp")],
+        initial=Channel.SMS.value,
+        widget=forms.RadioSelect,
+        required=False,
+    )
     number = forms.CharField(
         label=gettext_lazy("Phone number"),
         max_length=32,
@@ -178,34 +223,39 @@ def phone(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     number = str(request.session.get(SESSION_KEY, DEFAULT_NUMBER))
+    channel = str(request.session.get(CHANNEL_KEY, Channel.SMS.value))
     if request.method == "POST":
         form = PhoneForm(request.POST)
         if form.is_valid():
             number = form.cleaned_data["number"]
+            channel = form.cleaned_data["channel"] or Channel.SMS.value
             request.session[SESSION_KEY] = number
-            outcome = send_from_phone(number, form.cleaned_data["text"], now=timezone.now())
+            request.session[CHANNEL_KEY] = channel
+            outcome = send_from_phone(
+                number, form.cleaned_data["text"], now=timezone.now(), channel=channel
+            )
             if outcome == InboundMessage.Outcome.RATE_LIMITED:
                 messages.warning(request, _(OVER_LIMIT))
             return redirect("demo-phone")
         return _page(request, form, number, watch=False, status=400)
-    form = PhoneForm(initial={"number": number})
+    form = PhoneForm(initial={"number": number, "channel": channel})
     return _page(request, form, number, watch=request.GET.get("tunggu") == "1")
 
 
-def send_from_phone(number: str, text: str, *, now: dt.datetime) -> str:
-    """What the SMS door does with a message from ``number``, then the message noted in the
-    thread (only once taken: a database away leaves nothing behind). The outcome
+def send_from_phone(number: str, text: str, *, now: dt.datetime, channel: str = Channel.SMS) -> str:
+    """What the SMS (or WhatsApp) door does with a message from ``number``, then the message
+    noted in the thread (only once taken: a database away leaves nothing behind). The outcome
     (``InboundMessage.Outcome``)."""
     e164 = services.phone_number(number) or number
     incoming = Incoming(
-        channel=Channel.SMS,
+        channel=channel,
         sender=e164,
         text=text,
         message_id=f"demo-phone-{uuid.uuid4().hex}",
         sent_at=now,
     )
     received = services.receive(incoming, now=now)
-    append_line(e164, at=now, sender=e164, to=PORTAL, text=text)
+    append_line(e164, at=now, sender=e164, to=PORTAL, text=text, channel=channel)
     return received.outcome
 
 

@@ -51,6 +51,7 @@ from django.utils import formats, timezone, translation
 from lokal import parse_phone
 
 from complaints import outbox
+from complaints import selectors as complaint_selectors
 from complaints import services as complaint_services
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -686,11 +687,13 @@ def title_from(description: str) -> str:
 
 
 def status_text(complaint: Complaint, *, now: dt.datetime) -> str:
-    """What ``CEK`` answers: the status and dates the public tracking page shows."""
+    """What ``CEK`` answers: the status and the date of the last change the public tracking
+    page shows (for a confidential report too: status and dates only)."""
     with translation.override("id"):
         parts = [f"Laporan {complaint.tracking_number}: {complaint.get_status_display()}"]
-        if complaint.moved_at:
-            when = formats.date_format(timezone.localtime(complaint.moved_at), "j F Y")
+        changed = complaint_selectors.last_change(complaint)
+        if changed is not None:
+            when = formats.date_format(timezone.localtime(changed), "j F Y")
             parts.append(f"sejak {when}")
         text = ", ".join(parts) + "."
         if complaint.awaits_citizen:

@@ -7,11 +7,15 @@ BIN=.venv/bin
 PORT="${PORT:-8000}"
 export LAPOR_BASE_URL="${LAPOR_BASE_URL:-http://127.0.0.1:${PORT}}"
 mkdir -p var/celery/queue var/celery/processed var/log
-# Reports by SMS without a phone: the demo page /demo/ponsel/ plays the phone, and the worker
-# writes the portal's SMS to var/demo-phone/ for it (demo/phone.py). Exported before the worker
-# starts, so that it sends through the same gateway. Kannel, when configured, keeps the SMS.
+# Reports by SMS and WhatsApp without a phone: the demo page /demo/ponsel/ plays the phone, and
+# the worker writes what the portal sends to var/demo-phone/ for it (demo/phone.py). Exported
+# before the worker starts, so it sends through the same gateways; Kannel or the Cloud API, when
+# configured, keep their channel.
 if [ -z "${LAPOR_SMS_BACKEND:-}" ] && [ -z "${LAPOR_KANNEL_SENDSMS_URL:-}" ]; then
   export LAPOR_SMS_BACKEND=demo.phone.DemoPhoneBackend
+fi
+if [ -z "${LAPOR_WHATSAPP_BACKEND:-}" ] && [ -z "${LAPOR_WHATSAPP_TOKEN:-}" ]; then
+  export LAPOR_WHATSAPP_BACKEND=demo.phone.DemoWhatsAppBackend
 fi
 export LAPOR_DEMO_PHONE="${LAPOR_DEMO_PHONE:-1}"
 
@@ -48,7 +52,7 @@ cat <<MSG
   Reports by e-mail: send to ${LAPOR_INBOUND_ADDRESS:-lapor@localhost} through 127.0.0.1:${LAPOR_SMTP_PORT:-2525}, e.g.
     .venv/bin/python scripts/send_test_mail.py
   E-mail the portal sends (receipts, answers) is written to var/log/worker.log
-  Reports by SMS: a phone to try it at http://127.0.0.1:${PORT}/demo/ponsel/
+  Reports by SMS and WhatsApp: a phone to try them at http://127.0.0.1:${PORT}/demo/ponsel/
   Worker, beat and e-mail door logs: var/log/worker.log, var/log/beat.log, var/log/mail-door.log
   Ctrl-C stops the web server, the worker, beat and the e-mail door.
 

@@ -36,12 +36,13 @@ def demo(settings: Any, tmp_path: Path, tree: dict[str, Any]) -> Path:
     """The demo phone on, its gateway the demo's, its threads in a folder of the test's own."""
     settings.LAPOR_DEMO_PHONE = True
     settings.LAPOR_SMS_BACKEND = "demo.phone.DemoPhoneBackend"
+    settings.LAPOR_WHATSAPP_BACKEND = "demo.phone.DemoWhatsAppBackend"
     settings.VAR_DIR = tmp_path
     return tmp_path / "demo-phone"
 
 
-def send(client: Client, text: str, number: str = NUMBER) -> Any:
-    return client.post(URL, {"number": number, "text": text})
+def send(client: Client, text: str, number: str = NUMBER, channel: str = "") -> Any:
+    return client.post(URL, {"number": number, "text": text, "channel": channel})
 
 
 def worker_runs() -> None:
@@ -109,6 +110,24 @@ class TestDemoPhone:
             ("+6281200001708", "LAPOR"),
             ("LAPOR", "+6281200001708"),
         }
+
+    def test_a_citizen_files_by_whatsapp_and_the_replies_come_by_whatsapp(
+        self, client: Client, demo: Path
+    ) -> None:
+        send(client, REPORT, channel="WHATSAPP")
+        send(client, "YA", channel="WHATSAPP")
+        worker_runs()
+        complaint = Complaint.objects.get()
+        assert complaint.channel == "WHATSAPP"
+        page = client.get(URL).content.decode()
+        # The next message goes by WhatsApp too, unless the citizen changes it.
+        assert 'value="WHATSAPP" id="id_channel_1" checked>' in page
+        rows = [json.loads(line) for line in (demo / THREAD).read_text().splitlines()]
+        assert {row["channel"] for row in rows} == {"WHATSAPP"}
+        assert any(
+            complaint.tracking_number in row["text"] for row in rows if row["from"] == "LAPOR"
+        )
+        assert page.count('<span class="tag">WhatsApp</span>') == len(rows)
 
     def test_the_number_is_kept_for_the_next_visit(self, client: Client, demo: Path) -> None:
         send(client, "BANTUAN", number="+62 857 1234 5678")
