@@ -41,6 +41,7 @@ import difflib
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -124,6 +125,8 @@ PRIVACY_ANSWERS = {
     "anonim rahasia": (True, True),
     "rahasia anonim": (True, True),
 }
+# Photos are fetched while the gateway waits for the door's answer: no longer than this in all.
+MEDIA_SECONDS = 15.0
 # The questions, in the order they are asked.
 STEPS = ("description", "kind", "category", "region", "privacy", "consent")
 
@@ -624,8 +627,8 @@ class _Turn:
             return Outcome.REFUSED, None
         description = str(data.get("description", ""))
         anonymous, confidential = (bool(v) for v in data.get("privacy", [False, False]))
-        uploads = self._photos()
-        kept, _refused = complaint_services.check_attachments(uploads)
+        uploads, missed = self._photos()
+        kept, refused = complaint_services.check_attachments(uploads)
         point = data.get("point")
         try:
             with translation.override("id"):
@@ -652,22 +655,38 @@ class _Turn:
             self.say(f"Laporan Anda belum dapat dikirim: {problem} Silakan kirim lagi.")
             return Outcome.REFUSED, None
         self._forget()
+        left_out = missed + len(refused)
+        if left_out:
+            self.say(
+                f"{left_out} foto tidak dapat dilampirkan ke laporan "
+                f"{receipt.complaint.tracking_number} (gagal diambil atau bukan gambar yang "
+                "dapat dibaca); laporannya tetap terkirim."
+            )
         return Outcome.FILED, receipt.complaint.pk
 
-    def _photos(self) -> list[complaint_services.BytesUpload]:
+    def _photos(self) -> tuple[list[complaint_services.BytesUpload], int]:
+        """The photos the conversation gathered, fetched from the gateway now, within
+        ``MEDIA_SECONDS`` in all (the gateway waits for the door's answer); and how many could
+        not be fetched."""
         uploads = []
+        missed = 0
         media = self.conversation.data.get("media", [])
+        until = time.monotonic() + MEDIA_SECONDS
         for position, (media_id, mime_type) in enumerate(media, start=1):
+            if time.monotonic() >= until:
+                missed += 1
+                continue
             try:
                 content, content_type = backend_for(self.conversation.channel).download(
                     MediaRef(media_id=str(media_id), mime_type=str(mime_type))
                 )
             except (SendFailed, SendRefused):
                 logger.warning("a photo sent by %s could not be fetched", self.conversation.channel)
+                missed += 1
                 continue
             extension = {"image/png": "png", "image/webp": "webp"}.get(content_type, "jpg")
             uploads.append(complaint_services.BytesUpload(f"foto-{position}.{extension}", content))
-        return uploads
+        return uploads, missed
 
     def _forget(self) -> None:
         self.conversation.step, self.conversation.data = "", {}

@@ -394,6 +394,39 @@ class TestWhatsApp:
         assert {s.channel for s in sent} == {Channel.WHATSAPP}
         assert all(s.window_open for s in sent)
 
+    def test_photos_that_cannot_be_had_are_left_out_and_the_citizen_is_told(
+        self, phones: list[Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        LocmemBackend.media["not-a-picture"] = (b"%PDF-1.4 not an image", "image/jpeg")
+        Conversation.objects.create(channel=Channel.WHATSAPP, sender=SITI, consented_at=NOW)
+        siti = Phone(SITI, Channel.WHATSAPP)
+        siti.send(
+            "",
+            media=(MediaRef("gone", "image/jpeg"), MediaRef("not-a-picture", "image/jpeg")),
+        )
+        assert siti.send(REPORT).outcome == "filed"
+        complaint = the_report()
+        assert complaint.attachments.count() == 0
+        told = [t for t in siti.inbox() if "foto tidak dapat dilampirkan" in t]
+        assert told == [
+            f"2 foto tidak dapat dilampirkan ke laporan {complaint.tracking_number} (gagal "
+            "diambil atau bukan gambar yang dapat dibaca); laporannya tetap terkirim."
+        ]
+
+    def test_fetching_photos_stops_when_its_time_is_up(
+        self, phones: list[Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(services, "MEDIA_SECONDS", 0.0)
+        photo = io.BytesIO()
+        Image.new("RGB", (64, 48), (120, 90, 60)).save(photo, "JPEG")
+        LocmemBackend.media["media-1"] = (photo.getvalue(), "image/jpeg")
+        Conversation.objects.create(channel=Channel.WHATSAPP, sender=SITI, consented_at=NOW)
+        siti = Phone(SITI, Channel.WHATSAPP)
+        siti.send("", media=(MediaRef("media-1", "image/jpeg"),))
+        assert siti.send(REPORT).outcome == "filed"
+        assert the_report().attachments.count() == 0
+        assert any(t.startswith("1 foto tidak dapat dilampirkan") for t in siti.inbox())
+
 
 class TestStaffSee:
     def test_the_point_and_for_an_open_report_the_number_but_never_an_anonymous_ones(
