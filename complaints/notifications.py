@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from lokal import parse_phone
 
 from complaints import outbox
 from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter
@@ -17,10 +18,15 @@ PHONE_BACKEND_SETTINGS: dict[str, str] = {
 }
 
 
+def _is_mobile(phone: str) -> bool:
+    parsed = parse_phone(phone)
+    return parsed is not None and parsed.type == "mobile"
+
+
 def reporter_channel(complaint: Complaint) -> str:
     """How the reporter of ``complaint`` is told about it: ``Channel.SMS`` or
     ``Channel.WHATSAPP`` when they filed that way (or left a phone number and no e-mail
-    address, by SMS) and that channel is on; else ``EMAIL`` when they left an address; else
+    address, by SMS to a mobile number) and that channel is on; else ``EMAIL`` when they left an address; else
     "" (nothing to tell them by)."""
     try:
         # The report's reporter: already in memory when the report was just filed.
@@ -29,7 +35,10 @@ def reporter_channel(complaint: Complaint) -> str:
         return ""
     if reporter.phone and (complaint.channel in PHONE_BACKEND_SETTINGS or not reporter.email):
         ways = [complaint.channel] if complaint.channel in PHONE_BACKEND_SETTINGS else []
-        for way in [*ways, Channel.SMS]:
+        if _is_mobile(reporter.phone):
+            # A landline given on a form cannot take an SMS.
+            ways.append(Channel.SMS)
+        for way in ways:
             if getattr(settings, PHONE_BACKEND_SETTINGS[way], ""):
                 return str(way)
     return EMAIL if reporter.email else ""

@@ -329,7 +329,16 @@ def resend_link(request: HttpRequest) -> HttpResponse:
         services.resend_private_link(
             complaint_id=complaint.pk, email=data["email"], phone=data["phone"], now=timezone.now()
         )
-    if data["phone"]:
+    if data["phone"] and settings.LAPOR_SMS_BACKEND:
+        messages.success(
+            request,
+            _(
+                "If this is the number you gave with this report, a new private link is on its "
+                "way: by SMS (or WhatsApp, if you sent the report that way), or by e-mail if you "
+                "also gave an address. The old one no longer works."
+            ),
+        )
+    elif data["phone"]:
         messages.info(
             request,
             _(

@@ -118,7 +118,7 @@ class DemoPhoneBackend(Backend):
         except ValueError:
             raise SendRefused("not a phone number") from None
 
-    def download(self, media: MediaRef) -> tuple[bytes, str]:
+    def download(self, media: MediaRef, *, timeout: float | None = None) -> tuple[bytes, str]:
         raise SendRefused("the demo phone sends no pictures")
 
 

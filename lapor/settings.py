@@ -512,6 +512,9 @@ LAPOR_WHATSAPP_BACKEND = env.str(
 # reports it may file.
 LAPOR_PHONE_SENDER_RATE = env.str("LAPOR_PHONE_SENDER_RATE", default="30/h")
 LAPOR_PHONE_REPORT_RATE = env.str("LAPOR_PHONE_REPORT_RATE", default="5/d")
+# Receipts and updates one number may be sent (it did not ask for them by writing): a number
+# typed into someone else's report on the web is not flooded.
+LAPOR_PHONE_NOTICE_RATE = env.str("LAPOR_PHONE_NOTICE_RATE", default="20/d")
 # A guided conversation not finished in this many minutes is forgotten, with what it held.
 LAPOR_CONVERSATION_MINUTES = env.int("LAPOR_CONVERSATION_MINUTES", default=120)
 # How many days back an officer may date a report brought to their office (never into a month

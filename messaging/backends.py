@@ -50,7 +50,7 @@ class LocmemBackend(Backend):
     def send(self, to: str, text: str, *, window_open: bool = True) -> None:
         LocmemBackend.sent.append(Sent(self.channel, to, text, window_open))
 
-    def download(self, media: MediaRef) -> tuple[bytes, str]:
+    def download(self, media: MediaRef, *, timeout: float | None = None) -> tuple[bytes, str]:
         try:
             return LocmemBackend.media[media.media_id]
         except KeyError:

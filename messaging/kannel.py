@@ -165,7 +165,7 @@ class KannelBackend(Backend):
             "UCS-2" if "coding" in params else "GSM 7-bit",
         )
 
-    def download(self, media: MediaRef) -> tuple[bytes, str]:
+    def download(self, media: MediaRef, *, timeout: float | None = None) -> tuple[bytes, str]:
         raise SendRefused("SMS carries no media")
 
 

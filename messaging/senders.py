@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 from django.conf import settings
 from django.urls import reverse
@@ -22,9 +23,12 @@ from django.utils import translation
 from complaints import outbox
 from complaints.emails import private_link_path
 from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter, Response
+from lapor.lib.ratelimit import hit, parse_rate
 from messaging.backends import backend_for, is_on
 from messaging.kannel import needs_ucs2, plain_text
 from messaging.models import Conversation
+
+logger = logging.getLogger(__name__)
 
 WHATSAPP_MAX_LENGTH = 4096
 # Three concatenated SMS in UCS-2 (67 characters each), for a text the GSM alphabet cannot carry.
@@ -81,7 +85,7 @@ def phone_receipt(message: Message, now: dt.datetime) -> bool:
             text += " Tautan pribadi (jangan dibagikan): "
     if access_key:
         text += settings.LAPOR_BASE_URL + private_link_path(complaint, access_key)
-    return _send(str(message.data.get("channel")), phone, text, now=now)
+    return _send(str(message.data.get("channel")), phone, text, now=now, notice=True)
 
 
 def phone_update(message: Message, now: dt.datetime) -> bool:
@@ -118,7 +122,7 @@ def phone_update(message: Message, now: dt.datetime) -> bool:
             body = f" Alasan: {reason}" if reason else ""
             tail = ""
     text = fit(head, body, tail, link=track, limit=_limit(channel, head + body + tail))
-    return _send(channel, phone, text, now=now)
+    return _send(channel, phone, text, now=now, notice=True)
 
 
 def fit(head: str, body: str, tail: str, *, link: str, limit: int) -> str:
@@ -153,11 +157,37 @@ def _complaint_and_phone(message: Message) -> tuple[Complaint | None, str]:
     return complaint, phone or ""
 
 
-def _send(channel: str, to: str, text: str, *, now: dt.datetime, final: bool = False) -> bool:
+def _send(
+    channel: str,
+    to: str,
+    text: str,
+    *,
+    now: dt.datetime,
+    final: bool = False,
+    notice: bool = False,
+) -> bool:
+    """Send ``text`` to ``to``, unless the number stopped (on any channel: the stop is the
+    number's), but for the message saying so (``final``). A receipt or an update
+    (``notice``), which the number did not ask for by writing, goes only while the number has
+    had fewer than ``LAPOR_PHONE_NOTICE_RATE`` of them: a number typed into someone else's
+    report cannot be flooded."""
     if channel not in (Channel.SMS, Channel.WHATSAPP) or not is_on(channel):
         return False
     conversation = Conversation.objects.filter(channel=channel, sender=to).first()
-    if conversation is not None and conversation.stopped_at is not None and not final:
+    stopped = Conversation.objects.filter(sender=to, stopped_at__isnull=False).exists()
+    if stopped and not final:
+        return False
+    if notice and (
+        hit(
+            "phone-notice",
+            to,
+            parse_rate(settings.LAPOR_PHONE_NOTICE_RATE),
+            redis_url=getattr(settings, "REDIS_URL", "") or "",
+            now=now.timestamp(),
+        )
+        is not None
+    ):
+        logger.warning("a %s notice was not sent: the number had its day's share", channel)
         return False
     window_open = (
         conversation is not None

@@ -14,15 +14,19 @@ What a citizen can send (case, accents and most spelling slips aside; the replie
   missing or not understood is asked for.
 - any other text: a guided conversation (``Conversation.step``) asks in turn for what the
   report still needs: what happened (short messages are joined), the kind, the category (a
-  numbered list), the regency/city, who may see it (open, confidential, anonymous, both) and,
-  the first time a number files, consent to the privacy terms (``YA``). ``BATAL`` cancels it;
-  it is forgotten after ``LAPOR_CONVERSATION_MINUTES``.
-- ``CEK <nomor>``: the status of a report (what its public tracking page shows).
+  numbered list, in parts of one message each: ``0`` for the next), the regency/city, who may
+  see it (open, confidential, anonymous, both) and, the first time a number files, consent to
+  the privacy terms (``YA``). An answer the open question lists is taken as its answer before
+  any command. ``BATAL`` cancels it; it is forgotten after ``LAPOR_CONVERSATION_MINUTES``.
+- ``CEK <nomor>``, or the number alone: the status of a report (what its public tracking page
+  shows).
 - ``<nomor> <text>``: from the number that filed the report, added to it: a reply to the
   agency's answer when the report waits for the citizen (``services.reply_to_answer``), else
   more information for whoever holds it (``services.add_information``).
-- ``BERHENTI``: nothing more is sent to this number (one last message says so) until it writes
-  again; ``MULAI`` says so. ``BANTUAN``: the commands.
+- ``BERHENTI`` (``STOP``, ``UNREG``; alone or with one more word): nothing more is sent to
+  this number on any channel (one last message says so) until it writes again; ``MULAI`` says
+  so. It is heard over the limit, and a message sent before it, delivered after, does not undo
+  it. ``BANTUAN`` or ``?``: the commands.
 
 On WhatsApp, photos (up to ``LAPOR_MAX_ATTACHMENTS``, fetched and cleaned when the report is
 filed) and a shared location (kept as the report's point) join the conversation too.
@@ -30,8 +34,8 @@ filed) and a shared location (kept as the report's point) join the conversation 
 The sender's number is the reporter's phone: shown to staff like a web reporter's phone, never
 for an anonymous report. A delivery repeated (the same gateway id) is taken once; a message
 older than one already taken, delivered late, does not answer the question asked since. Each
-number may send ``LAPOR_PHONE_SENDER_RATE`` messages (more are dropped unanswered: no loop
-with an automatic sender) and file ``LAPOR_PHONE_REPORT_RATE`` reports.
+number, over both channels, may send ``LAPOR_PHONE_SENDER_RATE`` messages (more are dropped
+unanswered: no loop with an automatic sender) and file ``LAPOR_PHONE_REPORT_RATE`` reports.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from complaints.models import (
 from lapor.lib import region_names
 from lapor.lib.actions import ActionError
 from lapor.lib.ratelimit import hit, parse_rate
+from lapor.lib.text import has_forbidden_characters
 from lapor.lib.tracking import normalize_tracking_number
 from messaging.backends import backend_for
 from messaging.models import Conversation, InboundMessage
@@ -127,6 +132,12 @@ PRIVACY_ANSWERS = {
 }
 # Photos are fetched while the gateway waits for the door's answer: no longer than this in all.
 MEDIA_SECONDS = 15.0
+# A region name that fits several: this many are offered.
+REGION_CHOICES = 5
+# The list of categories is sent in parts that each fit one message (three SMS); "0" asks for
+# the next part.
+CATEGORY_QUESTION = "Kategori? Balas nomornya: "
+CATEGORY_PAGE_LENGTH = 459 - len(CATEGORY_QUESTION) - len(". 0 untuk kategori lainnya.")
 # The questions, in the order they are asked.
 STEPS = ("description", "kind", "category", "region", "privacy", "consent")
 
@@ -184,7 +195,10 @@ def receive(incoming: Incoming, *, now: dt.datetime) -> Received:
         conversation = _conversation(incoming.channel, sender, now)
         turn = _Turn(conversation=conversation, row=row, incoming=incoming, now=now)
         outcome: str
-        if _over_limit("phone-in", incoming.channel, sender, settings.LAPOR_PHONE_SENDER_RATE):
+        if not turn.is_stop() and _over_limit(
+            "phone-in", sender, settings.LAPOR_PHONE_SENDER_RATE, now=now
+        ):
+            # A stop is always heard; anything else beyond the limit is dropped unanswered.
             outcome, complaint_id = Outcome.RATE_LIMITED, None
         else:
             outcome, complaint_id = turn.handle()
@@ -211,16 +225,40 @@ def _conversation(channel: str, sender: str, now: dt.datetime) -> Conversation:
     return conversation
 
 
-def _over_limit(scope: str, channel: str, sender: str, rate: str) -> bool:
+def _over_limit(scope: str, sender: str, rate: str, *, now: dt.datetime) -> bool:
+    """Whether ``sender`` is past ``rate``, counted per number over every channel."""
     return (
         hit(
             scope,
-            f"{channel}:{sender}",
+            sender,
             parse_rate(rate),
             redis_url=getattr(settings, "REDIS_URL", "") or "",
+            now=now.timestamp(),
         )
         is not None
     )
+
+
+def _stopped_at(conversation: Conversation) -> dt.datetime | None:
+    """When the number last sent a stop, on this channel or another (a stop is the number's)."""
+    stops = [
+        stop
+        for stop in Conversation.objects.filter(sender=conversation.sender)
+        .exclude(pk=conversation.pk)
+        .values_list("stopped_at", flat=True)
+        if stop is not None
+    ]
+    if conversation.stopped_at is not None:
+        stops.append(conversation.stopped_at)
+    return max(stops) if stops else None
+
+
+def _tracking_number_in(word: str) -> str | None:
+    """The tracking number a first word is: written in its groups, or with a digit in it (a
+    word of twelve letters is a word: "Kemacetannya")."""
+    if not (re.search(r"\d", word) or re.fullmatch(r"\w{4}-\w{4}-\w{4}", word)):
+        return None
+    return normalize_tracking_number(word)
 
 
 def forget_expired(*, now: dt.datetime) -> int:
@@ -256,12 +294,24 @@ class _Turn:
         )
         self.replies += 1
 
+    def is_stop(self) -> bool:
+        """A stop word, alone or with one more word ("BERHENTI", "UNREG LAPOR")."""
+        words = self.text.split()
+        return bool(words) and len(words) <= 2 and region_names.fold(words[0]) in STOP_WORDS
+
     def handle(self) -> tuple[str, int | None]:
         conversation = self.conversation
         self.words = self.text.split()
         first = region_names.fold(self.words[0]) if self.words else ""
         alone = len(self.words) == 1
-        if first in STOP_WORDS and alone:
+        if has_forbidden_characters(self.text):
+            # A NUL or a control character: no text may hold one (nothing could store it).
+            self.say(
+                "Pesan Anda berisi karakter yang tidak dapat dibaca. Kirim ulang sebagai teks "
+                "biasa."
+            )
+            return Outcome.REFUSED, None
+        if self.is_stop():
             conversation.stopped_at = self.now
             conversation.step, conversation.data, conversation.expires_at = "", {}, None
             self.say(
@@ -270,16 +320,20 @@ class _Turn:
                 final=True,
             )
             return Outcome.STOPPED, None
-        if conversation.stopped_at is not None:
-            # Writing again undoes the stop.
+        stopped = _stopped_at(conversation)
+        if stopped is not None:
+            if self.incoming.sent_at is not None and self.incoming.sent_at < stopped:
+                # Written before the stop, delivered after it: the stop holds, no answer.
+                return Outcome.LATE, None
+            # Writing again undoes the stop, on every channel of the number.
             conversation.stopped_at = None
+            Conversation.objects.filter(sender=conversation.sender).exclude(
+                pk=conversation.pk
+            ).update(stopped_at=None)
             if first in START_WORDS and alone:
                 self.say("Anda akan menerima kabar laporan Anda lagi. " + HELP)
                 return Outcome.STARTED, None
-        if first in START_WORDS and alone:
-            self.say(HELP)
-            return Outcome.HELP, None
-        if first in HELP_WORDS and alone:
+        if (first in START_WORDS or first in HELP_WORDS or self.text == "?") and alone:
             self.say(HELP)
             return Outcome.HELP, None
         if first in CANCEL_WORDS and alone:
@@ -291,23 +345,44 @@ class _Turn:
                 else "Tidak ada laporan yang sedang ditulis. " + HELP
             )
             return Outcome.CANCELLED, None
-        if first in CHECK_WORDS and len(self.words) >= 2:
-            return self.status(" ".join(self.words[1:]))
-        number = normalize_tracking_number(self.words[0]) if self.words else None
-        if number is not None and len(self.words) >= 2:
-            return self.add_to_report(number, self.text.split(None, 1)[1])
-        keyword = region_names.fold(re.split(r"[#/:]", self.words[0])[0]) if self.words else ""
-        if keyword in REPORT_WORDS and not self.incoming.location:
-            return self.one_message(REPORT_WORDS[keyword])
         late = (
             self.incoming.sent_at is not None
             and conversation.last_sent_at is not None
             and self.incoming.sent_at < conversation.last_sent_at
         )
+        if conversation.step and not late and self.answers_the_question():
+            # "informasi" answers "which kind?": it does not start a report of its own.
+            return self.converse()
+        if first in CHECK_WORDS:
+            if alone:
+                self.say("Kirim CEK dan nomor laporan Anda, misalnya CEK ABCD-EFGH-JKMN.")
+                return Outcome.HELP, None
+            return self.status(" ".join(self.words[1:]))
+        number = _tracking_number_in(self.words[0]) if self.words else None
+        if number is not None:
+            if alone:
+                return self.status(number)
+            return self.add_to_report(number, self.text.split(None, 1)[1])
+        keyword = region_names.fold(re.split(r"[#/:]", self.words[0])[0]) if self.words else ""
+        if keyword in REPORT_WORDS and not self.incoming.location:
+            return self.one_message(REPORT_WORDS[keyword])
         if conversation.step and late:
             # An answer to an earlier question, delivered after a later one was taken.
             return Outcome.LATE, None
         return self.converse()
+
+    def answers_the_question(self) -> bool:
+        """Whether the message is one of the answers the open question lists (a kind, a
+        choice of who may see it, YA/TIDAK, a number of a list)."""
+        folded = region_names.fold(self.text)
+        step = self.conversation.step
+        if step == "kind":
+            return folded in KIND_ANSWERS
+        if step == "privacy":
+            return folded in PRIVACY_ANSWERS
+        if step == "consent":
+            return folded in YES_WORDS or folded in NO_WORDS
+        return step in ("category", "region") and folded.isdigit()
 
     # -- status and replies --------------------------------------------------------------
 
@@ -411,9 +486,9 @@ class _Turn:
                 data["region"] = region_entry.code
                 words = words[used:]
             description = " ".join(words)
-        if description:
-            data["description"] = description[:DESCRIPTION_MAX_LENGTH]
         conversation.data = data
+        if description:
+            self.keep_description(description)
         return self.next_question()
 
     def converse(self) -> tuple[str, int | None]:
@@ -424,7 +499,7 @@ class _Turn:
         if not conversation.step:
             conversation.data = {**conversation.data}
             if self.text and not self.incoming.location:
-                conversation.data["description"] = self.text[:DESCRIPTION_MAX_LENGTH]
+                self.keep_description(self.text)
             return self.next_question()
         if self.incoming.location is not None or (self.incoming.media and not self.text):
             # A place or a photo alone answers nothing: the same question again.
@@ -491,8 +566,11 @@ class _Turn:
                 "informasi."
             )
         if step == "category":
-            listed = ", ".join(f"{n} {c.name_id}" for n, c in enumerate(_categories(), start=1))
-            return f"Kategori? Balas nomornya: {listed}."
+            pages = _category_pages(_categories())
+            page = pages[min(int(data.get("category_page", 0) or 0), len(pages) - 1)]
+            listed = ", ".join(page)
+            more = " 0 untuk kategori lainnya." if len(pages) > 1 else ""
+            return f"{CATEGORY_QUESTION}{listed}.{more}"
         if step == "region":
             choices = data.get("region_choices")
             if choices:
@@ -534,11 +612,20 @@ class _Turn:
 
     def answer_description(self, text: str) -> str | None:
         data = self.conversation.data
-        joined = f"{data.get('description', '')} {text}".strip()
-        data["description"] = joined[:DESCRIPTION_MAX_LENGTH]
-        if len(joined) < DESCRIPTION_MIN_LENGTH:
+        self.keep_description(f"{data.get('description', '')} {text}".strip())
+        if len(str(data["description"])) < DESCRIPTION_MIN_LENGTH:
             return self.question("description")
         return None
+
+    def keep_description(self, text: str) -> None:
+        """Keep what happened, up to the longest a report may tell; the citizen is told when
+        the end was left out."""
+        self.conversation.data["description"] = text[:DESCRIPTION_MAX_LENGTH]
+        if len(text) > DESCRIPTION_MAX_LENGTH:
+            self.say(
+                f"Cerita Anda lebih dari {DESCRIPTION_MAX_LENGTH} huruf: hanya "
+                f"{DESCRIPTION_MAX_LENGTH} huruf pertama yang disimpan."
+            )
 
     def answer_kind(self, text: str) -> str | None:
         kind = KIND_ANSWERS.get(region_names.fold(text))
@@ -551,6 +638,13 @@ class _Turn:
         categories = _categories()
         folded = region_names.fold(text)
         chosen = None
+        pages = _category_pages(categories)
+        if folded == "0" and len(pages) > 1:
+            # The next part of the list (after the last, the first again).
+            data = self.conversation.data
+            page = int(data.get("category_page", 0) or 0) + 1
+            data["category_page"] = page if page < len(pages) else 0
+            return self.question("category")
         if folded.isdigit() and 1 <= int(folded) <= len(categories):
             chosen = categories[int(folded) - 1]
         else:
@@ -558,16 +652,19 @@ class _Turn:
         if chosen is None:
             return "Maaf, kategori itu tidak ada. " + self.question("category")
         self.conversation.data["category"] = chosen.pk
+        self.conversation.data.pop("category_page", None)
         return None
 
     def answer_region(self, text: str) -> str | None:
         data = self.conversation.data
         choices = [str(c) for c in data.get("region_choices", [])]
         folded = region_names.fold(text)
-        if choices and folded.isdigit() and 1 <= int(folded) <= len(choices):
-            data["region"] = choices[int(folded) - 1]
-            data.pop("region_choices", None)
-            return None
+        if choices and folded.isdigit():
+            if 1 <= int(folded) <= len(choices):
+                data["region"] = choices[int(folded) - 1]
+                data.pop("region_choices", None)
+                return None
+            return f"Maaf, balas dengan angka 1 sampai {len(choices)}. " + self.question("region")
         found = _regions_named(text)
         if not found:
             found = [
@@ -585,8 +682,14 @@ class _Turn:
                 f"Maaf, wilayah {text[:40]} tidak dikenal. Tulis nama kabupaten/kotanya, "
                 "misalnya Kota Samarinda."
             )
-        data["region_choices"] = [e.code for e in found[:5]]
-        return self.question("region")
+        data["region_choices"] = [e.code for e in found[:REGION_CHOICES]]
+        more = len(found) > REGION_CHOICES
+        return self.question("region") + (
+            " Bukan salah satunya? Tulis namanya lebih lengkap, misalnya dengan nama "
+            "kabupaten/kotanya."
+            if more
+            else ""
+        )
 
     def answer_privacy(self, text: str) -> str | None:
         choice = PRIVACY_ANSWERS.get(region_names.fold(text))
@@ -611,16 +714,15 @@ class _Turn:
         private link, is the reply (queued by the intake, sent by the citizen's channel)."""
         conversation = self.conversation
         data = conversation.data
-        category = Category.objects.filter(pk=data.get("category")).first()
+        # A category switched off, or a region removed, while the conversation waited: asked
+        # again.
+        category = Category.objects.filter(pk=data.get("category"), is_active=True).first()
         region = Region.objects.filter(code=data.get("region")).first()
         if category is None or region is None:
             data.pop("category", None) if category is None else data.pop("region", None)
             return self.next_question()
         if _over_limit(
-            "phone-report",
-            conversation.channel,
-            conversation.sender,
-            settings.LAPOR_PHONE_REPORT_RATE,
+            "phone-report", conversation.sender, settings.LAPOR_PHONE_REPORT_RATE, now=self.now
         ):
             self._forget()
             self.say("Nomor ini sudah mengirim terlalu banyak laporan; coba lagi besok.")
@@ -651,6 +753,16 @@ class _Turn:
         except ValidationError as exc:
             with translation.override("id"):
                 problem = _first_error(exc)
+            fields = set(getattr(exc, "error_dict", {}) or {})
+            ask = {"description": "description", "title": "description"}
+            ask |= {"category": "category", "region": "region"}
+            again = [ask[f] for f in fields if f in ask]
+            if again and fields <= set(ask):
+                # Something the citizen can give again: asked for again, the rest kept.
+                for step in again:
+                    data.pop(step, None)
+                self.say(f"Laporan Anda belum dapat dikirim: {problem}")
+                return self.next_question()
             self._forget()
             self.say(f"Laporan Anda belum dapat dikirim: {problem} Silakan kirim lagi.")
             return Outcome.REFUSED, None
@@ -678,7 +790,8 @@ class _Turn:
                 continue
             try:
                 content, content_type = backend_for(self.conversation.channel).download(
-                    MediaRef(media_id=str(media_id), mime_type=str(mime_type))
+                    MediaRef(media_id=str(media_id), mime_type=str(mime_type)),
+                    timeout=max(0.5, until - time.monotonic()),
                 )
             except (SendFailed, SendRefused):
                 logger.warning("a photo sent by %s could not be fetched", self.conversation.channel)
@@ -701,7 +814,11 @@ def title_from(description: str) -> str:
         sentence = text
     limit = min(TITLE_MAX_LENGTH, 90)
     if len(sentence) > limit:
-        sentence = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+        if len(cut) < TITLE_MIN_LENGTH:
+            # One short word and a long link: cut inside the link.
+            cut = sentence[: limit - 1]
+        sentence = cut + "…"
     return sentence
 
 
@@ -727,6 +844,20 @@ def status_text(complaint: Complaint, *, now: dt.datetime) -> str:
 def _first_error(exc: ValidationError) -> str:
     messages = [str(m) for m in exc.messages]
     return messages[0] if messages else "isi laporan tidak lengkap."
+
+
+def _category_pages(categories: list[Category]) -> list[list[str]]:
+    """The numbered categories ("1 Kesehatan"), in parts that each fit one message."""
+    pages: list[list[str]] = [[]]
+    length = 0
+    for number, category in enumerate(categories, start=1):
+        item = f"{number} {category.name_id}"
+        if pages[-1] and length + len(item) + 2 > CATEGORY_PAGE_LENGTH:
+            pages.append([])
+            length = 0
+        pages[-1].append(item)
+        length += len(item) + 2
+    return pages
 
 
 def _categories() -> list[Category]:

@@ -57,6 +57,7 @@ class Backend:
     def send(self, to: str, text: str, *, window_open: bool = True) -> None:
         raise NotImplementedError
 
-    def download(self, media: MediaRef) -> tuple[bytes, str]:
-        """The bytes and the content type of an image the citizen sent."""
+    def download(self, media: MediaRef, *, timeout: float | None = None) -> tuple[bytes, str]:
+        """The bytes and the content type of an image the citizen sent, within ``timeout``
+        seconds when given."""
         raise NotImplementedError

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import re
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -204,7 +205,12 @@ class _Answer:
 
 
 def _call(
-    method: str, url: str, *, payload: dict[str, Any] | None = None, limit: int = 1024 * 1024
+    method: str,
+    url: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    limit: int = 1024 * 1024,
+    timeout: float = TIMEOUT,
 ) -> _Answer:
     """One request to Graph with the access token; the answer, whatever its status, or
     ``SendFailed`` when no answer came. At most ``limit`` bytes of the answer are read (one more
@@ -216,7 +222,7 @@ def _call(
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with _opener().open(request, timeout=TIMEOUT) as response:
+        with _opener().open(request, timeout=timeout) as response:
             return _Answer(response.status, response.read(limit + 1))
     except urllib.error.HTTPError as exc:
         try:
@@ -315,16 +321,26 @@ class CloudApiBackend(Backend):
             },
         }
 
-    def download(self, media: MediaRef) -> tuple[bytes, str]:
+    def download(self, media: MediaRef, *, timeout: float | None = None) -> tuple[bytes, str]:
         """The photo's bytes and type: Graph's media endpoint gives a short-lived URL, fetched
-        with the same token. Refused: an unknown id, a type the upload checks do not take, and
-        anything larger than ``LAPOR_MAX_ATTACHMENT_BYTES`` (said by Graph or seen in the
-        bytes)."""
+        with the same token, both within ``timeout`` seconds in all (``TIMEOUT`` each without
+        one). Refused: an unknown id, a type the upload checks do not take, and anything larger
+        than ``LAPOR_MAX_ATTACHMENT_BYTES`` (said by Graph or seen in the bytes)."""
+        until = time.monotonic() + timeout if timeout is not None else None
+
+        def left() -> float:
+            if until is None:
+                return TIMEOUT
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                raise SendFailed("WhatsApp media: out of time")
+            return min(TIMEOUT, remaining)
+
         graph, _ = _configured()
         limit = settings.LAPOR_MAX_ATTACHMENT_BYTES
         if not _MEDIA_ID.fullmatch(media.media_id):
             raise SendRefused("not a WhatsApp media id")
-        answer = _call("GET", f"{graph}/{media.media_id}")
+        answer = _call("GET", f"{graph}/{media.media_id}", timeout=left())
         _raise_for(answer, "WhatsApp media lookup")
         info = answer.json()
         url = info.get("url")
@@ -339,7 +355,7 @@ class CloudApiBackend(Backend):
             raise SendRefused(f"WhatsApp media is not a photo ({mime_type or 'no type'})")
         if isinstance(size, int | str) and str(size).isdigit() and int(size) > limit:
             raise SendRefused("WhatsApp media is too large")
-        content = _call("GET", url, limit=limit)
+        content = _call("GET", url, limit=limit, timeout=left())
         _raise_for(content, "WhatsApp media download")
         if len(content.body) > limit:
             raise SendRefused("WhatsApp media is too large")

@@ -108,7 +108,7 @@ class TestOneMessage:
         complaint = the_report()
         assert complaint.channel == Channel.SMS
         assert complaint.kind == Complaint.Kind.COMPLAINT
-        assert complaint.category.code == "kesehatan"
+        assert complaint.category is not None and complaint.category.code == "kesehatan"
         assert complaint.region_id == "64.72"
         assert complaint.description.startswith("Puskesmas Palaran tutup pukul 10 pagi")
         assert complaint.title == "Puskesmas Palaran tutup pukul 10 pagi padahal jadwalnya sampai pukul 14.00, sudah tiga hari ini"[:90].rsplit(" ", 1)[0] + "…"  # fmt: skip
@@ -141,6 +141,7 @@ class TestOneMessage:
         Conversation.objects.create(channel=Channel.SMS, sender=SITI, consented_at=NOW)
         assert Phone(SITI).send(text).outcome == "filed"
         complaint = the_report()
+        assert complaint.category is not None
         assert (complaint.category.code, complaint.region_id) == ("kesehatan", "64.72")
         assert complaint.description.startswith("Puskesmas Palaran")
 
@@ -387,6 +388,7 @@ class TestWhatsApp:
         complaint = the_report()
         assert complaint.tracking_number in siti.receipt()
         assert complaint.channel == Channel.WHATSAPP
+        assert complaint.latitude is not None and complaint.longitude is not None
         assert (float(complaint.latitude), float(complaint.longitude)) == (-0.502106, 117.153709)
         assert complaint.attachments.count() == 1
         assert complaint.is_confidential
@@ -469,6 +471,12 @@ class TestWebReporters:
         deliver_pending(NOW)
         assert LocmemBackend.sent == []
         assert {tuple(m.to) for m in mail.outbox} == {("siti@example.id",)}
+
+    def test_a_landline_gets_nothing_by_sms(self, phones: list[Any], submit: Any) -> None:
+        submit(reporter_phone="021 555 1234", reporter_email="")
+        deliver_pending(NOW)
+        assert LocmemBackend.sent == []
+        assert not Message.objects.filter(kind=Message.Kind.PHONE_RECEIPT).exists()
 
     def test_with_sms_off_nothing_is_queued_for_the_phone(self, settings: Any, submit: Any) -> None:
         settings.LAPOR_SMS_BACKEND = ""
