@@ -108,6 +108,16 @@ def _reporter_headers(complaint: Complaint, message_id: str | None) -> dict[str,
     return headers
 
 
+def response_of(event: ComplaintEvent) -> Response | None:
+    """The agency's words an event carries: an answer's or an interim reply's (None for any
+    other event)."""
+    if event.type not in (ComplaintEvent.Type.RESPONDED, ComplaintEvent.Type.INTERIM_REPLY):
+        return None
+    return (
+        Response.objects.select_related("agency").filter(pk=event.data.get("response_id")).first()
+    )
+
+
 def send_reporter_update(*, event: ComplaintEvent, message_id: str | None = None) -> bool:
     """Tell the reporter what just happened to their report, in the language they used: the
     answer itself for an answer, else the step in words (with the reason of an archive). The
@@ -117,14 +127,7 @@ def send_reporter_update(*, event: ComplaintEvent, message_id: str | None = None
     address = complaint.reporter.email
     if not address:
         return False
-    response = None
-    # An answer, and an interim reply, carry their text.
-    if event.type in (ComplaintEvent.Type.RESPONDED, ComplaintEvent.Type.INTERIM_REPLY):
-        response = (
-            Response.objects.select_related("agency")
-            .filter(pk=event.data.get("response_id"))
-            .first()
-        )
+    response = response_of(event)
     name = (
         "answer"
         if response is not None and event.type == ComplaintEvent.Type.RESPONDED

@@ -49,24 +49,10 @@ def queue_reporter_notification(event: ComplaintEvent) -> Message | None:
     workflow inside the transaction that wrote the event, for the transitions that tell the
     reporter. The receipt is queued by the intake (``queue_receipt``), with the private link.
     A reporter told by phone (``reporter_channel``) gets a text message instead."""
-    way = reporter_channel(event.complaint)
-    if way in PHONE_BACKEND_SETTINGS:
-        return outbox.enqueue(
-            Message.Kind.PHONE_UPDATE,
-            f"phone-event:{event.pk}",
-            now=event.created_at,
-            complaint=event.complaint,
-            event=event,
-            data={"channel": way},
-        )
-    if way != EMAIL:
-        return None
-    return outbox.enqueue(
-        Message.Kind.REPORTER_UPDATE,
-        f"event:{event.pk}",
-        now=event.created_at,
-        complaint=event.complaint,
-        event=event,
+    return _queue_for_reporter(
+        event,
+        email=(Message.Kind.REPORTER_UPDATE, f"event:{event.pk}"),
+        phone=(Message.Kind.PHONE_UPDATE, f"phone-event:{event.pk}"),
     )
 
 
@@ -74,26 +60,36 @@ def queue_receipt(event: ComplaintEvent, *, access_key: str) -> Message | None:
     """Queue the receipt of a report just filed, with its private link: the access key, of
     which the report keeps only the hash, is sealed into the row until the e-mail is sent.
     A reporter told by phone (``reporter_channel``) gets it as a text message."""
+    return _queue_for_reporter(
+        event,
+        email=(Message.Kind.RECEIPT, f"receipt:{event.complaint_id}"),
+        phone=(Message.Kind.PHONE_RECEIPT, f"phone-receipt:{event.complaint_id}"),
+        secret=access_key,
+    )
+
+
+def _queue_for_reporter(
+    event: ComplaintEvent, *, email: tuple[str, str], phone: tuple[str, str], secret: str = ""
+) -> Message | None:
+    """Queue what ``event`` owes the reporter by the way they are told (``reporter_channel``):
+    the ``email`` (kind, key) or the ``phone`` one, with the channel; nothing without a way."""
     way = reporter_channel(event.complaint)
     if way in PHONE_BACKEND_SETTINGS:
-        return outbox.enqueue(
-            Message.Kind.PHONE_RECEIPT,
-            f"phone-receipt:{event.complaint_id}",
-            now=event.created_at,
-            secret=access_key,
-            complaint=event.complaint,
-            event=event,
-            data={"channel": way},
-        )
-    if way != EMAIL:
+        kind, key = phone
+        data = {"channel": way}
+    elif way == EMAIL:
+        kind, key = email
+        data = {}
+    else:
         return None
     return outbox.enqueue(
-        Message.Kind.RECEIPT,
-        f"receipt:{event.complaint_id}",
+        kind,
+        key,
         now=event.created_at,
-        secret=access_key,
+        secret=secret,
         complaint=event.complaint,
         event=event,
+        data=data,
     )
 
 

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from complaints import outbox
-from complaints.emails import private_link_path
-from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter, Response
+from complaints.emails import private_link_path, response_of
+from complaints.models import Channel, Complaint, ComplaintEvent, Message, Reporter
 from lapor.lib.ratelimit import hit, parse_rate
 from messaging.backends import backend_for, is_on
 from messaging.kannel import needs_ucs2, plain_text
@@ -101,13 +101,7 @@ def phone_update(message: Message, now: dt.datetime) -> bool:
         "complaints:public", kwargs={"tracking_number": number}
     )
     with translation.override("id"):
-        response = None
-        if event.type in (ComplaintEvent.Type.RESPONDED, ComplaintEvent.Type.INTERIM_REPLY):
-            response = (
-                Response.objects.select_related("agency")
-                .filter(pk=event.data.get("response_id"))
-                .first()
-            )
+        response = response_of(event)
         if response is not None:
             head = f"LAPOR {number}: {response.agency.name} menjawab: "
             tail = (
