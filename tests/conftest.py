@@ -89,6 +89,18 @@ def _suite_settings(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the portal's default language, whatever the test before it left
+    active in this thread (a request's language stays active after it): a test's outcome must
+    not depend on the order the tests run in, nor on how pytest-xdist shares them out."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media_and_cache(tmp_path: Path, settings: object) -> Iterator[None]:
     """Each test gets its own upload folder and an empty cache (rate-limit counters)."""
     media = tmp_path / "media"

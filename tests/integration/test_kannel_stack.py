@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
+import http.cookiejar
 import os
 import re
 import secrets
@@ -24,6 +24,7 @@ import signal
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from urllib.parse import quote, quote_plus, unquote_to_bytes
 import pytest
 
 from tests.helpers import free_port, wait_for_port
-from tests.integration.stack import PYTHON, ROOT, Cluster, Database, Stack, run, stack_on
+from tests.integration.stack import ROOT, Cluster, Database, Stack, stack_on
 
 BEARERBOX = Path("/usr/sbin/bearerbox")
 SMSBOX = Path("/usr/sbin/smsbox")
@@ -377,29 +378,49 @@ def query(database: Database, sql: str, *params: object) -> list[tuple[Any, ...]
         return connection.execute(sql, params).fetchall()
 
 
-def officer_token(stack: Stack) -> str:
-    """An API token of Dinkes Samarinda's officer, made in the stack's database."""
-    made = run(
-        [PYTHON, "manage.py", "shell", "-c",
-         "from django.contrib.auth.models import User; from knox.models import AuthToken; "
-         "print('TOKEN', AuthToken.objects.create("
-         "user=User.objects.get(username='petugas-dinkes'))[1])"],
-        env=stack.env,
-    )  # fmt: skip
-    return re.findall(r"^TOKEN (\S+)$", made, re.MULTILINE)[-1]
+class Dashboard:
+    """An officer at the dashboard's own pages, through the stack's gunicorn: signed in with
+    the login form, acting with the report page's forms (their CSRF token and version)."""
 
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.page = ""
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
-def staff_action(stack: Stack, token: str, number: str, action: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        f"{stack.base_url}/api/v1/staff/complaints/{number}/{action}/",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 200
-    except urllib.error.HTTPError as exc:
-        pytest.fail(f"{action}: {exc.code} {exc.read()[:500]!r}\n{stack.logs()}")
+    def get(self, path: str) -> str:
+        with self.opener.open(f"{self.stack.base_url}{path}", timeout=30) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, fields: dict[str, str]) -> str:
+        page = self.get(path if path.endswith("/login/") else self.page)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, page[:500]
+        request = urllib.request.Request(
+            f"{self.stack.base_url}{path}",
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token[1], **fields}).encode(),
+            headers={"Referer": f"{self.stack.base_url}{path}"},
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return str(response.read().decode())
+        except urllib.error.HTTPError as exc:
+            pytest.fail(f"{path}: {exc.code} {exc.read()[:500]!r}\n{self.stack.logs()}")
+
+    def sign_in(self, username: str, password: str) -> None:
+        inbox = self.post("/dashboard/login/", {"username": username, "password": password})
+        assert 'action="/dashboard/logout/"' in inbox, inbox[:500]  # signed in: the inbox
+
+    def act(self, number: str, action: str, fields: dict[str, str]) -> str:
+        """Submit the report page's form for ``action`` (as an officer's browser would)."""
+        self.page = f"/dashboard/complaints/{number}/"
+        html = self.get(self.page)
+        version = re.search(r'name="version" value="(\d+)"', html)
+        assert version, html[:500]
+        return self.post(
+            f"/dashboard/complaints/{number}/{action}/", {"version": version[1], **fields}
+        )
 
 
 class TestTheSmsChannel:
@@ -438,9 +459,11 @@ class TestTheSmsChannel:
         status = phone.wait_for("status", lambda t: t.startswith(f"Laporan {number}:"), stack.logs)
         assert status.text.endswith(f"{stack.base_url}/lacak/{number}/")  # the public page
 
-        token = officer_token(stack)
-        staff_action(stack, token, number, "acknowledge", {})
-        staff_action(stack, token, number, "answer", {"text": ANSWER})
+        # The officer answers in the dashboard.
+        dashboard = Dashboard(stack)
+        dashboard.sign_in("petugas-dinkes", "sandi-uji-2026")
+        dashboard.act(number, "acknowledge", {})
+        dashboard.act(number, "answer", {"text": ANSWER, "kind": "final"})
         answer = phone.wait_for("the answer", lambda t: "menjawab" in t, stack.logs)
         assert answer.text.startswith(f"LAPOR {number}: Dinkes Samarinda menjawab: ")
         # Written in GSM's plain punctuation, so that it goes as 7-bit text.
