@@ -25,9 +25,9 @@ def _is_mobile(phone: str) -> bool:
 
 def reporter_channel(complaint: Complaint) -> str:
     """How the reporter of ``complaint`` is told about it: ``Channel.SMS`` or
-    ``Channel.WHATSAPP`` when they filed that way (or left a phone number and no e-mail
-    address, by SMS to a mobile number) and that channel is on; else ``EMAIL`` when they left an address; else
-    "" (nothing to tell them by)."""
+    ``Channel.WHATSAPP`` when they filed that way (or, by SMS, when they left a mobile number
+    and no e-mail address) and that channel is on; else ``EMAIL`` when they left an address;
+    else "" (nothing to tell them by)."""
     try:
         # The report's reporter: already in memory when the report was just filed.
         reporter = complaint.reporter

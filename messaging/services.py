@@ -480,12 +480,12 @@ class _Turn:
             category, used = _leading_category(words)
             if category is not None:
                 data["category"] = category.pk
-            words = words[used:]
-            region_entry, used = _leading_region(words)
+            region_entry, more = _leading_region(words[used:])
             if region_entry is not None:
                 data["region"] = region_entry.code
-                words = words[used:]
-            description = " ".join(words)
+                used += more
+            # The story as written, its line breaks kept.
+            description = _after_words(rest, used)
         conversation.data = data
         if description:
             self.keep_description(description)
@@ -497,7 +497,6 @@ class _Turn:
         conversation = self.conversation
         self._gather_media()
         if not conversation.step:
-            conversation.data = {**conversation.data}
             if self.text and not self.incoming.location:
                 self.keep_description(self.text)
             return self.next_question()
@@ -718,8 +717,11 @@ class _Turn:
         # again.
         category = Category.objects.filter(pk=data.get("category"), is_active=True).first()
         region = Region.objects.filter(code=data.get("region")).first()
+        if category is None:
+            data.pop("category", None)
+        if region is None:
+            data.pop("region", None)
         if category is None or region is None:
-            data.pop("category", None) if category is None else data.pop("region", None)
             return self.next_question()
         if _over_limit(
             "phone-report", conversation.sender, settings.LAPOR_PHONE_REPORT_RATE, now=self.now
@@ -896,6 +898,12 @@ def _regions_named(text: str) -> list[routing_selectors.RegionEntry]:
         for e in routing_selectors.regions_named(text)
         if e.level in (Region.Level.REGENCY, Region.Level.DISTRICT)
     ]
+
+
+def _after_words(text: str, count: int) -> str:
+    """``text`` without its first ``count`` words, as it was written."""
+    parts = re.split(r"\s+", text.strip(), maxsplit=count)
+    return parts[count].strip() if len(parts) > count else ""
 
 
 def _leading_region(words: list[str]) -> tuple[routing_selectors.RegionEntry | None, int]:

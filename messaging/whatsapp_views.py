@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 # Meta's deliveries are a few kilobytes (media come by id, not inline).
 MAX_BODY_BYTES = 1024 * 1024
-# How long Meta is asked to wait after a 503 (it retries with its own backoff anyway).
 
 
 def _status(status: int, word: str) -> JsonResponse:

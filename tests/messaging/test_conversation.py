@@ -145,6 +145,17 @@ class TestOneMessage:
         assert (complaint.category.code, complaint.region_id) == ("kesehatan", "64.72")
         assert complaint.description.startswith("Puskesmas Palaran")
 
+    def test_the_story_keeps_its_lines_as_written(self, phones: list[Any]) -> None:
+        Conversation.objects.create(channel=Channel.SMS, sender=SITI, consented_at=NOW)
+        text = (
+            "LAPOR Kesehatan Kota Samarinda Puskesmas Palaran tutup pukul 10 pagi.\n"
+            "Jadwalnya  sampai 14.00, sudah tiga hari."
+        )
+        assert Phone(SITI).send(text).outcome == "filed"
+        assert the_report().description == (
+            "Puskesmas Palaran tutup pukul 10 pagi.\nJadwalnya  sampai 14.00, sudah tiga hari."
+        )
+
     def test_anonim_and_rahasia_work_as_on_the_web(self, phones: list[Any]) -> None:
         Conversation.objects.create(channel=Channel.SMS, sender=SITI, consented_at=NOW)
         siti = Phone(SITI)
@@ -503,3 +514,23 @@ class TestRecap:
             month=month, level=MonthlyRecap.Level.AGENCY, agency=tree["dinkes"]
         )
         assert agency.received_by_channel == {"SMS": 1, "WHATSAPP": 1}
+
+
+class TestAdmin:
+    def test_the_messages_received_are_listed_read_only_and_lead_to_no_number(
+        self, phones: list[Any], client: Any
+    ) -> None:
+        from django.contrib.auth.models import User
+
+        Phone(SITI).send("BANTUAN")
+        admin_user = User.objects.create_superuser("admin-uji", "admin@example.go.id", "x")
+        client.force_login(admin_user)
+        listing = client.get("/admin/messaging/inboundmessage/")
+        assert listing.status_code == 200
+        html = listing.content.decode()
+        assert "bantuan dikirim" in html  # the outcome, in Indonesian
+        assert SITI not in html and SITI[3:] not in html
+        assert client.get("/admin/messaging/inboundmessage/add/").status_code == 403
+        # No way through the report to its reporter's number.
+        probe = client.get("/admin/messaging/inboundmessage/?complaint__reporter__phone=1")
+        assert probe.status_code == 400
