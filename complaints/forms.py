@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from lokal import parse_phone
 
 from complaints.models import (
+    ADDRESS_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
     NOTE_MAX_LENGTH,
@@ -49,8 +50,10 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 
 class ComplaintForm(forms.Form):
-    """The citizen's report form. Location is three selects (province, regency/city, district)
-    that fill in from the server when JavaScript is off and from the regions API when it is on.
+    """The citizen's report form. Location is four selects (province, regency/city, district,
+    village) that fill in from the server when JavaScript is off and from the regions API when
+    it is on, an address or landmark, and a pin on the map (two hidden fields) where JavaScript
+    runs.
 
     It checks what ``services.submit_complaint`` checks of each field (lengths, characters, the
     date, the phone number), so that one round shows every error; the service stays the
@@ -91,6 +94,25 @@ class ComplaintForm(forms.Form):
         queryset=Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"),
         required=False,
         empty_label=_("— optional —"),
+    )
+    village = RegionChoiceField(
+        label=_("Village (kelurahan/desa)"),
+        queryset=Region.objects.filter(level=Region.Level.VILLAGE).order_by("code"),
+        required=False,
+        empty_label=_("— optional —"),
+    )
+    address = forms.CharField(
+        label=_("Address or landmark"),
+        max_length=ADDRESS_MAX_LENGTH,
+        required=False,
+        help_text=_("Optional: a street, a building or something nearby, to find the place."),
+    )
+    # The pin on the map (static/js/report-map.js); without JavaScript, nothing.
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    longitude = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
     )
     incident_date = forms.DateField(
         label=_("Date of the event"),
@@ -156,10 +178,13 @@ class ComplaintForm(forms.Form):
         source = self.data if self.is_bound else self.initial
         self.regency_choices = Region.objects.none()
         self.district_choices = Region.objects.none()
+        self.village_choices = Region.objects.none()
         # Codes as typed, used only if they can be codes (a NUL would make PostgreSQL fail).
         province, regency = source.get("province"), source.get("regency")
+        district = source.get("district")
         province = province if is_region_code(province) else None
         regency = regency if is_region_code(regency) else None
+        district = district if is_region_code(district) else None
         if province:
             self.regency_choices = Region.objects.filter(
                 parent_id=province, level=Region.Level.REGENCY
@@ -168,14 +193,22 @@ class ComplaintForm(forms.Form):
             self.district_choices = Region.objects.filter(
                 parent_id=regency, level=Region.Level.DISTRICT
             ).order_by("code")
+        if district and regency and str(district).startswith(f"{regency}."):
+            self.village_choices = Region.objects.filter(
+                parent_id=district, level=Region.Level.VILLAGE
+            ).order_by("code")
         # Callables, so the options are read only when the form is shown again, not on every
         # successful submission.
         regencies, districts = self.regency_choices, self.district_choices
+        villages = self.village_choices
         self.fields["regency"].widget.choices = lambda: (
             [("", _("— choose —"))] + [(r.code, r.name) for r in regencies]
         )
         self.fields["district"].widget.choices = lambda: (
             [("", _("— optional —"))] + [(r.code, r.name) for r in districts]
+        )
+        self.fields["village"].widget.choices = lambda: (
+            [("", _("— optional —"))] + [(r.code, r.name) for r in villages]
         )
 
     def clean(self) -> dict[str, Any]:
@@ -188,7 +221,21 @@ class ComplaintForm(forms.Form):
             self.add_error("regency", _("This regency/city is not in the chosen province."))
         if regency and district and district.parent_id != regency.code:
             self.add_error("district", _("This district is not in the chosen regency/city."))
-        for name in ("title", "description", "reporter_name", "reporter_email", "reporter_phone"):
+        village: Region | None = data.get("village")
+        if village and not district:
+            self.add_error("village", _("Choose the district of this village first."))
+        elif village and district and village.parent_id != district.code:
+            self.add_error("village", _("This village is not in the chosen district."))
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error(None, _("The point on the map is incomplete: place the pin again."))
+        for name in (
+            "title",
+            "description",
+            "address",
+            "reporter_name",
+            "reporter_email",
+            "reporter_phone",
+        ):
             value = data.get(name)
             if isinstance(value, str) and has_forbidden_characters(value):
                 self.add_error(
@@ -197,7 +244,7 @@ class ComplaintForm(forms.Form):
                         "This text contains characters that are not allowed (control "
                         "characters or bytes that are not UTF-8)."
                     )
-                    if name in ("title", "description")
+                    if name in ("title", "description", "address")
                     else _("This value is not valid."),
                 )
         return data
@@ -220,12 +267,23 @@ class ComplaintForm(forms.Form):
 
     @property
     def region(self) -> Region:
-        return self.cleaned_data.get("district") or self.cleaned_data["regency"]
+        data = self.cleaned_data
+        return data.get("village") or data.get("district") or data["regency"]
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        latitude, longitude = self.cleaned_data.get("latitude"), self.cleaned_data.get("longitude")
+        if latitude is None or longitude is None:
+            return None
+        return latitude, longitude
 
     def report_fields(self) -> dict[str, Any]:
         """What the one door (``services.submit_complaint``) takes of the valid form."""
         data = self.cleaned_data
-        return {name: data[name] for name in _REPORT_FIELDS} | {"region": self.region}
+        return {name: data[name] for name in _REPORT_FIELDS} | {
+            "region": self.region,
+            "point": self.point,
+        }
 
     def add_service_errors(self, error: ValidationError) -> None:
         """The one door's messages, each on its field (the place's on the regency select)."""
@@ -243,6 +301,7 @@ _REPORT_FIELDS = (
     "incident_date",
     "is_anonymous",
     "is_confidential",
+    "address",
     "reporter_name",
     "reporter_email",
     "reporter_phone",

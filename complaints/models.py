@@ -34,6 +34,8 @@ TITLE_MIN_LENGTH = 10
 DESCRIPTION_MAX_LENGTH = 5000
 DESCRIPTION_MIN_LENGTH = 30
 ANSWER_MIN_LENGTH = 20
+# An address or landmark ("Jl. Pahlawan 12, depan SDN 005"), as Open311's address_string.
+ADDRESS_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = NOTE_MAX_LENGTH
 
@@ -207,8 +209,17 @@ class Complaint(models.Model):
     incident_date = models.DateField(_("date of the event"))
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
-    # Where it happened, when the reporter shared a point (a location sent by WhatsApp); for
-    # staff only, like the reporter's own details.
+    # Where it happened: a point the reporter shared (a pin on the form's map, a location sent
+    # by WhatsApp, Open311's lat/long) and an address or landmark in their words. Staff see them
+    # as given; the public map shows a public report's point only coarsened
+    # (``complaints.places.public_point``).
+    address = models.CharField(
+        _("address or landmark"),
+        max_length=ADDRESS_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+    )
     latitude = models.DecimalField(
         _("latitude"), max_digits=8, decimal_places=6, null=True, blank=True
     )
@@ -269,6 +280,16 @@ class Complaint(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+    )
+    # A duplicate (laporan serupa): the report it was merged into, whose state it follows
+    # (``workflow.MERGE``); never itself a duplicate.
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
     )
     # Visitors who support (dukung) the report; a cache of its Support rows, for sorting.
     support_count = models.PositiveIntegerField(_("support"), default=0)

@@ -36,11 +36,15 @@ class ComplaintCreateSerializer(serializers.Serializer):
     )
     region = CodeRelatedField(
         slug_field="code",
-        queryset=Region.objects.filter(level__in=[Region.Level.REGENCY, Region.Level.DISTRICT]),
-        help_text="Kemendagri code of a regency/city (64.72) or of a district (64.72.01).",
+        queryset=Region.objects.filter(level__gt=Region.Level.PROVINCE),
+        help_text=(
+            "Kemendagri code of a regency/city (64.72), a district (64.72.01) or a village "
+            "(64.72.01.1001)."
+        ),
         error_messages={
             "does_not_exist": _(
-                "Unknown region “{value}”: give the code of a regency/city or of a district."
+                "Unknown region “{value}”: give the code of a regency/city, a district or a "
+                "village."
             )
         },
     )

@@ -30,6 +30,7 @@ from lokal import parse_phone
 
 from complaints import notifications, outbox, workflow
 from complaints.models import (
+    ADDRESS_MAX_LENGTH,
     ANSWER_MIN_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
@@ -156,7 +157,7 @@ def _check_place(
     """What a report's category and place must be (a report by e-mail may wait for them)."""
     if category is not None and not category.is_active:
         errors["category"] = [_("This category is no longer in use.")]
-    if region is not None and region.level not in (Region.Level.REGENCY, Region.Level.DISTRICT):
+    if region is not None and region.level == Region.Level.PROVINCE:
         errors["region"] = [_("Choose a regency/city, and a district if you know it.")]
 
 
@@ -225,6 +226,7 @@ def submit_complaint(
     keep_for: Agency | None = None,
     caller_errors: dict[str, list[str]] | None = None,
     point: tuple[float, float] | None = None,
+    address: str = "",
     now: dt.datetime,
 ) -> SubmissionReceipt:
     """File a citizen's report: the report, its reporter, its attachments, its first event and
@@ -242,7 +244,8 @@ def submit_complaint(
     ``caller_errors``: problems the caller found in its own fields, raised with these.
 
     ``point``: where it happened (latitude, longitude), when the reporter shared one; a point
-    that is not on the globe is not kept.
+    that is not on the globe is not kept. ``address``: an address or landmark in the reporter's
+    words (Open311's ``address_string``).
 
     ``checked_attachments`` are files already checked and cleaned by ``check_attachments``
     (the report form's, some held across an error round): stored as they are, before
@@ -268,6 +271,8 @@ def submit_complaint(
         reporter_phone=reporter_phone,
         now=now,
     )
+    if address:
+        _check_text(errors, "address", address, 0, ADDRESS_MAX_LENGTH)
     cleaned = [
         *checked_attachments,
         *_clean_attachments(errors, attachments, already=len(checked_attachments)),
@@ -303,6 +308,7 @@ def submit_complaint(
                 access_key_hash=hash_access_key(access_key),
                 access_key=access_key,
                 owner=owner,
+                address=" ".join(address.split()),
                 **_point_fields(point),
             ) as change:
                 complaint = change.complaint

@@ -90,6 +90,16 @@ class EventType(TextChoices):
         "DETAILS_GIVEN",
         gettext_lazy("The reporter gave the category and the place; being routed"),
     )
+    # A duplicate (laporan serupa): merged into its original, which it follows from then on
+    # (``FOLLOWED``: the original's change, mirrored), until it is taken out again.
+    MERGED = "MERGED", gettext_lazy("Merged into a report of the same problem; follows it")
+    DUPLICATE_ADDED = "DUPLICATE_ADDED", gettext_lazy("A report of the same problem was merged in")
+    FOLLOWED = "FOLLOWED", gettext_lazy("The report it was merged into changed")
+    UNMERGED = "UNMERGED", gettext_lazy("Taken out of the report it was merged into")
+    DUPLICATE_REMOVED = (
+        "DUPLICATE_REMOVED",
+        gettext_lazy("A report merged in was taken out again"),
+    )
     # Internal: never on the citizen's timeline.
     NOTE = "NOTE", gettext_lazy("Internal note")
     PRIVACY_RAISED = "PRIVACY_RAISED", gettext_lazy("Made more private")

@@ -8,12 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.Model):
-    """A Kemendagri region: province (``64``), regency/city (``64.72``) or district (``64.72.01``)."""
+    """A Kemendagri region: province (``64``), regency/city (``64.72``), district (``64.72.01``)
+    or village, kelurahan/desa (``64.72.01.1001``)."""
 
     class Level(models.IntegerChoices):
         PROVINCE = 1, _("province")
         REGENCY = 2, _("regency/city")
         DISTRICT = 3, _("district")
+        VILLAGE = 4, _("village")
 
     code = models.CharField(_("code"), max_length=13, primary_key=True)
     name = models.CharField(_("name"), max_length=100)

@@ -458,7 +458,13 @@ def _region_index() -> _RegionIndex:
     cached = _cached_regions
     if cached is not None and now - cached[0] < REGIONS_TTL_SECONDS:
         return cached[1]
-    rows = list(Region.objects.order_by("level", "name", "code").values_list(*_REGION_FIELDS))
+    # Villages are chosen from their district's list, not by name: 83,762 names, many of them
+    # shared, would make the index ten times larger and its answers no clearer.
+    rows = list(
+        Region.objects.filter(level__lte=Region.Level.DISTRICT)
+        .order_by("level", "name", "code")
+        .values_list(*_REGION_FIELDS)
+    )
     entries = {code: RegionEntry(code, name, level, parent) for code, name, level, parent in rows}
     by_key: dict[str, list[str]] = {}
     by_folded: dict[str, list[str]] = {}

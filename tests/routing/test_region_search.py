@@ -106,10 +106,17 @@ class TestResolve:
         assert nothing.value.hints == []
 
     def test_every_label_names_its_region_alone(self) -> None:
-        for region in Region.objects.all():
+        for region in Region.objects.filter(level__lte=Region.Level.DISTRICT):
             entry = selectors.get_region_entry(region.code)
             assert entry is not None
             assert selectors.resolve_region(entry.label).codes == (region.code,), entry.label
+
+    def test_villages_are_chosen_from_their_district_not_by_name(self) -> None:
+        village = Region.objects.get(code="64.72.01.1001")
+        assert village.level == Region.Level.VILLAGE
+        assert selectors.get_region_entry(village.code) is None
+        # A village's code still names it, with everything in it, as every code does.
+        assert selectors.resolve_region(village.code).codes == (village.code,)
 
     def test_a_region_loaded_later_is_found_once_the_cache_is_cleared(self) -> None:
         with pytest.raises(selectors.UnknownRegion):
