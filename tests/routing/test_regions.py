@@ -27,4 +27,7 @@ class TestLoadRegions:
         from django.core.management import call_command
 
         call_command("load_regions")
-        assert "38 provinces, 514 regencies/cities, 7285 districts, 83762 villages" in capsys.readouterr().out
+        assert (
+            "38 provinces, 514 regencies/cities, 7285 districts, 83762 villages"
+            in capsys.readouterr().out
+        )
