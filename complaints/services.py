@@ -54,10 +54,10 @@ from complaints.models import (
 )
 from lapor.lib.actions import ActionError
 from lapor.lib.text import has_forbidden_characters
-from lapor.lib.tracking import hash_access_key, new_access_key
+from lapor.lib.tracking import hash_access_key, new_access_key, normalize_tracking_number
 from lapor.lib.uploads import CleanFile, Upload, UploadRejected, clean_uploads, upload_limits
 from routing import selectors as routing_selectors
-from routing.models import Agency, Category, DeadlineSetting, Officer, Region
+from routing.models import Agency, Category, Officer, Region
 
 logger = logging.getLogger(__name__)
 
@@ -571,14 +571,7 @@ def respond_to_complaint(
                 # The facts of the moment, for the recaps: the agency's first final answer,
                 # when the report first reached it, and the completion deadline from then.
                 response.is_first = True
-                response.reached_at = _first_reached(complaint, agency)
-                response.due_first = routing_selectors.due_at(
-                    start=response.reached_at,
-                    step=DeadlineSetting.Step.COMPLETION_INSPECTION
-                    if complaint.needs_inspection
-                    else DeadlineSetting.Step.COMPLETION,
-                    kind=complaint.kind,
-                )
+                response.reached_at, response.due_first = workflow.answer_facts(complaint, agency)
             response.save()
             first = (complaint.attachments.aggregate(m=Max("position"))["m"] or 0) + 1
             for position, (original_name, clean) in enumerate(cleaned, start=first):
@@ -591,26 +584,6 @@ def respond_to_complaint(
             default_storage.delete(name)
         raise
     return response
-
-
-def _first_reached(complaint: Complaint, agency: Agency) -> dt.datetime:
-    """When ``complaint`` first came to ``agency`` to act on (its event marked ``reached``);
-    for a history written before that mark, its first hand-over there, or submission."""
-    reached = (
-        ComplaintEvent.objects.filter(complaint=complaint, holder=agency, reached=True)
-        .order_by("created_at", "pk")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if reached is not None:
-        return reached
-    handed = (
-        Disposition.objects.filter(complaint=complaint, to_agency=agency)
-        .order_by("created_at", "sequence")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return handed or complaint.submitted_at
 
 
 def set_inspection_deadline(
@@ -1378,3 +1351,66 @@ def activate_citizen(*, user: User, password: str) -> User:
         user.is_active = True
         user.save(update_fields=["password", "is_active"])
         return user
+
+
+def merge_duplicate(
+    *,
+    complaint_id: int,
+    original_tracking_number: str,
+    agency: Agency,
+    reason: str,
+    actor: User,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Merge a report into an open report of the same problem, named by its tracking number
+    (``workflow.merge``): the holder of the report, or a coordinator that sees it, does it.
+    The original must be one this officer may see (a public report, or one their agency
+    handles); any other number is unknown to them.
+
+    :raises ActionError: when the original is unknown or cannot take it, or the report cannot
+        be merged now (a conflict when it moved on).
+    """
+    reason = _check_reason(reason, _("Say why these reports are the same problem."))
+    canonical = normalize_tracking_number(original_tracking_number)
+    original = Complaint.objects.filter(tracking_number=canonical).first() if canonical else None
+    if original is not None and not (
+        original.is_public or Complaint.objects.visible_to(actor).filter(pk=original.pk).exists()
+    ):
+        original = None
+    change = workflow.merge(
+        duplicate_id=complaint_id,
+        original_id=original.pk if original is not None else None,
+        agency=agency,
+        actor=actor,
+        now=now,
+        reason=reason,
+        expected_version=expected_version,
+    )
+    return change.complaint
+
+
+def unmerge_duplicate(
+    *,
+    complaint_id: int,
+    agency: Agency,
+    reason: str,
+    actor: User,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Take a duplicate out of its original (``workflow.unmerge``): it becomes a report of its
+    own again, handed to the agency taking it out, with a deadline of its own.
+
+    :raises ActionError: when it is not a duplicate, or not this agency's to take out.
+    """
+    reason = _check_reason(reason, _("Say why this report is not the same problem."))
+    change = workflow.unmerge(
+        duplicate_id=complaint_id,
+        agency=agency,
+        actor=actor,
+        now=now,
+        reason=reason,
+        expected_version=expected_version,
+    )
+    return change.complaint

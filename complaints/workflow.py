@@ -29,7 +29,8 @@ from typing import Any, NamedTuple, Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.db.models import TextChoices
+from django.db.models import F, TextChoices, Value
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -90,11 +91,10 @@ class EventType(TextChoices):
         "DETAILS_GIVEN",
         gettext_lazy("The reporter gave the category and the place; being routed"),
     )
-    # A duplicate (laporan serupa): merged into its original, which it follows from then on
-    # (``FOLLOWED``: the original's change, mirrored), until it is taken out again.
+    # A duplicate (laporan serupa): merged into its original, whose every change it follows
+    # from then on (the same event, written on both: ``_follow``), until it is taken out again.
     MERGED = "MERGED", gettext_lazy("Merged into a report of the same problem; follows it")
     DUPLICATE_ADDED = "DUPLICATE_ADDED", gettext_lazy("A report of the same problem was merged in")
-    FOLLOWED = "FOLLOWED", gettext_lazy("The report it was merged into changed")
     UNMERGED = "UNMERGED", gettext_lazy("Taken out of the report it was merged into")
     DUPLICATE_REMOVED = (
         "DUPLICATE_REMOVED",
@@ -116,6 +116,7 @@ class HandOver(TextChoices):
     PASS_UP = "PASS_UP", gettext_lazy("passed up by a coordinator")
     DISPUTE = "DISPUTE", gettext_lazy("disputed by the reporter, to the coordinator above")
     KEEP = "KEEP", gettext_lazy("kept by the agency that recorded it")
+    UNMERGE = "UNMERGE", gettext_lazy("taken out of the report it was merged into")
 
 
 class By(StrEnum):
@@ -132,9 +133,14 @@ class By(StrEnum):
     # The officer who has just recorded a report brought to their agency outside the portal,
     # before the first routing step: to keep it for their own agency.
     ENTRANT = "entrant"
+    # The agency that holds the report, whatever its level, or any coordinator that sees it:
+    # to merge a report into another of the same problem, or take it out again.
+    MERGER = "merger"
 
 
-STAFF = frozenset({By.OPD, By.QUEUE, By.COORDINATOR, By.STAFF, By.NATIONAL})  # offered on a page
+STAFF = frozenset(
+    {By.OPD, By.QUEUE, By.COORDINATOR, By.STAFF, By.NATIONAL, By.MERGER}
+)  # offered on a page
 
 
 class StaffAction(StrEnum):
@@ -153,6 +159,8 @@ class StaffAction(StrEnum):
     PRIVACY = "privacy"
     REVEAL = "reveal"
     DETAILS = "details"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
 
 
 class CitizenAction(StrEnum):
@@ -290,6 +298,12 @@ def _waits_for_details(complaint: Report) -> str | None:
     return None
 
 
+def _is_merged(complaint: Report) -> str | None:
+    if getattr(complaint, "duplicate_of_id", None) is None:
+        return _("This report is not merged into another.")
+    return None
+
+
 def _holder(complaint: Report) -> Agency | None:
     if complaint.current_agency_id is None:
         return None
@@ -303,6 +317,8 @@ E = EventType
 ANY = frozenset(Status.values)
 QUEUE_SOURCES = frozenset({S.AWAITING_VERIFICATION, S.IN_PROGRESS})  # disputed: IN_PROGRESS
 HELD_BY_OPD = frozenset({S.DISPOSED, S.IN_PROGRESS})
+# Where a report can be merged into another, or into which (handed to an agency, not closed).
+MERGEABLE = frozenset({S.AWAITING_VERIFICATION, S.DISPOSED, S.IN_PROGRESS, S.RESPONDED})
 UNDER_DEADLINE = frozenset({S.AWAITING_VERIFICATION, S.DISPOSED, S.IN_PROGRESS})
 T = Transition
 
@@ -417,6 +433,19 @@ AUTO_COMPLETE = T("auto-complete", frozenset({S.RESPONDED}), By.CLOCK, S.COMPLET
 ESCALATE = T("escalate", UNDER_DEADLINE, By.CLOCK, S.AWAITING_VERIFICATION,
              Deadline(Step.VERIFICATION), E.ESCALATED, HandOver.ESCALATE, To.ABOVE,
              frozenset({Tell.REPORTER, Tell.HOLDER}))
+# Duplicates (laporan serupa): the agency holding a report, or a coordinator, merges it into
+# an open report of the same problem (``merge``): it takes the original's status and holder,
+# with no deadline of its own, and follows every change of the original from then on. Until
+# the original is closed it can be taken out again, to the one who takes it out.
+MERGE = T("merge", MERGEABLE, By.MERGER, None, None, E.MERGED, tells=frozenset({Tell.REPORTER}),
+          names_agency=False, action=StaffAction.MERGE)
+UNMERGE = T("unmerge", MERGEABLE, By.MERGER, S.DISPOSED, Deadline(Step.FIRST_RESPONSE),
+            E.UNMERGED, HandOver.UNMERGE, To.CHOSEN, frozenset({Tell.REPORTER, Tell.HOLDER}),
+            action=StaffAction.UNMERGE, requires=_is_merged)
+UNMERGE_TO_QUEUE = T("unmerge-to-queue", MERGEABLE, By.MERGER, S.AWAITING_VERIFICATION,
+                     Deadline(Step.VERIFICATION), E.UNMERGED, HandOver.UNMERGE, To.CHOSEN,
+                     frozenset({Tell.REPORTER, Tell.HOLDER}), action=StaffAction.UNMERGE,
+                     requires=_is_merged)
 # fmt: on
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -451,6 +480,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     SET_DETAILS,
     AUTO_COMPLETE,
     ESCALATE,
+    MERGE,
+    UNMERGE,
+    UNMERGE_TO_QUEUE,
 )
 
 # --- 3. sets of statuses, from the table ----------------------------------------------------------
@@ -479,6 +511,14 @@ DEADLINE = ESCALATE.sources
 AWAITING_CITIZEN = REPLY.sources
 # What an archive leads to is kept from the public (spam, duplicates, out of scope).
 NOT_PUBLIC = frozenset({ARCHIVE.target})
+# What a duplicate can still have done to it: by staff, notes, privacy, a reveal and taking it
+# out; by its reporter, a rating of the answer it got, and a reply, a dispute or more words,
+# which go to its original (``transition``). Everything else happens to the original.
+FOR_DUPLICATES = frozenset(
+    {NOTE, RAISE_PRIVACY, REVEAL, RATE, REPLY, DISPUTE, ADD_INFORMATION, UNMERGE, UNMERGE_TO_QUEUE}
+)
+# The reporter's actions a duplicate passes on to its original.
+PASSED_TO_ORIGINAL = frozenset({REPLY, DISPUTE, ADD_INFORMATION})
 # The events the reporter is e-mailed about (the receipt is sent on its own, with the link).
 REPORTER_EVENTS = frozenset(
     t.event for t in TRANSITIONS if Tell.REPORTER in t.tells and t is not SUBMIT
@@ -515,6 +555,14 @@ def refusal(
     """
     if not t.sources:  # the transition that creates a report
         return None if not complaint.status else Refusal(_("This report has been filed already."))
+    if getattr(complaint, "duplicate_of_id", None) is not None and t not in FOR_DUPLICATES:
+        return Refusal(
+            _(
+                "This report is merged into another report of the same problem and follows "
+                "it: act on that one."
+            ),
+            conflict=False,
+        )
     if t.by is By.CITIZEN:
         if complaint.status not in t.sources:
             return Refusal(_("This report is not waiting for your reaction to an answer."))
@@ -544,8 +592,10 @@ def refusal(
         if agency is None or complaint.status not in t.sources:
             return Refusal(_("This report is no longer waiting for this action from your agency."))
         holds = complaint.current_agency_id == agency.pk
-        if (t.by is By.OPD and not (holds and agency.level == Agency.Level.OPD)) or (
-            t.by is By.QUEUE and not (holds and agency.is_coordinator)
+        if (
+            (t.by is By.OPD and not (holds and agency.level == Agency.Level.OPD))
+            or (t.by is By.QUEUE and not (holds and agency.is_coordinator))
+            or (t.by is By.MERGER and not (holds or agency.is_coordinator))
         ):
             return Refusal(_("This report is no longer waiting for this action from your agency."))
         if (t.by is By.COORDINATOR and not agency.is_coordinator) or (
@@ -595,6 +645,8 @@ def staff_transition(
         raise ValueError("an interim reply's transition depends on the report: interim_transition")
     if action == StaffAction.DISPOSE:
         return DISPOSE if to is None or to.level == Agency.Level.OPD else DISPOSE_DOWN
+    if action == StaffAction.UNMERGE:
+        return UNMERGE if agency.level == Agency.Level.OPD else UNMERGE_TO_QUEUE
     return next(t for t in TRANSITIONS if t.action == action)
 
 
@@ -721,6 +773,8 @@ class Change:
     updated_fields: list[str] = field(default_factory=list)
     # The private link's key of a report just filed, for its receipt (only its hash is kept).
     access_key: str = ""
+    # The original a report is merged into (``MERGE``): the state it takes.
+    mirror: models.Complaint | None = None
     # Set once the transition is written.
     event: models.ComplaintEvent | None = None
     disposition: models.Disposition | None = None
@@ -793,6 +847,9 @@ def transition(
     :raises Complaint.DoesNotExist: for an unknown report.
     """
     with transaction.atomic():
+        data = dict(data or {})
+        if t in PASSED_TO_ORIGINAL:
+            complaint_id = _original_to_act_on(complaint_id, data)
         complaint = lock(complaint_id, only=only)
         if isinstance(t, Transition):
             decision = Decision(t, to)
@@ -810,11 +867,28 @@ def transition(
             complaint,
             now,
             _next_holder(chosen, complaint, agency, decision.to),
-            data=dict(data or {}),
+            data=data,
             rule=decision.rule,
         )
         yield change
         _write(change, agency=agency, actor=actor)
+
+
+def _original_to_act_on(complaint_id: int, data: dict[str, Any]) -> int:
+    """The report a reporter's reply, dispute or added words go to: their own, or the original
+    it is merged into (noted in ``data``), which the transition then locks. The duplicate is
+    read, not locked, so that no two reports are ever locked in another order than ``merge``'s;
+    a duplicate taken out meanwhile is a conflict."""
+    row = (
+        models.Complaint.objects.filter(pk=complaint_id)
+        .values_list("duplicate_of_id", "tracking_number")
+        .first()
+    )
+    if row is None or row[0] is None:
+        return complaint_id
+    original_id, tracking_number = row
+    data["from_duplicate"] = tracking_number
+    return int(original_id)
 
 
 @contextmanager
@@ -909,36 +983,22 @@ def _handed_at(complaint: models.Complaint) -> dt.datetime:
 def _write(change: Change, *, agency: Agency | None, actor: User | None) -> None:
     t, complaint, now = change.transition, change.complaint, change.now
     before = state_of(complaint)
-    after = advance(
-        t,
-        before,
-        now=now,
-        kind=complaint.kind,
-        needs_inspection=complaint.needs_inspection,
-        to=change.to,
-        handed_at=_handed_at(complaint)
-        if t.deadline is not None and t.deadline.from_hand_over
-        else None,
-    )
-    updated = [
-        name
-        for name, old, new in (
-            ("status", before.status, after.status),
-            ("current_agency", before.holder, after.holder),
-            ("due_at", before.due_at, after.due_at),
-            ("routing_step", before.routing_step, after.routing_step),
-            ("moved_at", before.moved_at, after.moved_at),
+    if change.mirror is not None:
+        after = _mirrored(before, change.mirror, now=now)
+    else:
+        after = advance(
+            t,
+            before,
+            now=now,
+            kind=complaint.kind,
+            needs_inspection=complaint.needs_inspection,
+            to=change.to,
+            handed_at=_handed_at(complaint)
+            if t.deadline is not None and t.deadline.from_hand_over
+            else None,
         )
-        if old != new
-    ]
-    complaint.status = after.status
-    complaint.current_agency = after.holder
-    complaint.due_at = after.due_at
-    complaint.routing_step = after.routing_step
-    complaint.moved_at = after.moved_at
     if t.changes:
-        complaint.version = after.version
-        complaint.save(update_fields=[*updated, *change.updated_fields, "version"])
+        _save_state(complaint, before, after, also=change.updated_fields)
     if t.hand_over:
         assert after.holder is not None and after.due_at is not None
         change.disposition = models.Disposition.objects.create(
@@ -961,6 +1021,310 @@ def _write(change: Change, *, agency: Agency | None, actor: User | None) -> None
         data=event_data(t, before, after, agency=agency, extra=change.data),
     )
     _tell(change)
+    if t.changes and t not in _NOT_FOLLOWED and change.mirror is None and t.by is not By.ROUTING:
+        # (A report with duplicates is never routed again: ``merge`` takes only originals
+        # that reached an agency with their category and place.)
+        _follow(change, agency=agency, actor=actor)
+
+
+def _save_state(
+    complaint: models.Complaint, before: State, after: State, *, also: list[str] = ()
+) -> None:
+    """Set ``after`` on the locked report and save what changed, with a new version."""
+    updated = [
+        name
+        for name, old, new in (
+            ("status", before.status, after.status),
+            ("current_agency", before.holder, after.holder),
+            ("due_at", before.due_at, after.due_at),
+            ("routing_step", before.routing_step, after.routing_step),
+            ("moved_at", before.moved_at, after.moved_at),
+        )
+        if old != new
+    ]
+    complaint.status = after.status
+    complaint.current_agency = after.holder
+    complaint.due_at = after.due_at
+    complaint.routing_step = after.routing_step
+    complaint.moved_at = after.moved_at
+    complaint.version = after.version
+    complaint.save(update_fields=[*updated, *also, "version"])
+
+
+# --- duplicates ------------------------------------------------------------------------------------
+
+# Changes of an original its duplicates do not take: its own privacy, and its own merging.
+_NOT_FOLLOWED = frozenset({RAISE_PRIVACY, MERGE, UNMERGE, UNMERGE_TO_QUEUE})
+
+
+def _mirrored(before: State, original: models.Complaint, *, now: dt.datetime) -> State:
+    """A duplicate's state: its original's status and holder, and no deadline of its own (so no
+    clock, inbox or overdue count takes it: the original's deadline is the problem's)."""
+    holder = (
+        routing_selectors.get_agency(original.current_agency_id)
+        if original.current_agency_id
+        else None
+    )
+    return State(
+        status=original.status,
+        holder=holder,
+        due_at=None,
+        routing_step=before.routing_step,
+        version=before.version + 1,
+        moved_at=now if holder != before.holder else before.moved_at,
+    )
+
+
+def _follow(change: Change, *, agency: Agency | None, actor: User | None) -> None:
+    """The original's change, written on each of its duplicates: the same event (marked with
+    the original's number, ``follows``), the original's status and holder, a copy of an answer
+    (its text, for the duplicate's reporter to read, rate and be counted as answered), and the
+    reporter told by their own channel when the original's reporter is."""
+    from complaints import notifications
+
+    t, original, now = change.transition, change.complaint, change.now
+    duplicates = list(
+        models.Complaint.objects.select_for_update(of=("self",))
+        .filter(duplicate_of=original)
+        .order_by("pk")
+    )
+    if not duplicates:
+        return
+    response = None
+    if "response_id" in change.data:
+        response = models.Response.objects.get(pk=change.data["response_id"])
+    for duplicate in duplicates:
+        before = state_of(duplicate)
+        after = _mirrored(before, original, now=now)
+        _save_state(duplicate, before, after)
+        extra: dict[str, Any] = {"follows": original.tracking_number}
+        if "reason" in change.data:
+            extra["reason"] = change.data["reason"]
+        if response is not None:
+            extra["response_id"] = copy_response(response, duplicate).pk
+        data = event_data(t, before, after, agency=agency, extra=extra)
+        data.pop("disposition", None)  # the hand-over is the original's
+        event = models.ComplaintEvent.objects.record(
+            duplicate, type=t.event, actor=actor, is_public=t.public, created_at=now, data=data
+        )
+        if Tell.REPORTER in t.tells:
+            notifications.queue_reporter_notification(event)
+
+
+def copy_response(response: models.Response, duplicate: models.Complaint) -> models.Response:
+    """An answer to the original, kept on a duplicate with the facts the recaps read for it: the
+    agency's first final answer to the duplicate, from when the duplicate first reached it."""
+    copy = models.Response(
+        complaint=duplicate,
+        agency_id=response.agency_id,
+        author_id=response.author_id,
+        text=response.text,
+        created_at=response.created_at,
+        is_final=response.is_final,
+    )
+    agency = routing_selectors.get_agency(response.agency_id)
+    if (
+        response.is_final
+        and not duplicate.responses.filter(agency_id=response.agency_id, is_final=True).exists()
+    ):
+        copy.is_first = True
+        copy.reached_at, copy.due_first = answer_facts(duplicate, agency)
+    copy.save()
+    return copy
+
+
+def answer_facts(complaint: models.Complaint, agency: Agency) -> tuple[dt.datetime, dt.datetime]:
+    """For an agency's first final answer to a report: when the report first came to the agency
+    to act on (its event marked ``reached``; for a history written before that mark, its first
+    hand-over there, or submission), and the completion deadline that applied from then."""
+    reached = (
+        models.ComplaintEvent.objects.filter(complaint=complaint, holder=agency, reached=True)
+        .order_by("created_at", "pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if reached is None:
+        reached = (
+            models.Disposition.objects.filter(complaint=complaint, to_agency=agency)
+            .order_by("created_at", "sequence")
+            .values_list("created_at", flat=True)
+            .first()
+        ) or complaint.submitted_at
+    due = routing_selectors.due_at(
+        start=reached,
+        step=Step.COMPLETION_INSPECTION if complaint.needs_inspection else Step.COMPLETION,
+        kind=complaint.kind,
+    )
+    return reached, due
+
+
+def merge(
+    *,
+    duplicate_id: int,
+    original_id: int | None,
+    agency: Agency,
+    actor: User | None,
+    now: dt.datetime,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Change:
+    """Merge a report into an open report of the same problem (``MERGE``), in one transaction
+    with both locked (in the order of their ids): the duplicate takes the original's status
+    and holder and follows it from then on (``_follow``); reports merged into the duplicate
+    before follow it into the original; the original counts the duplicate's reporter and
+    supporters among its supporters, and its history says a report was merged in. The
+    duplicate's reporter is told by their own channel.
+
+    :raises Refused: when the duplicate cannot be merged now, or not by ``agency``.
+    :raises ActionError: when the original cannot take it (``merge_problem``; ``original_id``
+        None: a number the one acting cannot see), or the duplicate changed since
+        ``expected_version``.
+    :raises Complaint.DoesNotExist: for an unknown duplicate.
+    """
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in models.Complaint.objects.select_for_update(of=("self",))
+            .filter(pk__in={duplicate_id, original_id or duplicate_id})
+            .order_by("pk")
+        }
+        if duplicate_id not in locked:
+            raise models.Complaint.DoesNotExist
+        duplicate = locked[duplicate_id]
+        refused = refusal(MERGE, duplicate, agency=agency, user=actor)
+        if refused is not None:
+            raise Refused(refused, version=duplicate.version)
+        duplicate.check_version(expected_version)
+        original = locked.get(original_id) if original_id is not None else None
+        problem = merge_problem(duplicate, original)
+        if problem is not None or original is None:
+            raise ActionError(problem or _("No report you can see has this tracking number."))
+        data: dict[str, Any] = {"original": original.tracking_number}
+        if reason:
+            data["reason"] = reason
+        duplicate.duplicate_of = original
+        change = Change(
+            MERGE, duplicate, now, None, data=data, mirror=original, updated_fields=["duplicate_of"]
+        )
+        _write(change, agency=agency, actor=actor)
+        # Reports merged into the duplicate before follow it into the original, with the
+        # supporters they brought it.
+        supporters = duplicate.support_count + 1
+        for earlier in (
+            models.Complaint.objects.select_for_update(of=("self",))
+            .filter(duplicate_of=duplicate)
+            .order_by("pk")
+        ):
+            earlier.duplicate_of = original
+            moved = Change(
+                MERGE,
+                earlier,
+                now,
+                None,
+                data={"original": original.tracking_number, "via": duplicate.tracking_number},
+                mirror=original,
+                updated_fields=["duplicate_of"],
+            )
+            _write(moved, agency=agency, actor=actor)
+            duplicate.support_count -= earlier.support_count + 1
+        if duplicate.support_count + 1 != supporters:
+            duplicate.save(update_fields=["support_count"])
+        original.support_count = F("support_count") + supporters
+        original.save(update_fields=["support_count"])
+        models.ComplaintEvent.objects.record(
+            original,
+            type=EventType.DUPLICATE_ADDED,
+            actor=actor,
+            created_at=now,
+            data={"duplicate": duplicate.tracking_number},
+        )
+    return change
+
+
+def merge_problem(duplicate: models.Complaint, original: models.Complaint | None) -> str | None:
+    """Why ``duplicate`` cannot be merged into ``original``; None when it can. A report is never
+    merged into itself, into a duplicate (its own or another's: merge into that one's
+    original), into a report not handed to an agency or closed, or into a confidential one
+    (the duplicate's reporter would read what it keeps private)."""
+    if original is None:
+        return _("No report you can see has this tracking number.")
+    if original.pk == duplicate.pk:
+        return _("A report cannot be merged into itself.")
+    if original.duplicate_of_id is not None:
+        return _("That report is itself merged into another report: merge into that one instead.")
+    if (
+        original.status not in MERGEABLE
+        or original.category_id is None
+        or original.region_id is None
+    ):
+        return _("That report cannot take others: it is still being routed, or it is closed.")
+    if original.is_confidential:
+        return _(
+            "A report cannot be merged into a confidential report: its reporter would read "
+            "what that report keeps private."
+        )
+    return None
+
+
+def unmerge(
+    *,
+    duplicate_id: int,
+    agency: Agency,
+    actor: User | None,
+    now: dt.datetime,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Change:
+    """Take a duplicate out of its original while the original is open (``UNMERGE``): it is
+    handed to the agency taking it out (an OPD to follow it up, a coordinator's queue to verify
+    it) with a deadline of its own; the original gives back the supporters it counted for it
+    and says so in its history. Both are locked in the order of their ids, as ``merge`` does.
+
+    :raises Refused: when it is not a duplicate, or not ``agency``'s to take out.
+    :raises ActionError: when it changed since ``expected_version``.
+    :raises Complaint.DoesNotExist: for an unknown report.
+    """
+    with transaction.atomic():
+        original_id = (
+            models.Complaint.objects.filter(pk=duplicate_id)
+            .values_list("duplicate_of_id", flat=True)
+            .first()
+        )
+        list(
+            models.Complaint.objects.select_for_update(of=("self",))
+            .filter(pk__in={duplicate_id, original_id or duplicate_id})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        with transition(
+            staff_transition(StaffAction.UNMERGE, agency=agency),
+            complaint_id=duplicate_id,
+            agency=agency,
+            actor=actor,
+            now=now,
+            to=agency,
+            expected_version=expected_version,
+            data={"reason": reason} if reason else None,
+        ) as change:
+            _take_out_of_original(change)
+    return change
+
+
+def _take_out_of_original(change: Change) -> None:
+    duplicate = change.complaint
+    original = lock(duplicate.duplicate_of_id)
+    duplicate.duplicate_of = None
+    change.updated_fields.append("duplicate_of")
+    change.data["original"] = original.tracking_number
+    original.support_count = Greatest(F("support_count") - (duplicate.support_count + 1), Value(0))
+    original.save(update_fields=["support_count"])
+    models.ComplaintEvent.objects.record(
+        original,
+        type=EventType.DUPLICATE_REMOVED,
+        actor=None,
+        created_at=change.now,
+        data={"duplicate": duplicate.tracking_number},
+    )
 
 
 def _tell(change: Change) -> None:

@@ -35,6 +35,8 @@ FORMS: dict[Action, type[django_forms.Form]] = {
     Action.PRIVACY: forms.PrivacyForm,
     Action.REVEAL: forms.RevealForm,
     Action.DETAILS: forms.DetailsForm,
+    Action.MERGE: forms.MergeForm,
+    Action.UNMERGE: forms.ReasonForm,
 }
 
 
@@ -161,6 +163,20 @@ def perform(
             **common,
         )
         return _("The report has its category and place and is being routed by the rules.")
+    if action == Action.MERGE:
+        services.merge_duplicate(
+            agency=agency,
+            original_tracking_number=data["original"],
+            reason=data["reason"],
+            expected_version=version,
+            **common,
+        )
+        return _("The report now follows the report of the same problem; its reporter is told.")
+    if action == Action.UNMERGE:
+        services.unmerge_duplicate(
+            agency=agency, reason=data["reason"], expected_version=version, **common
+        )
+        return _("The report is a report of its own again, handed to your agency.")
     if action == Action.REVEAL:
         return services.reveal_reporter(
             complaint_id=complaint.pk, actor=user, reason=data["reason"], now=now

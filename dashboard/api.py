@@ -343,6 +343,19 @@ StaffRevealApi = _action_api(
     Action.REVEAL, s.RevealInput, "Reveal an anonymous reporter (national, recorded)"
 )
 
+StaffMergeApi = _action_api(
+    Action.MERGE,
+    s.MergeInput,
+    "Merge into an open report of the same problem (the holder, or a coordinator): the report "
+    "follows it from then on",
+)
+StaffUnmergeApi = _action_api(
+    Action.UNMERGE,
+    s.ReasonInput,
+    "Take a merged report out of its original while that is open (the original's holder, or a "
+    "coordinator): handed to the agency taking it out",
+)
+
 ACTION_APIS = {
     Action.ACKNOWLEDGE: StaffAcknowledgeApi,
     Action.ANSWER: StaffAnswerApi,
@@ -357,4 +370,6 @@ ACTION_APIS = {
     Action.PRIVACY: StaffPrivacyApi,
     Action.REVEAL: StaffRevealApi,
     Action.DETAILS: StaffDetailsApi,
+    Action.MERGE: StaffMergeApi,
+    Action.UNMERGE: StaffUnmergeApi,
 }

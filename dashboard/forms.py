@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -213,6 +214,20 @@ class ReasonForm(VersionForm):
     )
 
 
+class MergeForm(ReasonForm):
+    """Merge into an open report of the same problem, named by its tracking number."""
+
+    original = forms.CharField(
+        label=_("Tracking number of the report of the same problem"),
+        max_length=20,
+        help_text=_(
+            "This report will follow that one: its reporter gets that report's answers. You "
+            "can take it out again until that report is completed."
+        ),
+    )
+    field_order = ["original", "reason", "version"]
+
+
 class PrivacyForm(VersionForm):
     make_anonymous = forms.BooleanField(
         label=_("Anonymous: hide the reporter from every agency"), required=False
@@ -233,11 +248,37 @@ class RevealForm(forms.Form):
 # --- a report brought to an office (``services.enter_complaint``) -------------------------------
 
 
+# A point as a map app or a shared location gives it: "-0.502106, 117.153709" (or with only
+# spaces between); with a semicolon between, each number may have a decimal comma, as written
+# in Indonesian ("-0,502106; 117,153709").
+_NUMBER = r"[+-]?\d{1,3}(?:\.\d+)?"
+_COORDINATES = re.compile(rf"\s*({_NUMBER})\s*(?:,\s*|\s+)({_NUMBER})\s*")
+_COMMA_NUMBER = r"[+-]?\d{1,3}(?:[.,]\d+)?"
+_COORDINATES_SEMICOLON = re.compile(rf"\s*({_COMMA_NUMBER})\s*;\s*({_COMMA_NUMBER})\s*")
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """(latitude, longitude) written as above, on the globe; None for anything else."""
+    match = _COORDINATES.fullmatch(text) or _COORDINATES_SEMICOLON.fullmatch(text)
+    if match is None:
+        return None
+    latitude, longitude = (float(part.replace(",", ".")) for part in match.groups())
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
+
+
 class StaffEntryForm(ComplaintForm):
     """A report an officer records for a citizen who brought it to the office: the citizen's
-    form (its fields, checks and region selects), with how and when it came, the reporter's
-    details and choices as the citizen gave them, and whether the officer's own agency keeps
-    it. The service checks everything again (``services.enter_complaint``)."""
+    form (its fields, checks, region selects down to the village, and the address), with how
+    and when it came, the reporter's details and choices as the citizen gave them, and whether
+    the officer's own agency keeps it. The service checks everything again
+    (``services.enter_complaint``).
+
+    The point is typed rather than pinned (no map on this page): ``coordinates``, one text as
+    a citizen reads it out from a map app or a shared location. Typed, it is the point; else a
+    pin in the citizen form's two hidden fields, if anything filled them, is.
+    """
 
     channel = forms.ChoiceField(
         label=_("How did the report reach you?"),
@@ -252,6 +293,16 @@ class StaffEntryForm(ComplaintForm):
     keep = forms.BooleanField(
         label=_("Keep it for my agency (it is ours to handle)"), required=False
     )
+    coordinates = forms.CharField(
+        label=_("Coordinates (latitude, longitude)"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "If the citizen shared a location: the two numbers a map app shows, such as "
+            "-0.502106, 117.153709."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
 
     field_order = [
         "channel",
@@ -264,6 +315,9 @@ class StaffEntryForm(ComplaintForm):
         "province",
         "regency",
         "district",
+        "village",
+        "address",
+        "coordinates",
         "attachments",
         "reporter_name",
         "reporter_email",
@@ -317,6 +371,25 @@ class StaffEntryForm(ComplaintForm):
         if problem:
             raise forms.ValidationError(problem)
         return day
+
+    def clean_coordinates(self) -> tuple[float, float] | None:
+        text: str = self.cleaned_data["coordinates"]
+        if not text.strip():
+            return None
+        point = parse_coordinates(text)
+        if point is None:
+            raise forms.ValidationError(
+                _(
+                    "Write the latitude (−90 to 90) and then the longitude (−180 to 180) in "
+                    "decimal degrees, separated by a comma: -0.502106, 117.153709."
+                )
+            )
+        return point
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        typed: tuple[float, float] | None = self.cleaned_data.get("coordinates")
+        return typed if typed is not None else super().point
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

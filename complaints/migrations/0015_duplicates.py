@@ -53,7 +53,6 @@ class Migration(migrations.Migration):
                     ("DETAILS_GIVEN", "The reporter gave the category and the place; being routed"),
                     ("MERGED", "Merged into a report of the same problem; follows it"),
                     ("DUPLICATE_ADDED", "A report of the same problem was merged in"),
-                    ("FOLLOWED", "The report it was merged into changed"),
                     ("UNMERGED", "Taken out of the report it was merged into"),
                     ("DUPLICATE_REMOVED", "A report merged in was taken out again"),
                     ("NOTE", "Internal note"),
@@ -62,6 +61,23 @@ class Migration(migrations.Migration):
                 ],
                 max_length=32,
                 verbose_name="event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="disposition",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("ROUTE", "routed"),
+                    ("DISPOSE", "disposed by a coordinator"),
+                    ("ESCALATE", "escalated after a missed deadline"),
+                    ("RETURN", "returned as not its authority"),
+                    ("PASS_UP", "passed up by a coordinator"),
+                    ("DISPUTE", "disputed by the reporter, to the coordinator above"),
+                    ("KEEP", "kept by the agency that recorded it"),
+                    ("UNMERGE", "taken out of the report it was merged into"),
+                ],
+                max_length=10,
             ),
         ),
     ]

@@ -61,6 +61,9 @@ class TestSetsFromTheTable:
             E.COMPLETED,
             E.AUTO_COMPLETED,
             E.ARCHIVED,
+            # A duplicate's reporter hears it follows another report, and when it no longer does.
+            E.MERGED,
+            E.UNMERGED,
         }
 
     def test_in_order_follows_a_reports_life(self) -> None:

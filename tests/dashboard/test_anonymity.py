@@ -406,11 +406,11 @@ def version(complaint: Complaint) -> int:
 # matrix in test_permissions.py tests this for every report; here it picks the answer expected).
 ALLOWED_WHILE_NEW = {
     # A complaint: the inspection deadline may be set, an extension is for information requests.
-    "dinkes": {A.ACKNOWLEDGE, A.INTERIM, A.ANSWER, A.INSPECTION, A.TRANSFER, A.NOTE},
-    "samarinda": {A.NOTE, A.PRIVACY},
-    "kaltim": {A.NOTE, A.PRIVACY},
-    "national": {A.NOTE, A.PRIVACY},
-    "revealer": {A.NOTE, A.PRIVACY, A.REVEAL},
+    "dinkes": {A.ACKNOWLEDGE, A.INTERIM, A.ANSWER, A.INSPECTION, A.TRANSFER, A.NOTE, A.MERGE},
+    "samarinda": {A.NOTE, A.PRIVACY, A.MERGE},
+    "kaltim": {A.NOTE, A.PRIVACY, A.MERGE},
+    "national": {A.NOTE, A.PRIVACY, A.MERGE},
+    "revealer": {A.NOTE, A.PRIVACY, A.REVEAL, A.MERGE},
 }
 VERSIONED = {
     A.ACKNOWLEDGE,
@@ -423,6 +423,8 @@ VERSIONED = {
     A.PASS_UP,
     A.ARCHIVE,
     A.PRIVACY,
+    A.MERGE,
+    A.UNMERGE,
 }
 
 
@@ -453,6 +455,8 @@ def good_input(action: Action, v: int, staff: Staff, surface: str) -> dict[str, 
     if action == A.DISPOSE:
         dinkes = staff.agencies["dinkes"]
         return {"version": v, "to_agency": dinkes.pk if surface == "html" else dinkes.code}
+    if action == A.MERGE:
+        return {"version": v, "reason": "Masalah yang sama.", "original": MISSING}
     return {"version": v, "reason": "Bukan kewenangan kami."}
 
 
