@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DEBUG ?= 1
 
-.PHONY: run test setup setup-dev messages migrate seed lint format clean
+.PHONY: run test setup setup-dev messages migrate seed lint format clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ format: setup-dev
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Leaflet and its clustering plugin, from npm, copied into static/vendor/ (committed: the portal
+# runs without npm). Needs npm; only to upgrade them.
+vendor:
+	$(PYTHON) scripts/vendor_static.py

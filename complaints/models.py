@@ -98,6 +98,13 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         duplicates, out of scope). Lists, search, support, Open311's lists and the map."""
         return self.filter(is_confidential=False).exclude(status__in=sorted(NOT_PUBLIC))
 
+    def listed(self) -> ComplaintQuerySet:
+        """What the public lists show (the list, the map, the home page, agency pages, the
+        API's and Open311's lists): the public reports that are not duplicates. A duplicate is
+        found through its original, which counts its reporter among its supporters; its own
+        page, by its number, still answers."""
+        return self.public().filter(duplicate_of__isnull=True)
+
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ComplaintQuerySet:
         """The one place that decides which reports a staff user may see.
 

@@ -553,7 +553,7 @@ def agency_recent_reports(agency: Agency, *, limit: int = AGENCY_RECENT_REPORTS)
 
     Two indexed reads (by holder, and by the answers' agency) merged here, rather than one
     query with OR, which could only walk the whole public list newest first and test each."""
-    reports = Complaint.objects.public().select_related("category", "region")
+    reports = Complaint.objects.listed().select_related("category", "region")
     newest = ("-submitted_at", "-pk")
     held = list(reports.filter(current_agency=agency).order_by(*newest)[:limit])
     answered_ids = Response.objects.filter(agency=agency, is_final=True).values("complaint_id")
@@ -825,7 +825,7 @@ def recent_public_complaints(limit: int = RECENT_PUBLIC_COUNT) -> list[Complaint
     """The newest public reports, for the home page: never a confidential or archived one
     (``Complaint.objects.public()``, read from its index), with their region and its parent."""
     return list(
-        Complaint.objects.public()
+        Complaint.objects.listed()
         .select_related("region", "region__parent")
         .only(
             "tracking_number",

@@ -1108,10 +1108,17 @@ def support_complaint(
     (``browser``: a hash of the browser's random cookie; empty through the API). Returns
     whether this support is new; one that matches an earlier support by either is not.
 
+    A duplicate's supporters support the original it is merged into.
+
     :raises ActionError: for a report that is not public (confidential or archived).
     """
+    # A duplicate's supporters support its original (read first, so that no two reports are
+    # ever locked in another order than ``workflow.merge``'s).
+    original_id = (
+        Complaint.objects.filter(pk=complaint_id).values_list("duplicate_of_id", flat=True).first()
+    )
     with transaction.atomic():
-        complaint = workflow.lock(complaint_id)
+        complaint = workflow.lock(original_id or complaint_id)
         if not complaint.is_public:
             raise ActionError(_("This report cannot be supported."))
         same = Q(address=address) | (Q(browser=browser) if browser else Q(pk__in=[]))

@@ -570,7 +570,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         if request.GET.get("order") in selectors.PublicOrder.__members__.values()
         else selectors.PublicOrder.NEWEST
     )
-    filters = PublicComplaintFilter(request.GET, queryset=Complaint.objects.public())
+    filters = PublicComplaintFilter(request.GET, queryset=Complaint.objects.listed())
     items: list[Complaint] = []
     following = None
     if filters.is_valid():

@@ -122,6 +122,18 @@ def report_data(
         ),
         "responses": selectors.response_list(complaint),
         "events": report_events(user, agency, complaint),
+        # Duplicates: the original this report follows (never confidential: its public page),
+        # and the reports merged into this one (they follow it: whoever holds it sees them).
+        "original": (
+            Complaint.objects.only("tracking_number", "title").get(pk=complaint.duplicate_of_id)
+            if complaint.duplicate_of_id
+            else None
+        ),
+        "merged_in": list(
+            complaint.duplicates.order_by("submitted_at", "pk").only(
+                "tracking_number", "title", "submitted_at", "duplicate_of_id"
+            )
+        ),
         "recorded_by": recorded_by(user, agency, complaint),
         "dispositions": list(
             Disposition.objects.filter(complaint=complaint)

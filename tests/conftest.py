@@ -86,6 +86,9 @@ def _suite_settings(settings: Any) -> None:
     settings.LAPOR_API_USER_RATE = settings.LAPOR_API_ADDRESS_RATE = "1000000/s"
     settings.LAPOR_LOOKUP_RATE = "1000000/s"
     settings.LAPOR_2FA = False
+    # No page asks a tile server on the internet for map tiles (a path on the portal: the
+    # content policy needs no change; the map tests serve tiles of their own).
+    settings.LAPOR_MAP_TILE_URL = "/no-tiles/{z}/{x}/{y}.png"
 
 
 @pytest.fixture(autouse=True)

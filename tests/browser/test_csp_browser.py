@@ -62,6 +62,7 @@ def test_no_page_breaks_the_policy(
         "/lapor/",
         "/lacak/",
         "/laporan/",
+        "/peta/",
         f"/lacak/{number}/",
         f"/lacak/{number}/{receipt.access_key}/",
         "/akun/daftar/",

@@ -408,6 +408,7 @@ VISITS = [
         after=shows_errors,
     ),
     Visit("public-list", "anonymous", lambda w: "/laporan/", after=shows("completed", "responded")),
+    Visit("public-map", "anonymous", lambda w: "/peta/"),
     Visit(
         "public-list-filtered",
         "anonymous",

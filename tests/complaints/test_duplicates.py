@@ -207,7 +207,9 @@ class TestMerge:
         original, duplicate = pair
         merge(duplicate, original, officers["dinkes"])
         duplicate.refresh_from_db()
-        allowed = workflow.actions_allowed(duplicate, agency=tree["dinkes"], user=officers["dinkes"])
+        allowed = workflow.actions_allowed(
+            duplicate, agency=tree["dinkes"], user=officers["dinkes"]
+        )
         assert StaffAction.ANSWER not in allowed and StaffAction.ACKNOWLEDGE not in allowed
         assert StaffAction.UNMERGE in allowed and StaffAction.NOTE in allowed
         with pytest.raises(ActionError, match="merged into another report"):
@@ -379,3 +381,106 @@ class TestUnmerge:
                 actor=officers["dinkes"],
                 now=NOW + 3 * HOUR,
             )
+
+
+class TestStaffPages:
+    def test_an_officer_merges_on_the_report_page_and_takes_it_out_again(
+        self, pair: tuple[Complaint, Complaint], officers: dict[str, User], client: Any
+    ) -> None:
+        from django.urls import reverse
+
+        original, duplicate = pair
+        client.force_login(officers["dinkes"])
+        page = reverse("dashboard:complaint", args=[duplicate.tracking_number])
+        merge_url = reverse("dashboard:action", args=[duplicate.tracking_number, "merge"])
+        shown = client.get(page).content.decode()
+        assert f'action="{merge_url}"' in shown and 'name="original"' in shown
+        # A number no one can see is a clear error on the form, nothing merged.
+        wrong = client.post(
+            merge_url,
+            {"version": duplicate.version, "original": "2222-2222-2222", "reason": "Sama"},
+        )
+        assert wrong.status_code == 400
+        assert Complaint.objects.get(pk=duplicate.pk).duplicate_of_id is None
+        done = client.post(
+            merge_url,
+            {"version": duplicate.version, "original": original.tracking_number, "reason": "Sama"},
+        )
+        assert done.status_code == 302
+        shown = client.get(page).content.decode()
+        assert original.tracking_number in shown and 'class="merged-into"' in shown
+        assert 'name="original"' not in shown
+        # The original's page lists it.
+        original_page = client.get(reverse("dashboard:complaint", args=[original.tracking_number]))
+        assert duplicate.tracking_number in original_page.content.decode()
+        duplicate.refresh_from_db()
+        out = client.post(
+            reverse("dashboard:action", args=[duplicate.tracking_number, "unmerge"]),
+            {"version": duplicate.version, "reason": "Jembatan yang lain"},
+        )
+        assert out.status_code == 302
+        duplicate.refresh_from_db()
+        assert duplicate.duplicate_of_id is None and duplicate.status == Status.DISPOSED
+
+    def test_the_staff_api_merges(
+        self, pair: tuple[Complaint, Complaint], officers: dict[str, User]
+    ) -> None:
+        from rest_framework.test import APIClient
+
+        from tests.helpers import api_token
+
+        original, duplicate = pair
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(officers['dinkes'])}")
+        url = f"/api/v1/staff/complaints/{duplicate.tracking_number}/merge/"
+        missing = api.post(url, {"version": duplicate.version, "reason": "Sama"}, format="json")
+        assert missing.status_code == 400 and "original" in missing.json()
+        done = api.post(
+            url,
+            {"version": duplicate.version, "reason": "Sama", "original": original.tracking_number},
+            format="json",
+        )
+        assert done.status_code == 200, done.content
+        assert Complaint.objects.get(pk=duplicate.pk).duplicate_of_id == original.pk
+
+
+class TestPublicSide:
+    def test_the_lists_show_the_original_alone_and_a_duplicates_support_goes_to_it(
+        self, pair: tuple[Complaint, Complaint], officers: dict[str, User], client: Any
+    ) -> None:
+        original, duplicate = pair
+        merge(duplicate, original, officers["dinkes"])
+        assert list(Complaint.objects.listed().values_list("pk", flat=True)) == [original.pk]
+        listed = client.get("/laporan/").content.decode()
+        assert original.tracking_number in listed and duplicate.tracking_number not in listed
+        assert services.support_complaint(
+            complaint_id=duplicate.pk, address="a" * 64, now=NOW + 3 * HOUR
+        )
+        original.refresh_from_db()
+        duplicate.refresh_from_db()
+        # The duplicate's reporter, then a supporter through the duplicate's page.
+        assert (original.support_count, duplicate.support_count) == (2, 0)
+
+
+class TestRecaps:
+    def test_received_counts_both_answered_counts_the_duplicate_with_its_original(
+        self, pair: tuple[Complaint, Complaint], officers: dict[str, User], tree: Any
+    ) -> None:
+        from reports.models import MonthlyRecap
+        from reports.services import build_monthly_recap
+
+        original, duplicate = pair
+        merge(duplicate, original, officers["dinkes"])
+        answer(original, officers["dinkes"], at=NOW + 5 * HOUR)
+        services.accept_answer(complaint_id=original.pk, now=NOW + 6 * HOUR)
+        build_monthly_recap(month=dt.date(2026, 11, 1), now=NOW + dt.timedelta(days=3))
+        row = MonthlyRecap.objects.get(month=dt.date(2026, 11, 1), agency=tree["dinkes"])
+        assert row.received == 2
+        assert row.first_answers == 2
+        assert row.completed == 2
+        assert (row.escalations, row.disputes, row.transfers) == (0, 0, 0)
+        assert row.open == 0 and row.overdue == 0
+        city = MonthlyRecap.objects.get(
+            month=dt.date(2026, 11, 1), agency__isnull=True, region_id="64.72"
+        )
+        assert city.received == 2
