@@ -169,7 +169,11 @@ def _page_link(request: Request, cursor: str | None) -> str | None:
 
 
 @method_decorator(
-    sensitive_post_parameters("reporter_name", "reporter_email", "reporter_phone"), name="dispatch"
+    # Where it happened may be where the reporter lives: out of error reports too.
+    sensitive_post_parameters(
+        "reporter_name", "reporter_email", "reporter_phone", "address", "latitude", "longitude"
+    ),
+    name="dispatch",
 )
 class ComplaintListCreateApi(APIView):
     """``/api/v1/complaints/``: the public list (GET) and filing a report (POST)."""
@@ -179,7 +183,7 @@ class ComplaintListCreateApi(APIView):
     filterset_class = PublicComplaintFilter
 
     def get_queryset(self) -> QuerySet[Complaint]:
-        return Complaint.objects.public()
+        return Complaint.objects.listed()
 
     def get_authenticate_header(self, request: Request) -> str:
         # A token is read only for an Idempotency-Key's scope; a bad one is 401, not 403.
@@ -207,7 +211,8 @@ class ComplaintListCreateApi(APIView):
         description=(
             "The list of /laporan/: every report that is neither confidential nor archived, "
             "20 a page, newest or most supported first, with the same search and filters. "
-            "Nothing about any reporter. No authentication."
+            "Nothing about any reporter: a report's point only snapped to the public grid, "
+            "never its address. No authentication."
         ),
     )
     def get(self, request: Request) -> Response:
@@ -267,7 +272,7 @@ class ComplaintListCreateApi(APIView):
         summary="File a report",
         description=(
             "Checks every field and file, stores nothing when anything is refused (400 with "
-            "messages per field), and answers 429 with Retry-After when the client address "
+            "messages per field: a point needs both `latitude` and `longitude`), and answers 429 with Retry-After when the client address "
             "has sent more than LAPOR_SUBMIT_RATE submissions. With an Idempotency-Key, a "
             "retry gets the first answer again and files nothing (nor counts against the "
             "limit)."
@@ -393,9 +398,11 @@ class ComplaintDetailApi(APIView):
         },
         summary="Follow a report",
         description=(
-            "The public view (no description for anyone, no title for a confidential report); "
-            "with a valid X-Access-Key the private view with description, reporter and "
-            "attachments. A wrong key answers 404, as an unknown number does."
+            "The public view (no description for anyone, no title for a confidential report, "
+            "the point only snapped to the public grid and never the address); with a valid "
+            "X-Access-Key the private view with description, the address and the point as "
+            "given, reporter and attachments. A wrong key answers 404, as an unknown number "
+            "does."
         ),
     )
     def get(self, request: Request, tracking_number: str) -> Response:
@@ -711,7 +718,8 @@ class MyComplaintListApi(CitizenAccountApi):
         description=(
             "The reports of /akun/laporan/: filed while signed in to this account or claimed "
             f"into it with the private link, newest first, the latest "
-            f"{selectors.OWNED_LIST_LIMIT}. Never another account's report."
+            f"{selectors.OWNED_LIST_LIMIT}, each with its address and point as given. Never "
+            "another account's report."
         ),
     )
     def get(self, request: Request) -> Response:

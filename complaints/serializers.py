@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -11,12 +12,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.models import (
+    ADDRESS_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Attachment,
     Complaint,
     ComplaintEvent,
 )
+from complaints.places import ANONYMOUS_GRID_DEGREES, PUBLIC_GRID_DEGREES, public_point, staff_point
 from complaints.selectors import public_event_list, response_list
 from lapor.fields import CodeRelatedField
 from routing.models import Agency, Category, Region
@@ -60,6 +63,37 @@ class ComplaintCreateSerializer(serializers.Serializer):
     reporter_phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default=""
     )
+    address = serializers.CharField(
+        max_length=ADDRESS_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text=(
+            "An address or landmark (Jl. Pahlawan 12, depan SDN 005). Only the reporter and "
+            "the staff who handle the report ever see it."
+        ),
+    )
+    latitude = serializers.FloatField(
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Where it happened, in decimal degrees (WGS84), with `longitude`: both or neither. "
+            "Kept as given (6 decimals) for the reporter and the staff; the public sees it "
+            "only snapped to a grid (see `latitude` of the public view)."
+        ),
+    )
+    longitude = serializers.FloatField(
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With `latitude`: both or neither.",
+    )
     attachments = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),
         required=False,
@@ -70,6 +104,17 @@ class ComplaintCreateSerializer(serializers.Serializer):
             "their pixels (HEIC is stored as JPEG), a PDF is kept as pictures of its pages."
         ),
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The point as the one door takes it (``point``), from both coordinates or neither."""
+        latitude, longitude = attrs.pop("latitude", None), attrs.pop("longitude", None)
+        if (latitude is None) != (longitude is None):
+            missing = "longitude" if longitude is None else "latitude"
+            raise serializers.ValidationError(
+                {missing: [_("Give both latitude and longitude, or neither.")]}
+            )
+        attrs["point"] = None if latitude is None else (latitude, longitude)
+        return attrs
 
 
 class ComplaintCreatedSerializer(serializers.Serializer):
@@ -138,7 +183,42 @@ class AttachmentSerializer(serializers.ModelSerializer):
         )
 
 
-class ComplaintPublicSerializer(serializers.ModelSerializer):
+# A degree of latitude is about 111 km: a grid's cell, north to south, in metres.
+_METRES_PER_DEGREE = 111_320
+_PUBLIC_POINT_HELP = (
+    "Where it happened, as the public may see it (`complaints.places.public_point`): the "
+    f"reporter's point snapped to the centre of a {PUBLIC_GRID_DEGREES}° grid cell (about "
+    f"{round(float(PUBLIC_GRID_DEGREES) * _METRES_PER_DEGREE, -1):.0f} m; "
+    f"{ANONYMOUS_GRID_DEGREES}° for an anonymous report), so that it names no house. Null "
+    "without a point, and for a report the public may not see (confidential, archived)."
+)
+_OWN_POINT_HELP = (
+    "Where it happened, as the reporter gave it (decimal degrees, WGS84); null without a point."
+)
+
+
+class PointFields(serializers.Serializer):
+    """``latitude`` and ``longitude`` as numbers, for the audience of the serializer: the
+    public point here, the exact one where ``point`` is overridden (the reporter's own view)."""
+
+    latitude = serializers.SerializerMethodField(help_text=_PUBLIC_POINT_HELP)
+    longitude = serializers.SerializerMethodField(help_text="With `latitude`.")
+
+    def point(self, obj: Complaint) -> tuple[Decimal, Decimal] | None:
+        return public_point(obj)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_latitude(self, obj: Complaint) -> float | None:
+        point = self.point(obj)
+        return float(point[0]) if point else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_longitude(self, obj: Complaint) -> float | None:
+        point = self.point(obj)
+        return float(point[1]) if point else None
+
+
+class ComplaintPublicSerializer(PointFields, serializers.ModelSerializer):
     """What anyone with the tracking number may see. Never the reporter. Of a confidential
     report, without its key, only the status and the dates: every other field is null (events
     an empty list)."""
@@ -195,6 +275,8 @@ class ComplaintPublicSerializer(serializers.ModelSerializer):
             "title",
             "category",
             "region",
+            "latitude",
+            "longitude",
             "status",
             "status_display",
             "is_confidential",
@@ -259,8 +341,11 @@ class ReporterSerializer(serializers.Serializer):
 
 
 class ComplaintPrivateSerializer(ComplaintPublicSerializer):
-    """The reporter's own view, behind the access key."""
+    """The reporter's own view, behind the access key: their point as they gave it, and their
+    address."""
 
+    latitude = serializers.SerializerMethodField(help_text=_OWN_POINT_HELP)
+    longitude = serializers.SerializerMethodField(help_text="With `latitude`.")
     reporter = ReporterSerializer()
     attachments = serializers.SerializerMethodField()
     responses = serializers.SerializerMethodField()
@@ -269,11 +354,15 @@ class ComplaintPrivateSerializer(ComplaintPublicSerializer):
         fields = [
             *ComplaintPublicSerializer.Meta.fields,
             "description",
+            "address",
             "is_anonymous",
             "reporter",
             "attachments",
             "responses",
         ]
+
+    def point(self, obj: Complaint) -> tuple[Decimal, Decimal] | None:
+        return staff_point(obj)
 
     def get_attachments(self, obj: Complaint) -> list[dict[str, Any]]:
         return AttachmentSerializer(  # type: ignore[return-value]  # drf-stubs: many=True's .data is a list
@@ -292,7 +381,14 @@ class ComplaintViewSerializer(ComplaintPublicSerializer):
     valid X-Access-Key the private fields (``ComplaintPrivateSerializer``) come too, so they are
     optional here."""
 
+    latitude = serializers.SerializerMethodField(
+        help_text=f"{_PUBLIC_POINT_HELP} In the private view, the point as the reporter gave it."
+    )
     description = serializers.CharField(required=False, help_text="Private view only.")
+    address = serializers.CharField(
+        required=False,
+        help_text="Private view only: the address or landmark the reporter gave (may be empty).",
+    )
     is_anonymous = serializers.BooleanField(required=False, help_text="Private view only.")
     reporter = ReporterSerializer(required=False, help_text="Private view only.")
     attachments = AttachmentSerializer(many=True, required=False, help_text="Private view only.")
@@ -309,9 +405,10 @@ class PublicAgencyRefSerializer(AgencyRefSerializer):
         fields = ["code", *AgencyRefSerializer.Meta.fields]
 
 
-class ComplaintListItemSerializer(serializers.ModelSerializer):
+class ComplaintListItemSerializer(PointFields, serializers.ModelSerializer):
     """A report in the public list: what the web list shows. The list holds no confidential
-    or archived report; nothing here is about the reporter, and the text is not listed."""
+    or archived report; nothing here is about the reporter (its point only as the public may
+    see it, never its address), and the text is not listed."""
 
     category = CategorySerializer()
     region = RegionRefSerializer()
@@ -332,6 +429,8 @@ class ComplaintListItemSerializer(serializers.ModelSerializer):
             "title",
             "category",
             "region",
+            "latitude",
+            "longitude",
             "status",
             "status_display",
             "submitted_at",
@@ -348,10 +447,20 @@ class ComplaintListItemSerializer(serializers.ModelSerializer):
 
 class OwnedComplaintSerializer(ComplaintListItemSerializer):
     """A report in the citizen's "my reports": the public list's fields, and whether it is
-    confidential (then its public view, ``url``, shows no title; the owner sees it here)."""
+    confidential (then its public view, ``url``, shows no title; the owner sees it here). The
+    point is the owner's own, as they gave it, with their address."""
+
+    latitude = serializers.SerializerMethodField(help_text=_OWN_POINT_HELP)
+    longitude = serializers.SerializerMethodField(help_text="With `latitude`.")
+    address = serializers.CharField(
+        help_text="The address or landmark the reporter gave (may be empty)."
+    )
 
     class Meta(ComplaintListItemSerializer.Meta):
-        fields = [*ComplaintListItemSerializer.Meta.fields, "is_confidential"]
+        fields = [*ComplaintListItemSerializer.Meta.fields, "is_confidential", "address"]
+
+    def point(self, obj: Complaint) -> tuple[Decimal, Decimal] | None:
+        return staff_point(obj)
 
 
 class ComplaintSupportedSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from complaints import account_views, views
+from complaints import account_views, map_views, views
 
 app_name = "complaints"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     # Before the report's page, whose pattern the word would fit (it is no tracking number).
     path("lacak/tautan-baru/", views.resend_link, name="resend-link"),
     path("laporan/", views.public_list, name="public-list"),
+    path("peta/", map_views.public_map, name="map"),
+    path("peta/titik.json", map_views.map_points, name="map-points"),
     re_path(rf"^laporan/{_TN}/dukung/$", views.support, name="support"),
     re_path(r"^instansi/(?P<code>[a-z0-9-]{1,80})/$", views.agency_page, name="agency"),
     re_path(rf"^lacak/{_TN}/$", views.public_detail, name="public"),

@@ -46,9 +46,11 @@ RECEIPTS_KEY = "dashboard.entry_receipts"
 MAX_PENDING_RECEIPTS = 5
 
 _REPORTER_FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
+# Where it happened may be where the reporter lives: kept out of error reports as well.
+_PLACE_FIELDS = ("address", "coordinates", "latitude", "longitude")
 
 
-@sensitive_post_parameters(*_REPORTER_FIELDS)
+@sensitive_post_parameters(*_REPORTER_FIELDS, *_PLACE_FIELDS)
 @require_http_methods(["GET", "POST"])
 @staff_view
 @sensitive_variables("form", "data", "receipt")  # innermost: it hides this frame's variables

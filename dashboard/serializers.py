@@ -1,5 +1,8 @@
 """JSON of the staff API. Nothing here reads the reporter except through
-``dashboard.context.visible_reporter`` (None for an anonymous report)."""
+``dashboard.context.visible_reporter`` (None for an anonymous report). Where it happened (the
+point and the address) is given as the reporter gave it, anonymous reports included: the staff
+need it to act, and it says where the problem is, not who reported it
+(``complaints.places.staff_point``)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from complaints.models import (
     ComplaintEvent,
     Disposition,
 )
+from complaints.places import staff_point
 from lapor.fields import CodeRelatedField
 from routing.models import Agency, Category, Region
 from routing.selectors import is_provisional
@@ -217,6 +221,17 @@ class StaffRecorderSerializer(serializers.Serializer):
 class StaffComplaintDetailSerializer(StaffComplaintSerializer):
     """A report as its staff page shows it; ``reporter`` is null for an anonymous report."""
 
+    address = serializers.CharField(
+        read_only=True,
+        help_text="The address or landmark the reporter gave, for anonymous reports too; may "
+        "be empty.",
+    )
+    latitude = serializers.SerializerMethodField(
+        help_text="Where it happened, as the reporter gave it (decimal degrees, WGS84), for "
+        "anonymous reports too; null without a point. The public sees it only snapped to a "
+        "grid, never as here."
+    )
+    longitude = serializers.SerializerMethodField(help_text="With `latitude`.")
     reporter = serializers.SerializerMethodField()
     recorded_by = serializers.SerializerMethodField(
         help_text="The officer who recorded a report brought to an office (a staff `channel`), "
@@ -237,6 +252,9 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
         fields = [
             *StaffComplaintSerializer.Meta.fields,
             "description",
+            "address",
+            "latitude",
+            "longitude",
             "incident_date",
             "needs_inspection",
             "dispute",
@@ -252,6 +270,16 @@ class StaffComplaintDetailSerializer(StaffComplaintSerializer):
 
     def _ctx(self) -> dict[str, Any]:
         return self.context["page"]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_latitude(self, obj: Complaint) -> float | None:
+        point = staff_point(obj)
+        return float(point[0]) if point else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_longitude(self, obj: Complaint) -> float | None:
+        point = staff_point(obj)
+        return float(point[1]) if point else None
 
     def get_is_disputed(self, obj: Complaint) -> bool:
         return self._ctx()["dispute"] is not None
@@ -379,3 +407,10 @@ class ActionResultSerializer(serializers.Serializer):
 
 class RevealResultSerializer(serializers.Serializer):
     reporter = StaffReporterSerializer()
+
+
+class MergeInput(ReasonInput):
+    original = serializers.CharField(
+        max_length=20,
+        help_text="The tracking number of the open report of the same problem to merge into.",
+    )

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from complaints import api
+from complaints import api, similar_api
 from dashboard import api as staff_api
 from reports import api as reports_api
 
@@ -11,6 +11,10 @@ _TN = r"(?P<tracking_number>[A-Za-z0-9-]{1,20})"
 urlpatterns = [
     # GET: the public list; POST: file a report (the name predates the list).
     path("complaints/", api.ComplaintListCreateApi.as_view(), name="complaint-create"),
+    # Before the report's own path, whose pattern the word would fit.
+    path(
+        "complaints/similar/", similar_api.ComplaintSimilarApi.as_view(), name="complaint-similar"
+    ),
     re_path(rf"^complaints/{_TN}/$", api.ComplaintDetailApi.as_view(), name="complaint-detail"),
     re_path(
         rf"^complaints/{_TN}/support/$", api.ComplaintSupportApi.as_view(), name="complaint-support"

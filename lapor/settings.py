@@ -18,6 +18,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from lapor.lib import map_tiles
 from lapor.lib.secretbox import derived_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -310,6 +311,25 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LAPOR <noreply@lapor
 # The absolute address of the portal, for links in e-mails ("https://lapor.example.go.id").
 LAPOR_BASE_URL = env.str("LAPOR_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# --- Maps -----------------------------------------------------------------------------------
+# The tile server the maps draw on (a Leaflet URL template: {z}/{x}/{y}, and {s} for a
+# subdomain) and the attribution its licence requires, shown on every map (HTML: a link is
+# allowed). The server's origin is added to the policy's img-src below (lapor.lib.map_tiles).
+# OpenStreetMap's own server is for light use (operations.osmfoundation.org/policies/tiles/):
+# a busy portal points this at its own tile server or a provider's.
+LAPOR_MAP_TILE_URL = env.str(
+    "LAPOR_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+LAPOR_MAP_ATTRIBUTION = env.str(
+    "LAPOR_MAP_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+try:
+    _map_tile_origin = map_tiles.tile_origin(LAPOR_MAP_TILE_URL)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"LAPOR_MAP_TILE_URL: {exc}") from None
+_map_img_src = [_map_tile_origin] if _map_tile_origin else []
+
 # --- Security -------------------------------------------------------------------------------
 _secure_cookies = env.bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = _secure_cookies
@@ -327,7 +347,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_map_img_src],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -13,8 +13,11 @@ one of the same api_key is given the first answer again and files nothing; 400 f
 key, 422 for a key used before with other parameters.
 
 GET needs no key. POST takes a form-encoded (or multipart) body; ``media_url`` and uploaded
-files are ignored (nothing is fetched or stored), ``lat``, ``long`` and ``address_string`` are
-checked but not kept (a report's location is its region, ``attribute[region]``).
+files are ignored (nothing is fetched or stored). A report's place is its region
+(``attribute[region]``, down to the village), with the point (``lat``/``long``) and the address or
+landmark (``address_string``) when the client sends them. Every read is public, so it gives the
+point only as ``complaints.places.public_point`` allows and never the address: that is the
+reporter's words, for the staff who act on the report and the reporter alone.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ _PARAMETERS = {
     "reporter_name": "first_name, last_name",
     "reporter_email": "email",
     "reporter_phone": "phone",
+    "address": "address_string",
 }
 
 
@@ -174,7 +178,10 @@ def _count_lookups(request: HttpRequest, count: int) -> None:
 
 
 @method_decorator(
-    sensitive_post_parameters("api_key", "email", "first_name", "last_name", "phone"),
+    # Where it happened may be where the reporter lives: out of error reports too.
+    sensitive_post_parameters(
+        "api_key", "email", "first_name", "last_name", "phone", "address_string", "lat", "long"
+    ),
     name="dispatch",
 )
 class RequestListApi(Open311Api):
@@ -365,7 +372,7 @@ def _read_submission(params: QueryDict) -> dict[str, Any]:
         except ValidationError:
             errors.append(_("email: not a valid e-mail address."))
 
-    _check_coordinates(params, errors)
+    point = _read_point(params, errors)
     if errors:
         raise Open311Error(400, errors)
     name = " ".join(
@@ -385,15 +392,19 @@ def _read_submission(params: QueryDict) -> dict[str, Any]:
         "reporter_name": name,
         "reporter_email": email,
         "reporter_phone": params.get("phone", "").strip(),
+        # Its length and characters are the one door's to judge (as the form's address).
+        "address": params.get("address_string", ""),
+        "point": point,
     }
 
 
-def _check_coordinates(params: QueryDict, errors: list[str]) -> None:
-    """``lat`` and ``long`` are not kept, but a client that sends them must send both, as
-    numbers in range: anything else is a bug on its side worth telling it about."""
+def _read_point(params: QueryDict, errors: list[str]) -> tuple[float, float] | None:
+    """The point posted as ``lat`` and ``long``, or None when neither is sent. Both, as finite
+    numbers on the globe, or an error: the one door would quietly drop a point off the globe,
+    and a client that sends half a point has a bug worth telling it about."""
     lat, long = params.get("lat", "").strip(), params.get("long", "").strip()
     if not lat and not long:
-        return
+        return None
     try:
         values = float(lat), float(long)
     except ValueError:
@@ -405,6 +416,8 @@ def _check_coordinates(params: QueryDict, errors: list[str]) -> None:
         or not -180 <= values[1] <= 180
     ):
         errors.append(_("lat, long: give both, in decimal degrees (WGS84)."))
+        return None
+    return values
 
 
 class RequestDetailApi(Open311Api):

@@ -47,7 +47,7 @@ def service_request_list(query: RequestQuery) -> list[Complaint]:
         numbers = {n for n in map(normalize_tracking_number, query.ids) if n is not None}
         reports = _shown().filter(tracking_number__in=numbers)
     else:
-        reports = Complaint.objects.public().filter(
+        reports = Complaint.objects.listed().filter(
             submitted_at__gte=query.start, submitted_at__lte=query.end
         )
         if query.service_codes:

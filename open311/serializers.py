@@ -1,26 +1,37 @@
 """Our categories and reports as GeoReport v2 documents (plain data for ``formats.render``).
 
-Nothing of the reporter is read here: no name, e-mail, phone or address of any report,
-anonymous or not. Location is the report's region; coordinates are never known.
+Every read of Open311 is public, so nothing of the reporter is read here: no name, e-mail or
+phone, and not the address or landmark a report was posted with (``address_string``: the
+reporter's words, which may name their house). A report's ``address`` is its region's path, and
+its ``lat``/``long`` the public point (``complaints.places.public_point``: snapped to a grid,
+none for a report the public may not see), never the point as posted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import ADDRESS_MAX_LENGTH, Complaint, ComplaintEvent
+from complaints.places import ANONYMOUS_GRID_DEGREES, PUBLIC_GRID_DEGREES, public_point
 from routing.models import Category, Region
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When the service definitions last changed shape (attributes, their values): clients cache
 # definitions until this moves. Raise it with every change to ``service_definition``.
-CHANGESET = "2026-11-30T00:00:00+07:00"
+CHANGESET = "2026-12-07T00:00:00+07:00"
+
+
+def grid_metres(degrees: Decimal) -> float:
+    """A public grid's cell, north to south, in metres (a degree of latitude is about 111 km)."""
+    return float(degrees) * 111_320
 
 
 def w3_datetime(moment: dt.datetime | None) -> str | None:
@@ -95,11 +106,19 @@ def service_definition(category: Category) -> dict[str, Any]:
             "region",
             "string",
             True,
-            _("Kemendagri region code, such as 64.72 or 64.72.01"),
+            _("Kemendagri region code, such as 64.72, 64.72.01 or 64.72.01.1001"),
             _(
-                "Where it happened: the code of a regency/city or of a district. This is the "
-                "report's location: lat, long and address_string are not kept."
-            ),
+                "Where it happened: the code of a regency/city, a district or a village. Send "
+                "lat and long (the point) and address_string (an address or landmark, at most "
+                "%(max)d characters) too when you have them: they are kept for the agency that "
+                "handles the report. Reading requests gives the point only to a grid of about "
+                "%(public)s m (%(anonymous)s km for an anonymous report) and never the address."
+            )
+            % {
+                "max": ADDRESS_MAX_LENGTH,
+                "public": number_format(round(grid_metres(PUBLIC_GRID_DEGREES), -1), 0),
+                "anonymous": number_format(grid_metres(ANONYMOUS_GRID_DEGREES) / 1000, 1),
+            },
             [],
         ),
         (
@@ -176,9 +195,12 @@ def service_request(request: HttpRequest, complaint: Complaint) -> dict[str, Any
     extension). Expects the report from ``open311.selectors`` (``public_events`` loaded).
 
     ``media_url`` is always empty: the web shows no report's files to the public (they are
-    behind the reporter's private link), so Open311 shows none either.
+    behind the reporter's private link), so Open311 shows none either. ``address`` is the
+    region's path; ``lat``/``long`` the public point. There is no ``address_string`` (the
+    specification's reply has none): the address posted is not for the public.
     """
     events: list[ComplaintEvent] = complaint.public_events  # type: ignore[attr-defined]  # Prefetch to_attr
+    point = public_point(complaint)
     # Open311's "closed": no transition leads out (completed or archived).
     is_open = complaint.is_open
     return {
@@ -199,8 +221,9 @@ def service_request(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "address": _address(complaint.region) if complaint.region else "",
         "address_id": complaint.region.code if complaint.region else "",
         "zipcode": "",
-        "lat": None,
-        "long": None,
+        # The public point as numbers, as the specification's examples give them.
+        "lat": float(point[0]) if point else None,
+        "long": float(point[1]) if point else None,
         "media_url": "",
         "notes": [_note(event) for event in events],
     }

@@ -47,13 +47,17 @@ def file_service_request(
     reporter_name: str,
     reporter_email: str,
     reporter_phone: str,
+    address: str = "",
+    point: tuple[float, float] | None = None,
     ip_address: str | None,
     language: str,
     now: dt.datetime,
 ) -> Open311Request:
     """File a report posted through Open311 with ``submit_complaint`` (the web form's checks,
     receipt and routing) and record the key it came with and a token to look it up by, in one
-    transaction: the routing step is published only once both are saved.
+    transaction: the routing step is published only once both are saved. ``address`` is
+    ``address_string`` as posted, ``point`` the posted (``lat``, ``long``), both kept with the
+    report as the one door keeps the form's.
 
     :raises ValidationError: from ``submit_complaint``, with a message per field; nothing is saved.
     """
@@ -70,6 +74,8 @@ def file_service_request(
             reporter_name=reporter_name,
             reporter_email=reporter_email,
             reporter_phone=reporter_phone,
+            address=address,
+            point=point,
             ip_address=ip_address,
             language=language,
             channel=Complaint.Channel.OPEN311,

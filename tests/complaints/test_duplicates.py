@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 
 from complaints import deadlines, services, workflow
 from complaints.models import Complaint, ComplaintEvent, Dispute, Message, Rating, Response
-from complaints.selectors import citizen_actions, inbox_queryset, Scope
+from complaints.selectors import Scope, citizen_actions, inbox_queryset
 from lapor.lib.actions import ActionError
 from routing.models import Agency
 from tests.helpers import NOW, make_user, route_fully

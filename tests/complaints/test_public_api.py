@@ -189,6 +189,9 @@ class TestPublicListApi:
                 "name_en": complaint.category.name_en,
             },
             "region": {"code": "64.72.01", "name": complaint.region.name, "level": 3},
+            # No point was shared (tests/complaints/test_api_places.py has one).
+            "latitude": None,
+            "longitude": None,
             "status": "RESPONDED",
             "status_display": item["status_display"],
             "submitted_at": item["submitted_at"],
