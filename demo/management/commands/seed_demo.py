@@ -32,6 +32,9 @@ class DemoReport(TypedDict):
     is_anonymous: bool
     is_confidential: bool
     reporter_name: str
+    # Where, when the reporter dropped a pin (latitude, longitude), and in their words.
+    point: tuple[float, float] | None
+    address: str
 
 
 DEMO_REPORTS: list[DemoReport] = [
@@ -41,10 +44,12 @@ DEMO_REPORTS: list[DemoReport] = [
         "description": "Puskesmas di kecamatan kami tutup pada hari Selasa pukul 10 pagi, padahal "
         "jadwal layanan tertulis buka sampai pukul 14.00. Banyak warga lansia pulang tanpa dilayani.",
         "category": "kesehatan",
-        "region": "64.72.01",
+        "region": "64.72.01.1001",
         "is_anonymous": False,
         "is_confidential": False,
         "reporter_name": "Warga Demo",
+        "point": (-0.5878, 117.1756),
+        "address": "Jl. Pangeran Bendahara, depan pasar Palaran",
     },
     {
         "kind": Complaint.Kind.ASPIRATION,
@@ -56,6 +61,8 @@ DEMO_REPORTS: list[DemoReport] = [
         "is_anonymous": True,
         "is_confidential": False,
         "reporter_name": "",
+        "point": (-1.2379, 116.8529),
+        "address": "",
     },
     {
         "kind": Complaint.Kind.INFORMATION_REQUEST,
@@ -67,6 +74,23 @@ DEMO_REPORTS: list[DemoReport] = [
         "is_anonymous": False,
         "is_confidential": True,
         "reporter_name": "Warga Demo",
+        "point": None,
+        "address": "",
+    },
+    {
+        # The same problem as the first, by another citizen: the form suggests the first while
+        # one types, and an officer can merge it into it.
+        "kind": Complaint.Kind.COMPLAINT,
+        "title": "Puskesmas Palaran tutup sebelum jam layanan selesai",
+        "description": "Hari ini puskesmas di Palaran sudah tutup sebelum pukul 11, padahal "
+        "jadwalnya buka sampai siang. Ibu saya tidak jadi berobat.",
+        "category": "kesehatan",
+        "region": "64.72.01",
+        "is_anonymous": False,
+        "is_confidential": False,
+        "reporter_name": "Warga Demo Kedua",
+        "point": (-0.5881, 117.1749),
+        "address": "",
     },
 ]
 
@@ -141,6 +165,8 @@ class Command(BaseCommand):
                     is_anonymous=spec["is_anonymous"],
                     is_confidential=spec["is_confidential"],
                     reporter_name=spec["reporter_name"],
+                    point=spec["point"],
+                    address=spec["address"],
                     now=now,
                 )
                 self.stdout.write(f"Demo report {receipt.complaint.tracking_number}")
