@@ -36,7 +36,6 @@ _POINT_COLUMNS = (
 )
 
 # One degree of latitude, in metres (and of longitude at the equator: Indonesia lies across it).
-_METRES_PER_DEGREE = 111_320
 
 
 def _located(request: HttpRequest) -> PublicComplaintFilter:
@@ -51,8 +50,8 @@ def public_precision() -> dict[str, float]:
     """The public rule in words' numbers: the width of a grid cell, in metres for a report
     with a named reporter and in kilometres for an anonymous one."""
     return {
-        "named_m": round(float(places.PUBLIC_GRID_DEGREES) * _METRES_PER_DEGREE, -1),
-        "anonymous_km": round(float(places.ANONYMOUS_GRID_DEGREES) * _METRES_PER_DEGREE / 1000, 1),
+        "named_m": round(places.cell_metres(places.PUBLIC_GRID_DEGREES), -1),
+        "anonymous_km": round(places.cell_metres(places.ANONYMOUS_GRID_DEGREES) / 1000, 1),
     }
 
 

@@ -28,6 +28,13 @@ PUBLIC_GRID_DEGREES = Decimal("0.002")
 ANONYMOUS_GRID_DEGREES = Decimal("0.01")
 
 EARTH_RADIUS_M = 6_371_000.0
+# A degree of latitude, in metres (near enough everywhere for a rule stated in round figures).
+METRES_PER_DEGREE = 111_320
+
+
+def cell_metres(grid: Decimal) -> float:
+    """A grid cell's side north to south, in metres: how coarse a public point is."""
+    return float(grid) * METRES_PER_DEGREE
 
 
 def snap(value: Decimal, grid: Decimal) -> Decimal:

@@ -45,7 +45,9 @@ def get_complaint_by_tracking_number(tracking_number: str) -> Complaint:
         raise Complaint.DoesNotExist
     return (
         Complaint.objects.with_dispute_flag()
-        .select_related("category", "region", "region__parent", "current_agency")
+        .select_related(
+            "category", "region", "region__parent", "region__parent__parent", "current_agency"
+        )
         .get(tracking_number=canonical)
     )
 

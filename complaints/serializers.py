@@ -19,7 +19,13 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
 )
-from complaints.places import ANONYMOUS_GRID_DEGREES, PUBLIC_GRID_DEGREES, public_point, staff_point
+from complaints.places import (
+    ANONYMOUS_GRID_DEGREES,
+    PUBLIC_GRID_DEGREES,
+    cell_metres,
+    public_point,
+    staff_point,
+)
 from complaints.selectors import public_event_list, response_list
 from lapor.fields import CodeRelatedField
 from routing.models import Agency, Category, Region
@@ -184,11 +190,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 # A degree of latitude is about 111 km: a grid's cell, north to south, in metres.
-_METRES_PER_DEGREE = 111_320
 _PUBLIC_POINT_HELP = (
     "Where it happened, as the public may see it (`complaints.places.public_point`): the "
     f"reporter's point snapped to the centre of a {PUBLIC_GRID_DEGREES}° grid cell (about "
-    f"{round(float(PUBLIC_GRID_DEGREES) * _METRES_PER_DEGREE, -1):.0f} m; "
+    f"{round(cell_metres(PUBLIC_GRID_DEGREES), -1):.0f} m; "
     f"{ANONYMOUS_GRID_DEGREES}° for an anonymous report), so that it names no house. Null "
     "without a point, and for a report the public may not see (confidential, archived)."
 )
@@ -219,9 +224,9 @@ class PointFields(serializers.Serializer):
 
 
 class ComplaintPublicSerializer(PointFields, serializers.ModelSerializer):
-    """What anyone with the tracking number may see. Never the reporter. Of a confidential
-    report, without its key, only the status and the dates: every other field is null (events
-    an empty list)."""
+    """What anyone with the tracking number may see. Never the reporter, nor the address; the
+    point only as the public may see it (``PointFields``). Of a confidential report, without its
+    key, only the status and the dates: every other field is null (events an empty list)."""
 
     due_at = serializers.DateTimeField(
         source="pending_due_at",

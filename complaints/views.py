@@ -56,7 +56,9 @@ def rate_limited_response(
 
 
 @sensitive_variables("form", "gathered", "held")
-@sensitive_post_parameters("reporter_name", "reporter_email", "reporter_phone")
+@sensitive_post_parameters(
+    "reporter_name", "reporter_email", "reporter_phone", "address", "latitude", "longitude"
+)
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """The report form. Every round checks every field and every file; files that passed are

@@ -10,7 +10,6 @@ none for a report the public may not see), never the point as posted.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,18 +19,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from complaints.models import ADDRESS_MAX_LENGTH, Complaint, ComplaintEvent
-from complaints.places import ANONYMOUS_GRID_DEGREES, PUBLIC_GRID_DEGREES, public_point
+from complaints.places import ANONYMOUS_GRID_DEGREES, PUBLIC_GRID_DEGREES, cell_metres, public_point
 from routing.models import Category, Region
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When the service definitions last changed shape (attributes, their values): clients cache
 # definitions until this moves. Raise it with every change to ``service_definition``.
 CHANGESET = "2026-12-07T00:00:00+07:00"
-
-
-def grid_metres(degrees: Decimal) -> float:
-    """A public grid's cell, north to south, in metres (a degree of latitude is about 111 km)."""
-    return float(degrees) * 111_320
 
 
 def w3_datetime(moment: dt.datetime | None) -> str | None:
@@ -116,8 +110,8 @@ def service_definition(category: Category) -> dict[str, Any]:
             )
             % {
                 "max": ADDRESS_MAX_LENGTH,
-                "public": number_format(round(grid_metres(PUBLIC_GRID_DEGREES), -1), 0),
-                "anonymous": number_format(grid_metres(ANONYMOUS_GRID_DEGREES) / 1000, 1),
+                "public": number_format(round(cell_metres(PUBLIC_GRID_DEGREES), -1), 0),
+                "anonymous": number_format(cell_metres(ANONYMOUS_GRID_DEGREES) / 1000, 1),
             },
             [],
         ),

@@ -484,3 +484,40 @@ class TestRecaps:
             month=dt.date(2026, 11, 1), agency__isnull=True, region_id="64.72"
         )
         assert city.received == 2
+
+
+class TestPrivatePage:
+    def test_the_duplicates_reporter_reads_the_originals_answer_on_their_own_link(
+        self,
+        submit: Callable[..., Any],
+        tree: dict[str, Agency],
+        officers: dict[str, User],
+        client: Any,
+    ) -> None:
+        from django.urls import reverse
+
+        original = route_fully(submit(title="Jembatan Palaran rusak parah").complaint)
+        receipt = submit(title="Jembatan di Palaran rusak", now=NOW + HOUR)
+        duplicate = route_fully(receipt.complaint, NOW + HOUR)
+        merge(duplicate, original, officers["dinkes"])
+        answer(original, officers["dinkes"], at=NOW + 5 * HOUR)
+        page = reverse("complaints:private", args=[duplicate.tracking_number, receipt.access_key])
+        shown = client.get(page).content.decode()
+        assert "Jembatan sudah diperbaiki oleh dinas terkait" in shown
+        assert 'class="note merged-into"' in shown and original.tracking_number in shown
+        # Reply, dispute and rate are offered; accepting is not.
+        assert "/balas/" in shown and "/sanggah/" in shown and "/nilai/" in shown
+        assert "/terima/" not in shown
+        # A reply through the private page goes to the original.
+        sent = client.post(
+            reverse(
+                "complaints:private-action",
+                args=[duplicate.tracking_number, receipt.access_key, "balas"],
+            ),
+            {"text": "Masih rusak, belum ada perbaikan sama sekali."},
+        )
+        assert sent.status_code == 302
+        assert Complaint.objects.get(pk=original.pk).status == Status.IN_PROGRESS
+        # The public page of the duplicate points at the original.
+        public = client.get(reverse("complaints:public", args=[duplicate.tracking_number]))
+        assert original.tracking_number in public.content.decode()
