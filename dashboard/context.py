@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors
+from complaints import selectors, similar
 from complaints.models import (
     AnswerTemplate,
     Channel,
@@ -172,6 +172,11 @@ def complaint_context(
         # Bound or not, the officer picks from the agencies near the report.
         transfer.offer_nearby(selectors.nearby_agencies(agency, complaint.region))
     data["forms"] = action_forms
+    data["possible_duplicates"] = (
+        similar.possible_duplicates(complaint, user=request.user)
+        if complaint.is_open and complaint.duplicate_of_id is None
+        else []
+    )
     data["answer_templates"] = (
         AnswerTemplate.objects.filter(is_active=True)
         .filter(Q(category=complaint.category_id) | Q(category__isnull=True))

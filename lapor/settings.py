@@ -330,6 +330,11 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"LAPOR_MAP_TILE_URL: {exc}") from None
 _map_img_src = [_map_tile_origin] if _map_tile_origin else []
 
+# --- Similar reports (complaints.similar) ---------------------------------------------------
+# How many days back the form's suggestions look (and the staff's possible duplicates, either
+# side of the report's date).
+LAPOR_SIMILAR_DAYS = env.int("LAPOR_SIMILAR_DAYS", default=90)
+
 # --- Security -------------------------------------------------------------------------------
 _secure_cookies = env.bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = _secure_cookies

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from complaints import services as complaint_services
+from complaints import workflow
 from complaints.models import Complaint, ComplaintEvent, Response, TransferRequest
 from complaints.selectors import Action
 from complaints.services import submit_complaint
@@ -94,14 +95,17 @@ VISIBLE: dict[str, set[str]] = {
 
 A = Action
 # The reports are complaints (pengaduan): an OPD may set the inspection deadline, not extend.
-OPD_HOLDS = {A.ACKNOWLEDGE, A.INTERIM, A.ANSWER, A.INSPECTION, A.TRANSFER, A.NOTE}
-QUEUE = {A.DISPOSE, A.PASS_UP, A.ARCHIVE, A.NOTE, A.PRIVACY}
-SEES = {A.NOTE, A.PRIVACY}
+# Every report here is open and handed to an agency: its holder, or any coordinator that sees
+# it, may merge it into another report of the same problem (none is merged: none taken out).
+OPD_HOLDS = {A.ACKNOWLEDGE, A.INTERIM, A.ANSWER, A.INSPECTION, A.TRANSFER, A.NOTE, A.MERGE}
+QUEUE = {A.DISPOSE, A.PASS_UP, A.ARCHIVE, A.NOTE, A.PRIVACY, A.MERGE}
+SEES = {A.NOTE, A.PRIVACY, A.MERGE}
 
 # (role, report) → the actions it may take; every pair not listed here is invisible (404).
 ALLOWED: dict[tuple[str, str], set[Action]] = {
     ("dinkes", "held"): OPD_HOLDS,
-    ("dinkes", "answered"): {A.NOTE},  # answered: nothing left to acknowledge or answer
+    # answered: nothing left to acknowledge or answer
+    ("dinkes", "answered"): {A.NOTE, A.MERGE},
     ("dinkes", "returned"): {A.NOTE},  # it returned it: now RSUD's
     ("dinkes", "anonymous"): OPD_HOLDS,
     ("rsud", "returned"): OPD_HOLDS,
@@ -167,6 +171,9 @@ EVENT_OF = {
     A.REVEAL: ComplaintEvent.Type.IDENTITY_REVEALED,
     # Only on a report by e-mail without its category and place (none here: refused to all).
     A.DETAILS: ComplaintEvent.Type.DETAILS_SET,
+    A.MERGE: ComplaintEvent.Type.MERGED,
+    # Only on a merged report (none here: refused to all).
+    A.UNMERGE: ComplaintEvent.Type.UNMERGED,
 }
 
 SURFACES = ["html", "token", "session"]
@@ -475,6 +482,19 @@ def valid_input(action: Action, role: str, complaint: Complaint, surface: str) -
         body["make_confidential"] = "on" if html else True
     elif action == A.REVEAL:
         body = {"reason": "Permintaan resmi aparat penegak hukum."}
+    elif action == A.MERGE:
+        # Into another open public report (an officer may name any public one).
+        original = (
+            Complaint.objects.exclude(pk=complaint.pk)
+            .filter(is_confidential=False, duplicate_of__isnull=True)
+            .filter(status__in=sorted(workflow.MERGEABLE))
+            .order_by("pk")
+            .first()
+        )
+        assert original is not None
+        body.update(original=original.tracking_number, reason="Masalah yang sama.")
+    elif action == A.UNMERGE:
+        body["reason"] = "Bukan masalah yang sama."
     return body
 
 
