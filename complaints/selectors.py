@@ -593,7 +593,10 @@ def private_response_list(complaint: Complaint) -> list[Response]:
     the reporter did with it, oldest first, in ``reactions``: their replies and dispute in
     their own words, their acceptance, their rating and comment. Read from the public events
     of the reporter's own transitions, the disputes and the ratings; never a note, never a
-    staff member's name. Five queries, whatever the number of answers."""
+    staff member's name. Only this reporter's own: not the replies and disputes a duplicate's
+    reporter sent to this report (``from_duplicate``: another citizen's words), nor, on a
+    duplicate, the replies, disputes and acceptance of its original's reporter (``follows``).
+    Five queries, whatever the number of answers."""
     responses = response_list(complaint)
     finals = [response for response in responses if response.is_final]
     by_answer: dict[int, list[CitizenReaction]] = {response.pk: [] for response in responses}
@@ -614,6 +617,12 @@ def private_response_list(complaint: Complaint) -> list[Response]:
     # A dispute and its event are written by one transition: the n-th of each go together.
     disputes = iter(complaint.disputes.order_by("pk"))
     for event in events:
+        if "follows" in event.data:
+            continue  # on a duplicate: what its original's reporter did, copied here
+        if "from_duplicate" in event.data:
+            if event.type == ComplaintEvent.Type.DISPUTED:
+                next(disputes, None)  # its dispute row, which is the other reporter's too
+            continue
         if event.type == ComplaintEvent.Type.CITIZEN_REPLIED:
             add(
                 concerned(event.data.get("response_id"), event.created_at),

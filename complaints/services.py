@@ -686,10 +686,12 @@ def raise_privacy(
     expected_version: int | None = None,
 ) -> Complaint:
     """A coordinator makes a report anonymous and/or confidential. Only ever more private:
-    nothing here makes a report less so.
+    nothing here makes a report less so. A report with duplicates merged into it is not made
+    confidential: their reporters read its answers, and their public pages show them (the rule
+    of ``workflow.merge_problem``); they are taken out first.
 
-    :raises ActionError: when nothing would change, or (a conflict) the report changed since
-        ``expected_version``.
+    :raises ActionError: when nothing would change, when it would make confidential a report
+        that has duplicates, or (a conflict) the report changed since ``expected_version``.
     """
     with workflow.transition(
         workflow.RAISE_PRIVACY,
@@ -704,6 +706,14 @@ def raise_privacy(
             complaint.is_anonymous = True
             change.updated_fields.append("is_anonymous")
         if make_confidential and not complaint.is_confidential:
+            # Under the report's lock, which ``merge`` takes too: no duplicate slips in.
+            if complaint.duplicates.exists():
+                raise ActionError(
+                    _(
+                        "Reports are merged into this one: their reporters read its answers. "
+                        "Take them out first, then make this report confidential."
+                    )
+                )
             complaint.is_confidential = True
             change.updated_fields.append("is_confidential")
         if not change.updated_fields:

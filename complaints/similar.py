@@ -149,7 +149,10 @@ def possible_duplicates(
     after it. Never the report itself, nor a report merged into another (its own duplicates
     among them); none for a report merged into another already, or one without its category
     or place (a report by e-mail, until they are given). Public reports, and with ``user``
-    also the confidential ones that ``user`` may see (``Complaint.objects.visible_to``)."""
+    also the confidential ones that ``user`` may see (``Complaint.objects.visible_to``). With
+    ``user``, a report ``user`` may not open is ranked and measured by its public point, as
+    for the public: its exact pin is its handlers' to see (no distance from points of one's
+    own choosing may find it)."""
     if complaint.duplicate_of_id is not None or complaint.details_missing:
         return []
     query = query_words(complaint.title)
@@ -174,13 +177,14 @@ def possible_duplicates(
         found += _candidates(around(hidden), query)
     exact = places.staff_point(complaint)
     point = (float(exact[0]), float(exact[1])) if exact is not None else None
-    best = _best(found, query, point, limit=limit, exact=True)
-    if user is None or not best:
-        return best
-    ids = [b.complaint.pk for b in best]
-    openable = set(
-        Complaint.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    if user is None:
+        return _best(found, query, point, limit=limit, exact=True)
+    openable = frozenset(
+        Complaint.objects.visible_to(user)
+        .filter(pk__in=[c.pk for c in found])
+        .values_list("pk", flat=True)
     )
+    best = _best(found, query, point, limit=limit, exact=openable)
     return [replace(b, openable=b.complaint.pk in openable) for b in best]
 
 
@@ -253,10 +257,11 @@ def _best(
     point: tuple[float, float] | None,
     *,
     limit: int,
-    exact: bool,
+    exact: bool | frozenset[int],
 ) -> list[SimilarReport]:
     """The ``limit`` best of ``candidates`` by ``score``, none below ``MIN_SCORE``; distances
-    to their exact points (``exact``, for staff) or to their public points."""
+    to their exact points (``exact``: all, for staff, or those of these ids) or to their
+    public points."""
     scored = []
     for complaint in candidates:
         alike = words_alike(
@@ -266,7 +271,8 @@ def _best(
         )
         if alike <= 0:
             continue
-        there = places.staff_point(complaint) if exact else places.public_point(complaint)
+        is_exact = exact if isinstance(exact, bool) else complaint.pk in exact
+        there = places.staff_point(complaint) if is_exact else places.public_point(complaint)
         distance = (
             places.distance_m(point, (float(there[0]), float(there[1])))
             if point is not None and there is not None

@@ -1,6 +1,6 @@
 """The same broken bridge, reported twice, in a real Chromium: a second citizen on a phone drops a
 pin, is shown the open report of the same problem while writing, files anyway; the officer of
-Dinas Kesehatan merges it into the first on the report page; the first report is answered; the
+Dinas Kesehatan sees the first among its possible duplicates and merges it into it; the first report is answered; the
 second citizen reads that answer through their own private link."""
 
 from __future__ import annotations
@@ -99,13 +99,16 @@ def test_a_second_report_of_the_same_problem_is_merged_and_gets_the_first_ones_a
         desk.locator("main form.card button[type=submit]").click()
         expect(desk).to_have_url(f"{base}/dashboard/")
         desk.goto(f"{base}/dashboard/complaints/{number}/")
-        merge = desk.locator("form[action$='/merge/']")
-        merge.locator("input[name=original]").fill(first.tracking_number.lower())
-        merge.locator("textarea[name=reason]").fill("Jembatan yang sama di Palaran.")
-        merge.locator("button[type=submit]").click()
+        # The first report is among the page's possible duplicates, with a merge button.
+        possible = desk.locator(f".duplicates-item[data-tracking-number='{first.tracking_number}']")
+        expect(possible).to_be_visible()
+        possible.locator("summary").click()
+        possible.locator("textarea").fill("Jembatan yang sama di Palaran.")
+        possible.locator("button[type=submit]").click()
         expect(desk).to_have_url(f"{base}/dashboard/complaints/{number}/")
         expect(desk.locator(".merged-into a")).to_have_text(first.tracking_number)
         expect(desk.locator("form[action$='/merge/']")).to_have_count(0)
+        expect(desk.locator(".duplicates-item")).to_have_count(0)
         # The first report's page lists it.
         desk.goto(f"{base}/dashboard/complaints/{first.tracking_number}/")
         expect(desk.locator(".merged-in")).to_contain_text(number)

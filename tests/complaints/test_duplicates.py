@@ -7,6 +7,7 @@ Each rule through the services and the workflow; the recaps' view of it at the e
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from complaints.models import Complaint, ComplaintEvent, Dispute, Message, Ratin
 from complaints.selectors import Scope, citizen_actions, inbox_queryset
 from lapor.lib.actions import ActionError
 from routing.models import Agency
-from tests.helpers import NOW, make_user, route_fully
+from tests.helpers import NOW, in_indonesian, make_user, route_fully
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -124,11 +125,21 @@ class TestMerge:
     @pytest.mark.parametrize(
         "case, message",
         [
-            ("itself", "cannot be merged into itself"),
-            ("into-its-duplicate", "is itself merged"),
-            ("confidential", "confidential"),
-            ("closed", "cannot take others"),
-            ("unknown", "No report you can see"),
+            ("itself", "A report cannot be merged into itself."),
+            (
+                "into-its-duplicate",
+                "That report is itself merged into another report: merge into that one instead.",
+            ),
+            (
+                "confidential",
+                "A report cannot be merged into a confidential report: its reporter would read "
+                "what that report keeps private.",
+            ),
+            (
+                "closed",
+                "That report cannot take others: it is still being routed, or it is closed.",
+            ),
+            ("unknown", "No report you can see has this tracking number."),
         ],
     )
     def test_what_cannot_be_merged(
@@ -150,7 +161,7 @@ class TestMerge:
             merge(third, original, officer)
             # The original cannot go into a report merged into it.
             third.refresh_from_db()
-            with pytest.raises(ActionError, match=message):
+            with pytest.raises(ActionError, match=re.escape(in_indonesian(message))):
                 merge(original, third, officer)
             return
         elif case == "confidential":
@@ -160,7 +171,7 @@ class TestMerge:
         elif case == "unknown":
             target = Complaint(tracking_number="LAP-XXXX-YYYY")
         before = Complaint.objects.get(pk=duplicate.pk)
-        with pytest.raises(ActionError, match=message):
+        with pytest.raises(ActionError, match=re.escape(in_indonesian(message))):
             merge(duplicate, target, officer)
         after = Complaint.objects.get(pk=duplicate.pk)
         assert (after.duplicate_of_id, after.status, after.version) == (
@@ -212,7 +223,11 @@ class TestMerge:
         )
         assert StaffAction.ANSWER not in allowed and StaffAction.ACKNOWLEDGE not in allowed
         assert StaffAction.UNMERGE in allowed and StaffAction.NOTE in allowed
-        with pytest.raises(ActionError, match="merged into another report"):
+        refused = in_indonesian(
+            "This report is merged into another report of the same problem and follows it: act "
+            "on that one."
+        )
+        with pytest.raises(ActionError, match=re.escape(refused)):
             answer(duplicate, officers["dinkes"], at=NOW + 3 * HOUR)
 
 
@@ -373,7 +388,9 @@ class TestUnmerge:
         self, pair: tuple[Complaint, Complaint], officers: dict[str, User], tree: Any
     ) -> None:
         _original, duplicate = pair
-        with pytest.raises(ActionError, match="not merged"):
+        with pytest.raises(
+            ActionError, match=re.escape(in_indonesian("This report is not merged into another."))
+        ):
             services.unmerge_duplicate(
                 complaint_id=duplicate.pk,
                 agency=tree["dinkes"],

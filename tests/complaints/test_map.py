@@ -233,7 +233,7 @@ class TestMapPage:
         # Leaflet, served by the portal itself.
         assert "/static/vendor/leaflet/leaflet.js" in html
         assert "/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in html
-        assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+        assert f'data-tile-url="{settings.LAPOR_MAP_TILE_URL}"' in html
         assert "https://www.openstreetmap.org/copyright" in html
         assert f'href="{reverse("complaints:map")}"' in client.get("/").content.decode()
 
@@ -307,7 +307,7 @@ class TestReportFormAndStaffPage:
     def test_the_form_carries_the_map_and_its_words(self, client: Client, reports: Any) -> None:
         html = client.get("/lapor/").content.decode()
         assert 'id="report-map-slot"' in html
-        assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+        assert f'data-tile-url="{settings.LAPOR_MAP_TILE_URL}"' in html
         assert 'data-locate="Use my location"' in html
         assert 'data-remove="Remove the pin"' in html
         assert "a square about 220 m wide (about 1.1 km for an anonymous report)" in html

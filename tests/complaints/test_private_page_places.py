@@ -13,6 +13,7 @@ from django.test import Client
 from complaints.emails import private_link_path
 from complaints.services import SubmissionReceipt
 from routing.models import Region
+from tests.helpers import in_indonesian
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions", "categories")]
 
@@ -51,7 +52,12 @@ class TestThePrivatePage:
         assert PATH in body
         assert ADDRESS in body
         assert "-0.502106, 117.153709" in body
-        assert "Only you and the staff who handle the report see them as you gave them." in body
+        assert (
+            in_indonesian(
+                "Only you and the staff who handle the report see them as you gave them. The public sees the region, and on the map a public report's point only rounded, so that it names no house."
+            )
+            in body
+        )
 
     def test_the_point_keeps_its_decimal_points_in_indonesian(
         self, client: Client, placed: Callable[..., SubmissionReceipt]
