@@ -1382,8 +1382,9 @@ def merge_duplicate(
 ) -> Complaint:
     """Merge a report into an open report of the same problem, named by its tracking number
     (``workflow.merge``): the holder of the report, or a coordinator that sees it, does it.
-    The original must be one this officer may see (a public report, or one their agency
-    handles); any other number is unknown to them.
+    The original must be one this officer may see in the dashboard (``visible_to``: a report
+    their agency handles or handled, a coordinator's subtree's): any other number is unknown to
+    them, so that no agency drops a report of its own into another agency's unrelated report.
 
     :raises ActionError: when the original is unknown or cannot take it, or the report cannot
         be merged now (a conflict when it moved on).
@@ -1391,8 +1392,9 @@ def merge_duplicate(
     reason = _check_reason(reason, _("Say why these reports are the same problem."))
     canonical = normalize_tracking_number(original_tracking_number)
     original = Complaint.objects.filter(tracking_number=canonical).first() if canonical else None
-    if original is not None and not (
-        original.is_public or Complaint.objects.visible_to(actor).filter(pk=original.pk).exists()
+    if (
+        original is not None
+        and not Complaint.objects.visible_to(actor).filter(pk=original.pk).exists()
     ):
         original = None
     change = workflow.merge(

@@ -21,7 +21,7 @@ Nothing else writes a report's status, holder, deadline, routing step or version
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -1028,7 +1028,7 @@ def _write(change: Change, *, agency: Agency | None, actor: User | None) -> None
 
 
 def _save_state(
-    complaint: models.Complaint, before: State, after: State, *, also: list[str] = ()
+    complaint: models.Complaint, before: State, after: State, *, also: Sequence[str] = ()
 ) -> None:
     """Set ``after`` on the locked report and save what changed, with a new version."""
     updated = [
@@ -1312,6 +1312,7 @@ def unmerge(
 
 def _take_out_of_original(change: Change) -> None:
     duplicate = change.complaint
+    assert duplicate.duplicate_of_id is not None  # UNMERGE requires it (_is_merged)
     original = lock(duplicate.duplicate_of_id)
     duplicate.duplicate_of = None
     change.updated_fields.append("duplicate_of")

@@ -538,3 +538,30 @@ class TestPrivatePage:
         # The public page of the duplicate points at the original.
         public = client.get(reverse("complaints:public", args=[duplicate.tracking_number]))
         assert original.tracking_number in public.content.decode()
+
+
+class TestWhoseReportsMayTakeIt:
+    def test_an_opd_cannot_drop_its_report_into_another_agencys_report(
+        self,
+        submit: Callable[..., Any],
+        officers: dict[str, User],
+        tree: dict[str, Agency],
+    ) -> None:
+        """A public report of another agency, which this OPD never handled: unknown to it, so
+        that no agency drops a report of its own (and its deadline) into an unrelated one."""
+        from routing.models import Category
+
+        ours = route_fully(submit(title="Jembatan Palaran rusak parah").complaint)
+        theirs = route_fully(
+            submit(
+                title="Sekolah roboh di Samarinda",
+                category=Category.objects.get(code="pendidikan"),
+            ).complaint
+        )
+        assert theirs.current_agency == tree["disdik"] and theirs.is_public
+        with pytest.raises(
+            ActionError,
+            match=re.escape(in_indonesian("No report you can see has this tracking number.")),
+        ):
+            merge(ours, theirs, officers["dinkes"])
+        assert Complaint.objects.get(pk=ours.pk).duplicate_of_id is None

@@ -454,12 +454,16 @@ def expected_action(role: str, report: str, action: Action, surface: str) -> int
         return 404
     if action not in ALLOWED[(role, report)]:
         return 403
+    if action == A.MERGE and not VISIBLE[role] - {report}:
+        return 400  # allowed, but there is no other report this agency sees to merge it into
     if surface == "html":
         return 200 if action == A.REVEAL else 302
     return 200
 
 
-def valid_input(action: Action, role: str, complaint: Complaint, surface: str) -> dict[str, Any]:
+def valid_input(
+    action: Action, role: str, complaint: Complaint, surface: str, world: World | None = None
+) -> dict[str, Any]:
     """A valid body for the action, as the page's form (ids) or the API (codes) takes it."""
     html = surface == "html"
     body: dict[str, Any] = {"version": complaint.version}
@@ -483,16 +487,21 @@ def valid_input(action: Action, role: str, complaint: Complaint, surface: str) -
     elif action == A.REVEAL:
         body = {"reason": "Permintaan resmi aparat penegak hukum."}
     elif action == A.MERGE:
-        # Into another open public report (an officer may name any public one).
+        # Into another open public report this officer sees (the only ones it may name).
+        assert world is not None
+        username = world.usernames.get(role)
+        user = User.objects.filter(username=username).first() if username else None
+        seen = Complaint.objects.visible_to(user) if user else Complaint.objects.all()
         original = (
-            Complaint.objects.exclude(pk=complaint.pk)
+            seen.exclude(pk=complaint.pk)
             .filter(is_confidential=False, duplicate_of__isnull=True)
             .filter(status__in=sorted(workflow.MERGEABLE))
             .order_by("pk")
             .first()
         )
-        assert original is not None
-        body.update(original=original.tracking_number, reason="Masalah yang sama.")
+        body.update(
+            original=original.tracking_number if original else MISSING, reason="Masalah yang sama."
+        )
     elif action == A.UNMERGE:
         body["reason"] = "Bukan masalah yang sama."
     return body
@@ -688,7 +697,7 @@ class TestActions:
         complaint = Complaint.objects.filter(tracking_number=world.tracking[report]).first()
         before = snapshot(complaint.pk) if complaint else None
         path = url(world, surface, report, f"{action}/")
-        body = valid_input(action, role, complaint, surface) if complaint else {"version": 1}
+        body = valid_input(action, role, complaint, surface, world) if complaint else {"version": 1}
         response = post(client_for(world, role, surface), surface, path, body)
         expected = expected_action(role, report, action, surface)
         assert response.status_code == expected, response.content.decode()[:500]
