@@ -595,7 +595,9 @@ def private_response_list(complaint: Complaint) -> list[Response]:
     of the reporter's own transitions, the disputes and the ratings; never a note, never a
     staff member's name. Only this reporter's own: not the replies and disputes a duplicate's
     reporter sent to this report (``from_duplicate``: another citizen's words), nor, on a
-    duplicate, the replies, disputes and acceptance of its original's reporter (``follows``).
+    duplicate, the replies, disputes and acceptance of its original's reporter (``follows``);
+    a duplicate's own reporter's reply or dispute, which went to the original, is on its own
+    events (``follows`` and ``own``, with their words).
     Five queries, whatever the number of answers."""
     responses = response_list(complaint)
     finals = [response for response in responses if response.is_final]
@@ -617,7 +619,8 @@ def private_response_list(complaint: Complaint) -> list[Response]:
     # A dispute and its event are written by one transition: the n-th of each go together.
     disputes = iter(complaint.disputes.order_by("pk"))
     for event in events:
-        if "follows" in event.data:
+        own_on_duplicate = bool(event.data.get("own"))
+        if "follows" in event.data and not own_on_duplicate:
             continue  # on a duplicate: what its original's reporter did, copied here
         if "from_duplicate" in event.data:
             if event.type == ComplaintEvent.Type.DISPUTED:
@@ -628,6 +631,17 @@ def private_response_list(complaint: Complaint) -> list[Response]:
                 concerned(event.data.get("response_id"), event.created_at),
                 CitizenReaction(
                     CitizenAction.REPLY, event.created_at, text=event.data.get("text", "")
+                ),
+            )
+        elif event.type == ComplaintEvent.Type.DISPUTED and own_on_duplicate:
+            # Its dispute row is the original's; the words came with the event.
+            add(
+                concerned(None, event.created_at),
+                CitizenReaction(
+                    CitizenAction.DISPUTE,
+                    event.created_at,
+                    text=event.data.get("reason", ""),
+                    agency=event.data.get("agency_name", ""),
                 ),
             )
         elif event.type == ComplaintEvent.Type.DISPUTED:

@@ -1090,16 +1090,23 @@ def _follow(change: Change, *, agency: Agency | None, actor: User | None) -> Non
     )
     if not duplicates:
         return
+    # The answer an answer or interim reply wrote (a reply names the answer it replies to: that
+    # one was copied when it was given).
     response = None
-    if "response_id" in change.data:
+    if t.event in (EventType.RESPONDED, EventType.INTERIM_REPLY) and "response_id" in change.data:
         response = models.Response.objects.get(pk=change.data["response_id"])
     for duplicate in duplicates:
         before = state_of(duplicate)
         after = _mirrored(before, original, now=now)
         _save_state(duplicate, before, after)
         extra: dict[str, Any] = {"follows": original.tracking_number}
-        if "reason" in change.data:
-            extra["reason"] = change.data["reason"]
+        if t.by is not By.CITIZEN and "reason" in change.data:
+            extra["reason"] = change.data["reason"]  # staff's reason (an archive, an extension)
+        if change.data.get("from_duplicate") == duplicate.tracking_number:
+            # This duplicate's own reporter wrote it, through their link: their words, on their
+            # report, for their private page (another reporter's never are).
+            extra["own"] = True
+            extra.update({k: change.data[k] for k in ("text", "reason") if k in change.data})
         if response is not None:
             extra["response_id"] = copy_response(response, duplicate).pk
         data = event_data(t, before, after, agency=agency, extra=extra)
@@ -1306,11 +1313,11 @@ def unmerge(
             expected_version=expected_version,
             data={"reason": reason} if reason else None,
         ) as change:
-            _take_out_of_original(change)
+            _take_out_of_original(change, actor=actor)
     return change
 
 
-def _take_out_of_original(change: Change) -> None:
+def _take_out_of_original(change: Change, *, actor: User | None) -> None:
     duplicate = change.complaint
     assert duplicate.duplicate_of_id is not None  # UNMERGE requires it (_is_merged)
     original = lock(duplicate.duplicate_of_id)
@@ -1322,7 +1329,7 @@ def _take_out_of_original(change: Change) -> None:
     models.ComplaintEvent.objects.record(
         original,
         type=EventType.DUPLICATE_REMOVED,
-        actor=None,
+        actor=actor,
         created_at=change.now,
         data={"duplicate": duplicate.tracking_number},
     )

@@ -280,7 +280,12 @@ class TestFollowing:
         assert replied.type == Type.CITIZEN_REPLIED
         assert replied.data["from_duplicate"] == duplicate.tracking_number
         assert duplicate.status == Status.IN_PROGRESS
-        assert duplicate.events.latest("pk").type == Type.CITIZEN_REPLIED
+        own = duplicate.events.latest("pk")
+        assert own.type == Type.CITIZEN_REPLIED
+        # The duplicate keeps its reporter's own words; the answer replied to is not copied again.
+        assert own.data["own"] is True
+        assert own.data["text"] == "Jembatan belum diperbaiki, masih berlubang."
+        assert Response.objects.filter(complaint=duplicate).count() == 1
 
     def test_a_dispute_through_the_duplicate_is_the_originals(
         self, pair: tuple[Complaint, Complaint], officers: dict[str, User], tree: Any
@@ -295,6 +300,8 @@ class TestFollowing:
         )
         dispute = Dispute.objects.get()
         assert dispute.complaint_id == original.pk
+        # Its words stay on the duplicate for its reporter, and on no other duplicate.
+        assert duplicate.events.latest("pk").data["reason"] == dispute.reason
         original.refresh_from_db()
         duplicate.refresh_from_db()
         assert original.current_agency_id == tree["samarinda"].pk
@@ -535,6 +542,10 @@ class TestPrivatePage:
         )
         assert sent.status_code == 302
         assert Complaint.objects.get(pk=original.pk).status == Status.IN_PROGRESS
+        # The reporter finds their reply on their own page, beside the answer, once.
+        shown = client.get(page).content.decode()
+        assert "Masih rusak, belum ada perbaikan sama sekali." in shown
+        assert shown.count("Jembatan sudah diperbaiki oleh dinas terkait") == 1
         # The public page of the duplicate points at the original.
         public = client.get(reverse("complaints:public", args=[duplicate.tracking_number]))
         assert original.tracking_number in public.content.decode()
