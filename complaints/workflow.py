@@ -933,11 +933,7 @@ def _next_holder(
 ) -> Agency | None:
     if t.to is To.SAME:
         return None
-    holder = (
-        routing_selectors.get_agency(complaint.current_agency_id)
-        if complaint.current_agency_id
-        else None
-    )
+    holder = _holder(complaint)
     if t.to is To.ABOVE:
         assert holder is not None and holder.parent_id is not None  # refusal() checked it
         return routing_selectors.get_agency(holder.parent_id)
@@ -956,11 +952,7 @@ def _next_holder(
 
 
 def state_of(complaint: models.Complaint) -> State:
-    holder = (
-        routing_selectors.get_agency(complaint.current_agency_id)
-        if complaint.current_agency_id
-        else None
-    )
+    holder = _holder(complaint)
     return State(
         status=complaint.status,
         holder=holder,
@@ -1060,11 +1052,7 @@ _NOT_FOLLOWED = frozenset({RAISE_PRIVACY, MERGE, UNMERGE, UNMERGE_TO_QUEUE})
 def _mirrored(before: State, original: models.Complaint, *, now: dt.datetime) -> State:
     """A duplicate's state: its original's status and holder, and no deadline of its own (so no
     clock, inbox or overdue count takes it: the original's deadline is the problem's)."""
-    holder = (
-        routing_selectors.get_agency(original.current_agency_id)
-        if original.current_agency_id
-        else None
-    )
+    holder = _holder(original)
     return State(
         status=original.status,
         holder=holder,
